@@ -1,0 +1,10 @@
+import type { AppConfig } from './app.config';
+import type { DatabaseConfig } from './database.config';
+import type { PlivoConfig } from './plivo.config';
+
+/** The shape read through `ConfigService<AllConfig, true>` with `{ infer: true }`. */
+export interface AllConfig {
+  app: AppConfig;
+  plivo: PlivoConfig;
+  database: DatabaseConfig;
+}

@@ -1,0 +1,80 @@
+import { registerAs } from '@nestjs/config';
+import { IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Max, Min, Validate } from 'class-validator';
+import { IsE164PhoneNumber } from '../common/validation/is-e164-phone-number';
+import { validateConfig } from './validate-config';
+
+class PlivoEnv {
+  @IsString()
+  @IsNotEmpty()
+  PLIVO_AUTH_ID: string;
+
+  @IsString()
+  @IsNotEmpty()
+  PLIVO_AUTH_TOKEN: string;
+
+  @Validate(IsE164PhoneNumber)
+  PLIVO_SENDER_NUMBER: string;
+
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  PLIVO_API_URL?: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(100)
+  @Max(120000)
+  PLIVO_TIMEOUT_MS?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  PLIVO_MAX_RETRIES?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(100)
+  @Max(300000)
+  PLIVO_SEND_DEADLINE_MS?: number;
+
+  /** Extra tokens accepted on webhooks while a rotated token is still in flight. */
+  @IsOptional()
+  @IsString()
+  PLIVO_WEBHOOK_AUTH_TOKENS?: string;
+
+  @IsOptional()
+  @IsString()
+  PLIVO_WEBHOOK_ALLOW_V2?: string;
+}
+
+export interface PlivoConfig {
+  authId: string;
+  authToken: string;
+  senderNumber: string;
+  apiUrl: string;
+  timeoutMs: number;
+  maxRetries: number;
+  sendDeadlineMs: number;
+  /** PLIVO_AUTH_TOKEN first, then the rotation tokens. */
+  webhookTokens: string[];
+  webhookAllowV2: boolean;
+}
+
+export const plivoConfig = registerAs('plivo', (): PlivoConfig => {
+  const env = validateConfig(process.env, PlivoEnv);
+  const extra = (env.PLIVO_WEBHOOK_AUTH_TOKENS ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  return {
+    authId: env.PLIVO_AUTH_ID,
+    authToken: env.PLIVO_AUTH_TOKEN,
+    senderNumber: env.PLIVO_SENDER_NUMBER,
+    apiUrl: (env.PLIVO_API_URL ?? 'https://api.plivo.com').replace(/\/+$/, ''),
+    timeoutMs: env.PLIVO_TIMEOUT_MS ?? 15000,
+    maxRetries: env.PLIVO_MAX_RETRIES ?? 3,
+    sendDeadlineMs: env.PLIVO_SEND_DEADLINE_MS ?? 20000,
+    webhookTokens: [env.PLIVO_AUTH_TOKEN, ...extra],
+    webhookAllowV2: env.PLIVO_WEBHOOK_ALLOW_V2 === 'true',
+  };
+});

@@ -1,0 +1,94 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min, Validate } from 'class-validator';
+import { IsE164PhoneNumber } from '../../common/validation/is-e164-phone-number';
+import { MESSAGE_STATUSES, MessageStatus } from '../message-status';
+
+export class StatusHistoryEntryDto {
+  @ApiProperty({ enum: MESSAGE_STATUSES })
+  status: MessageStatus;
+  @ApiProperty()
+  at: Date;
+  @ApiProperty({ enum: ['api', 'plivo-response', 'plivo-callback', 'plivo-inbound'] })
+  source: string;
+  @ApiProperty({ description: 'False when the entry arrived late and did not move the status.' })
+  applied: boolean;
+  @ApiPropertyOptional()
+  errorCode?: string;
+  @ApiPropertyOptional()
+  detail?: string;
+}
+
+export class MessageDto {
+  @ApiProperty({ example: '665f1c2e9d3b4a0012345678' })
+  id: string;
+  @ApiProperty({ enum: ['outbound', 'inbound'] })
+  direction: string;
+  @ApiProperty({ enum: ['mms', 'sms'] })
+  channel: string;
+  @ApiProperty({ example: '+14155550100' })
+  sender: string;
+  @ApiProperty({ example: '+14157654321' })
+  recipient: string;
+  @ApiPropertyOptional()
+  text?: string;
+  @ApiProperty({ type: [String] })
+  mediaUrls: string[];
+  @ApiProperty({ type: [String] })
+  mediaIds: string[];
+  @ApiProperty({ enum: MESSAGE_STATUSES })
+  status: MessageStatus;
+  @ApiPropertyOptional()
+  plivoMessageUuid?: string;
+  @ApiPropertyOptional({ example: '50', description: 'Plivo error code (callbacks) or our failure class.' })
+  errorCode?: string;
+  @ApiPropertyOptional()
+  errorMessage?: string;
+  @ApiProperty({ description: 'Calls made to Plivo for this message.' })
+  attempts: number;
+  @ApiProperty({ type: [StatusHistoryEntryDto] })
+  statusHistory: StatusHistoryEntryDto[];
+  @ApiPropertyOptional({ description: 'Units, TotalAmount, TotalRate, MCC, MNC and Plivo times from callbacks.' })
+  delivery?: Record<string, string>;
+  @ApiProperty()
+  createdAt: Date;
+  @ApiProperty()
+  updatedAt: Date;
+}
+
+export class MessageListDto {
+  @ApiProperty({ type: [MessageDto] })
+  items: MessageDto[];
+  @ApiProperty({ nullable: true, type: String, description: 'Pass as `cursor` for the next page; null on the last page.' })
+  nextCursor: string | null;
+}
+
+export class ListMessagesQueryDto {
+  @ApiPropertyOptional({ enum: MESSAGE_STATUSES })
+  @IsOptional()
+  @IsIn(MESSAGE_STATUSES)
+  status?: MessageStatus;
+
+  @ApiPropertyOptional({ enum: ['outbound', 'inbound'] })
+  @IsOptional()
+  @IsIn(['outbound', 'inbound'])
+  direction?: 'outbound' | 'inbound';
+
+  @ApiPropertyOptional({ example: '+14157654321' })
+  @IsOptional()
+  @Validate(IsE164PhoneNumber)
+  recipient?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @IsOptional()
+  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'The nextCursor of the previous page.' })
+  @IsOptional()
+  @IsString()
+  cursor?: string;
+}

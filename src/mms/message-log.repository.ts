@@ -1,0 +1,134 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { FilterQuery, Model, Types, UpdateQuery } from 'mongoose';
+import { MessageStatus, STATUS_RANK, StatusSource } from './message-status';
+import { AttemptRecord, MessageLog, StatusHistoryEntry } from './schemas/message-log.schema';
+
+export interface NewOutboundMessage {
+  channel: 'mms' | 'sms';
+  sender: string;
+  recipient: string;
+  text: string;
+  mediaUrls: string[];
+  mediaIds: string[];
+}
+
+export interface ListMessagesFilter {
+  status?: MessageStatus;
+  direction?: 'outbound' | 'inbound';
+  recipient?: string;
+  limit: number;
+  cursor?: { createdAt: Date; id: Types.ObjectId };
+}
+
+export interface StatusChange {
+  status: MessageStatus;
+  source: StatusSource;
+  at?: Date;
+  eventKey?: string;
+  errorCode?: string;
+  detail?: string;
+  /** Fields set whether or not the status moves (UUIDs, billing details). */
+  set?: Record<string, unknown>;
+  /** Fields set only when the status moves (errorCode/errorMessage of the new status). */
+  setIfApplied?: Record<string, unknown>;
+  attempt?: AttemptRecord;
+}
+
+export type StatusChangeResult = 'applied' | 'recorded' | 'duplicate' | 'not-found';
+
+export type MessageLogRecord = MessageLog & { _id: Types.ObjectId };
+
+@Injectable()
+export class MessageLogRepository {
+  constructor(@InjectModel(MessageLog.name) private readonly model: Model<MessageLog>) {}
+
+  async createPending(input: NewOutboundMessage): Promise<Types.ObjectId> {
+    const now = new Date();
+    const doc = await this.model.create({
+      ...input,
+      direction: 'outbound',
+      status: 'pending',
+      statusRank: STATUS_RANK.pending,
+      attempts: 0,
+      statusHistory: [{ status: 'pending', at: now, source: 'api', applied: true }],
+    });
+    return doc._id;
+  }
+
+  /**
+   * Moves a message forward, never backwards, in one atomic conditional update (plus a second
+   * one only when the first did not match): safe with concurrent callbacks on several replicas.
+   * A change that would regress the status is still appended to the history, marked not applied;
+   * a change whose eventKey is already in the history is a replay and changes nothing.
+   */
+  async applyStatusChange(match: FilterQuery<MessageLog>, change: StatusChange): Promise<StatusChangeResult> {
+    const rank = STATUS_RANK[change.status];
+    const entry: StatusHistoryEntry = {
+      status: change.status,
+      at: change.at ?? new Date(),
+      source: change.source,
+      applied: true,
+      ...(change.eventKey ? { eventKey: change.eventKey } : {}),
+      ...(change.errorCode ? { errorCode: change.errorCode } : {}),
+      ...(change.detail ? { detail: change.detail } : {}),
+    };
+    const notReplayed: FilterQuery<MessageLog> = change.eventKey
+      ? { 'statusHistory.eventKey': { $ne: change.eventKey } }
+      : {};
+    const attempt: UpdateQuery<MessageLog> = change.attempt
+      ? { $inc: { attempts: 1 }, $push: { attemptLog: change.attempt } }
+      : {};
+
+    const forward = await this.model.updateOne(
+      { ...match, ...notReplayed, statusRank: { $lt: rank } },
+      {
+        $set: { ...change.set, ...change.setIfApplied, status: change.status, statusRank: rank },
+        ...attempt,
+        $push: { statusHistory: entry, ...(attempt.$push ?? {}) },
+      },
+    );
+    if (forward.matchedCount > 0) return 'applied';
+
+    const late = await this.model.updateOne(
+      { ...match, ...notReplayed },
+      {
+        ...(change.set ? { $set: change.set } : {}),
+        ...attempt,
+        $push: { statusHistory: { ...entry, applied: false }, ...(attempt.$push ?? {}) },
+      },
+    );
+    if (late.matchedCount > 0) return 'recorded';
+    if (!change.eventKey) return 'not-found';
+    return (await this.model.exists(match)) ? 'duplicate' : 'not-found';
+  }
+
+  /** A failed attempt that will be retried: counted and kept, status unchanged. */
+  async recordAttempt(id: Types.ObjectId, attempt: AttemptRecord): Promise<void> {
+    await this.model.updateOne(
+      { _id: id },
+      { $inc: { attempts: 1 }, $push: { attemptLog: attempt }, $set: { errorMessage: attempt.error } },
+    );
+  }
+
+  async findById(id: Types.ObjectId): Promise<MessageLogRecord | null> {
+    return this.model.findById(id).lean<MessageLogRecord>().exec();
+  }
+
+  async list(filter: ListMessagesFilter): Promise<MessageLogRecord[]> {
+    const query: FilterQuery<MessageLog> = {};
+    if (filter.status) query.status = filter.status;
+    if (filter.direction) query.direction = filter.direction;
+    if (filter.recipient) query.recipient = filter.recipient;
+    if (filter.cursor) {
+      const { createdAt, id } = filter.cursor;
+      query.$or = [{ createdAt: { $lt: createdAt } }, { createdAt, _id: { $lt: id } }];
+    }
+    return this.model
+      .find(query)
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(filter.limit)
+      .lean<MessageLogRecord[]>()
+      .exec();
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The message lifecycle and its ordering. A status only ever moves to a higher rank, so a
+ * late or replayed callback (Plivo retries, and callbacks race each other across replicas)
+ * can add to the history but never move a message backwards. Terminal states share the top
+ * rank: once delivered, undelivered, failed, rejected or read, a message stays so.
+ */
+export const MESSAGE_STATUSES = [
+  'pending', // logged, Plivo not yet answered
+  'unknown', // Plivo's answer was lost (timeout, reset, 504): it may or may not have queued it
+  'queued',
+  'sent',
+  'received', // inbound messages
+  'delivered',
+  'undelivered',
+  'failed',
+  'rejected',
+  'read',
+] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+export const STATUS_RANK: Record<MessageStatus, number> = {
+  pending: 0,
+  unknown: 1,
+  queued: 2,
+  sent: 3,
+  received: 3,
+  delivered: 4,
+  undelivered: 4,
+  failed: 4,
+  rejected: 4,
+  read: 4,
+};
+
+export const TERMINAL_RANK = 4;
+
+export function isMessageStatus(value: unknown): value is MessageStatus {
+  return typeof value === 'string' && (MESSAGE_STATUSES as readonly string[]).includes(value);
+}
+
+export type StatusSource = 'api' | 'plivo-response' | 'plivo-callback' | 'plivo-inbound';

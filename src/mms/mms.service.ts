@@ -1,0 +1,212 @@
+import {
+  BadGatewayException,
+  BadRequestException,
+  GatewayTimeoutException,
+  HttpException,
+  Injectable,
+  InternalServerErrorException,
+  Logger,
+  NotFoundException,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Types } from 'mongoose';
+import { AllConfig } from '../config/config.type';
+import { ListMessagesQueryDto, MessageDto, MessageListDto } from './dto/message.dto';
+import { SendMmsDto } from './dto/send-mms.dto';
+import { SendMmsResponseDto } from './dto/send-mms-response.dto';
+import { MessageLogRepository } from './message-log.repository';
+import { decodeCursor, encodeCursor, parseMessageId, toMessageDto } from './message-view';
+import { MessagingProvider, OutboundMessage, ProviderAcceptance, ProviderSendError } from './plivo/messaging-provider';
+import { PlivoFailure } from './plivo/plivo-failure';
+import { SendRetryPolicy } from './send-retry-policy';
+
+export const STATUS_CALLBACK_PATH = '/webhooks/plivo/status';
+
+/** The send path: log → send → update. No HTTP or SDK details here beyond the error mapping. */
+@Injectable()
+export class MmsService {
+  private readonly logger = new Logger(MmsService.name);
+  private readonly senderNumber: string;
+  private readonly publicBaseUrl: string;
+
+  constructor(
+    private readonly logs: MessageLogRepository,
+    private readonly provider: MessagingProvider,
+    private readonly retryPolicy: SendRetryPolicy,
+    config: ConfigService<AllConfig, true>,
+  ) {
+    this.senderNumber = config.get('plivo.senderNumber', { infer: true });
+    this.publicBaseUrl = config.get('app.publicBaseUrl', { infer: true });
+  }
+
+  async send(dto: SendMmsDto): Promise<SendMmsResponseDto> {
+    const mediaUrls = [...(dto.mediaUrl ? [dto.mediaUrl] : []), ...(dto.mediaUrls ?? [])];
+    const mediaIds = dto.mediaIds ?? [];
+    // Logged before Plivo is called: a crash in between leaves a pending record, never an
+    // unrecorded message. A database failure here throws before anything is sent.
+    const id = await this.logs.createPending({
+      channel: 'mms',
+      sender: this.senderNumber,
+      recipient: dto.destinationNumber,
+      text: dto.messageText,
+      mediaUrls,
+      mediaIds,
+    });
+    const message: OutboundMessage = {
+      src: this.senderNumber,
+      dst: dto.destinationNumber,
+      text: dto.messageText,
+      type: 'mms',
+      mediaUrls,
+      mediaIds,
+      // `ref` lets a callback find its log even before Plivo's UUID is stored; V3 signs it.
+      callbackUrl: `${this.publicBaseUrl}${STATUS_CALLBACK_PATH}?ref=${id.toHexString()}`,
+    };
+
+    const outcome = await this.sendWithRetries(id, message);
+    if ('failure' in outcome) throw await this.recordFailure(id, outcome.failure, outcome.durationMs);
+
+    const { acceptance, durationMs } = outcome;
+    try {
+      await this.logs.applyStatusChange(
+        { _id: id },
+        {
+          status: 'queued',
+          source: 'plivo-response',
+          set: { plivoMessageUuid: acceptance.messageUuid[0], plivoApiId: acceptance.apiId },
+          attempt: { at: new Date(), outcome: 'ok', httpStatus: 202, durationMs },
+        },
+      );
+    } catch (error) {
+      // Plivo has the message: answering an error would invite a duplicate send. The log stays
+      // pending until the status callback (which carries ref) brings it up to date.
+      this.logger.error({ messageId: id.toHexString(), err: describeError(error) }, 'Sent, but the log update failed');
+    }
+    return {
+      message: 'MMS sending request accepted.',
+      messageId: id.toHexString(),
+      status: 'queued',
+      plivoResponse: acceptance,
+    };
+  }
+
+  async findOne(rawId: string): Promise<MessageDto> {
+    const log = await this.logs.findById(parseMessageId(rawId));
+    if (!log) throw new NotFoundException({ message: `No message with id ${rawId}`, code: 'MESSAGE_NOT_FOUND' });
+    return toMessageDto(log);
+  }
+
+  async list(query: ListMessagesQueryDto): Promise<MessageListDto> {
+    const limit = query.limit ?? 20;
+    const logs = await this.logs.list({
+      status: query.status,
+      direction: query.direction,
+      recipient: query.recipient,
+      cursor: query.cursor ? decodeCursor(query.cursor) : undefined,
+      limit: limit + 1,
+    });
+    const page = logs.slice(0, limit);
+    return {
+      items: page.map(toMessageDto),
+      nextCursor: logs.length > limit ? encodeCursor(page[page.length - 1]) : null,
+    };
+  }
+
+  /** Retries only failures after which Plivo certainly has no message, inside one deadline. */
+  private async sendWithRetries(
+    id: Types.ObjectId,
+    message: OutboundMessage,
+  ): Promise<{ acceptance: ProviderAcceptance; durationMs: number } | { failure: PlivoFailure; durationMs: number }> {
+    const deadline = this.retryPolicy.startDeadline();
+    for (let attempt = 1; ; attempt++) {
+      const started = Date.now();
+      try {
+        const acceptance = await deadline.race(this.provider.send(message));
+        return { acceptance, durationMs: Date.now() - started };
+      } catch (error) {
+        const failure = toFailure(error);
+        const durationMs = Date.now() - started;
+        const delay = failure.retryable ? this.retryPolicy.nextDelay(attempt, deadline) : undefined;
+        if (delay === undefined) return { failure, durationMs };
+        await this.logs.recordAttempt(id, {
+          at: new Date(),
+          outcome: failure.kind,
+          httpStatus: failure.httpStatus,
+          error: failure.reason,
+          durationMs,
+        });
+        this.logger.warn({ messageId: id.toHexString(), attempt, kind: failure.kind, retryInMs: delay }, 'Plivo send failed; retrying');
+        await sleep(delay);
+      }
+    }
+  }
+
+  private async recordFailure(id: Types.ObjectId, failure: PlivoFailure, durationMs: number): Promise<HttpException> {
+    const ambiguous = failure.kind === 'ambiguous';
+    const level = failure.kind === 'auth' || failure.kind === 'unexpected' ? 'error' : 'warn';
+    this.logger[level]({ messageId: id.toHexString(), kind: failure.kind, httpStatus: failure.httpStatus, reason: failure.reason }, 'Plivo send failed');
+    try {
+      await this.logs.applyStatusChange(
+        { _id: id },
+        {
+          status: ambiguous ? 'unknown' : 'failed',
+          source: 'plivo-response',
+          detail: failure.reason,
+          setIfApplied: { errorCode: failureCode(failure), errorMessage: failure.reason },
+          attempt: { at: new Date(), outcome: failure.kind, httpStatus: failure.httpStatus, error: failure.reason, durationMs },
+        },
+      );
+    } catch (error) {
+      this.logger.error({ messageId: id.toHexString(), err: describeError(error) }, 'Could not record the send failure');
+    }
+    return toHttpException(failure, id.toHexString());
+  }
+}
+
+function toFailure(error: unknown): PlivoFailure {
+  if (error instanceof ProviderSendError) return error.failure;
+  return { kind: 'unexpected', reason: 'The Plivo client failed unexpectedly', retryable: false };
+}
+
+export function failureCode(failure: PlivoFailure): string {
+  const codes: Record<PlivoFailure['kind'], string> = {
+    rejected: 'PLIVO_REJECTED',
+    auth: 'PLIVO_AUTH_FAILED',
+    throttled: 'PLIVO_THROTTLED',
+    unavailable: 'PLIVO_UNAVAILABLE',
+    network: 'PLIVO_UNREACHABLE',
+    ambiguous: 'PLIVO_OUTCOME_UNKNOWN',
+    unexpected: 'PLIVO_CLIENT_ERROR',
+  };
+  return codes[failure.kind];
+}
+
+/** How each failure class is told to our client (the issue's mapping; see README "Errors"). */
+export function toHttpException(failure: PlivoFailure, messageId: string): HttpException {
+  const body = { messageId, code: failureCode(failure) };
+  switch (failure.kind) {
+    case 'rejected':
+      return new BadRequestException({ ...body, message: failure.reason });
+    case 'auth':
+      // Our credentials are wrong: an operator problem, never the caller's 401.
+      return new BadGatewayException({ ...body, message: 'The MMS provider refused our credentials; the operator has been alerted' });
+    case 'throttled':
+    case 'unavailable':
+    case 'network':
+      return new ServiceUnavailableException({ ...body, message: `${failure.reason}; the message was not sent, retry later`, retryAfterSeconds: 5 });
+    case 'ambiguous':
+      return new GatewayTimeoutException({
+        ...body,
+        message: `${failure.reason}. Plivo may have queued the message: it was not resent, and its status callback will settle it. Poll GET /messages/${messageId} instead of retrying.`,
+      });
+    default:
+      return new InternalServerErrorException({ ...body, message: failure.reason });
+  }
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : 'non-Error thrown';
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

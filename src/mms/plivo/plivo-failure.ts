@@ -1,0 +1,91 @@
+/**
+ * What a failed Plivo call means for us. The SDK makes this harder than it should be
+ * (plivo-facts §1): its errors carry no `statusCode`; some carry `status`, some only a message
+ * like "Request failed with status code 429"; timeouts and refused connections reject with a
+ * plain string (the axios stack); and `instanceof` on its error classes is always false.
+ */
+export type PlivoFailureKind =
+  | 'rejected' // Plivo refused the request (4xx): the caller's input or our account settings
+  | 'auth' // 401/403: our credentials or account are wrong (operator problem)
+  | 'throttled' // 429
+  | 'unavailable' // 500/502/503: Plivo did not accept the message
+  | 'network' // the request never reached Plivo (refused, DNS, TLS)
+  | 'ambiguous' // timeout, reset after the request was written, 504: it may have been queued
+  | 'unexpected'; // an SDK-side error before any HTTP call
+
+export interface PlivoFailure {
+  kind: PlivoFailureKind;
+  httpStatus?: number;
+  /** Safe to show and to log: never the SDK's raw error, which embeds the request body. */
+  reason: string;
+  /** True only when the message certainly was not created, so sending again cannot duplicate it. */
+  retryable: boolean;
+}
+
+const STATUS_IN_MESSAGE = /status code (\d{3})/i;
+const NOT_SENT = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ERR_TLS|CERT_|certificate|SSL routines/;
+const MAYBE_SENT = /timeout|ETIMEDOUT|ECONNABORTED|ECONNRESET|socket hang up|EPIPE|aborted/i;
+
+export function classifyPlivoFailure(error: unknown): PlivoFailure {
+  if (typeof error === 'string') return classifyTransportFailure(error);
+  if (error instanceof Error || (typeof error === 'object' && error !== null)) {
+    const e = error as { status?: unknown; message?: unknown; code?: unknown };
+    const message = typeof e.message === 'string' ? e.message : '';
+    const status =
+      typeof e.status === 'number' ? e.status : Number(STATUS_IN_MESSAGE.exec(message)?.[1]) || undefined;
+    if (status !== undefined) return classifyHttpStatus(status, plivoReason(e.message));
+    if (typeof e.code === 'string' || NOT_SENT.test(message) || MAYBE_SENT.test(message)) {
+      return classifyTransportFailure(`${String(e.code ?? '')} ${message}`);
+    }
+    return { kind: 'unexpected', reason: 'The Plivo client failed before sending', retryable: false };
+  }
+  return { kind: 'unexpected', reason: 'The Plivo client failed before sending', retryable: false };
+}
+
+export function classifyHttpStatus(status: number, plivoMessage?: string): PlivoFailure {
+  const detail = plivoMessage ? `: ${plivoMessage}` : '';
+  if (status === 401 || status === 403) {
+    return { kind: 'auth', httpStatus: status, reason: `Plivo refused our credentials (${status})${detail}`, retryable: false };
+  }
+  if (status === 429) {
+    return { kind: 'throttled', httpStatus: status, reason: 'Plivo rate limit reached (429)', retryable: true };
+  }
+  if (status === 500 || status === 502 || status === 503) {
+    return { kind: 'unavailable', httpStatus: status, reason: `Plivo is unavailable (${status})`, retryable: true };
+  }
+  if (status >= 500) {
+    // 504 and friends: a gateway gave up waiting, Plivo itself may have queued the message.
+    return { kind: 'ambiguous', httpStatus: status, reason: `Plivo gateway error (${status})`, retryable: false };
+  }
+  return {
+    kind: 'rejected',
+    httpStatus: status,
+    reason: plivoMessage ? `Plivo rejected the message: ${plivoMessage}` : `Plivo rejected the message (${status})`,
+    retryable: false,
+  };
+}
+
+function classifyTransportFailure(text: string): PlivoFailure {
+  const firstLine = text.split('\n', 1)[0].slice(0, 200);
+  if (NOT_SENT.test(text) && !MAYBE_SENT.test(firstLine)) {
+    return { kind: 'network', reason: `Plivo could not be reached (${errorCode(text) ?? 'connection failed'})`, retryable: true };
+  }
+  if (MAYBE_SENT.test(text)) {
+    return { kind: 'ambiguous', reason: `No answer from Plivo (${errorCode(text) ?? 'timeout'})`, retryable: false };
+  }
+  return { kind: 'ambiguous', reason: 'The connection to Plivo failed', retryable: false };
+}
+
+function errorCode(text: string): string | undefined {
+  return /\b(E[A-Z_]{3,}|timeout of \d+ms exceeded|socket hang up)\b/.exec(text)?.[1];
+}
+
+/** Plivo's `error` field: a string, or sometimes an object (e.g. per-field errors). */
+function plivoReason(message: unknown): string | undefined {
+  if (typeof message === 'string') {
+    if (!message || STATUS_IN_MESSAGE.test(message) || message.startsWith('AxiosError')) return undefined;
+    return message.slice(0, 500);
+  }
+  if (message && typeof message === 'object') return JSON.stringify(message).slice(0, 500);
+  return undefined;
+}

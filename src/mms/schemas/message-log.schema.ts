@@ -1,0 +1,127 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { HydratedDocument, Types } from 'mongoose';
+import { MESSAGE_STATUSES, MessageStatus, StatusSource } from '../message-status';
+
+@Schema({ _id: false })
+export class StatusHistoryEntry {
+  @Prop({ required: true, enum: MESSAGE_STATUSES, type: String })
+  status: MessageStatus;
+
+  @Prop({ required: true })
+  at: Date;
+
+  @Prop({ required: true, type: String })
+  source: StatusSource;
+
+  /** Whether this entry moved `status`; a late callback is recorded but does not regress it. */
+  @Prop({ default: true })
+  applied: boolean;
+
+  /** Dedupe key of a Plivo callback (uuid|status|sequence): a replay finds it and changes nothing. */
+  @Prop()
+  eventKey?: string;
+
+  @Prop()
+  errorCode?: string;
+
+  @Prop()
+  detail?: string;
+}
+export const StatusHistoryEntrySchema = SchemaFactory.createForClass(StatusHistoryEntry);
+
+@Schema({ _id: false })
+export class AttemptRecord {
+  @Prop({ required: true })
+  at: Date;
+
+  /** ok | rejected | auth | throttled | unavailable | network | ambiguous */
+  @Prop({ required: true })
+  outcome: string;
+
+  @Prop()
+  httpStatus?: number;
+
+  @Prop()
+  error?: string;
+
+  @Prop()
+  durationMs?: number;
+}
+export const AttemptRecordSchema = SchemaFactory.createForClass(AttemptRecord);
+
+@Schema({ collection: 'message_logs', timestamps: true, versionKey: false })
+export class MessageLog {
+  _id: Types.ObjectId;
+
+  @Prop({ required: true, enum: ['outbound', 'inbound'], type: String })
+  direction: 'outbound' | 'inbound';
+
+  /** mms, or sms when a fallback sent the media as links. */
+  @Prop({ required: true, enum: ['mms', 'sms'], type: String, default: 'mms' })
+  channel: 'mms' | 'sms';
+
+  @Prop({ required: true })
+  sender: string;
+
+  @Prop({ required: true })
+  recipient: string;
+
+  @Prop({ type: String })
+  text?: string;
+
+  @Prop({ type: [String], default: [] })
+  mediaUrls: string[];
+
+  @Prop({ type: [String], default: [] })
+  mediaIds: string[];
+
+  @Prop({ required: true, enum: MESSAGE_STATUSES, type: String })
+  status: MessageStatus;
+
+  /** Numeric form of `status` so a callback can move it forward in one conditional update. */
+  @Prop({ required: true })
+  statusRank: number;
+
+  @Prop()
+  plivoMessageUuid?: string;
+
+  @Prop()
+  plivoApiId?: string;
+
+  @Prop()
+  errorCode?: string;
+
+  @Prop()
+  errorMessage?: string;
+
+  @Prop({ default: 0 })
+  attempts: number;
+
+  @Prop({ type: [AttemptRecordSchema], default: [] })
+  attemptLog: AttemptRecord[];
+
+  @Prop({ type: [StatusHistoryEntrySchema], default: [] })
+  statusHistory: StatusHistoryEntry[];
+
+  /** Billing and carrier details reported by Plivo callbacks (Units, TotalAmount, MCC…). */
+  @Prop({ type: Object })
+  delivery?: Record<string, string>;
+
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type MessageLogDocument = HydratedDocument<MessageLog>;
+export const MessageLogSchema = SchemaFactory.createForClass(MessageLog);
+
+// Status callbacks and inbound dedupe look a message up by Plivo's UUID; sparse because a
+// pending send has none yet (partialFilterExpression would be tighter, but FerretDB lacks it).
+MessageLogSchema.index({ plivoMessageUuid: 1 }, { unique: true, sparse: true });
+// GET /messages with no filter: newest first, (createdAt, _id) is the cursor.
+MessageLogSchema.index({ createdAt: -1, _id: -1 });
+// GET /messages?status=…
+MessageLogSchema.index({ status: 1, createdAt: -1, _id: -1 });
+// GET /messages?recipient=…
+MessageLogSchema.index({ recipient: 1, createdAt: -1, _id: -1 });
+// GET /messages?direction=…
+MessageLogSchema.index({ direction: 1, createdAt: -1, _id: -1 });

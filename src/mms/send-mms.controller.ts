@@ -1,0 +1,30 @@
+import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { SendMmsDto } from './dto/send-mms.dto';
+import { ErrorResponseDto, SendMmsResponseDto } from './dto/send-mms-response.dto';
+import { MmsService } from './mms.service';
+
+@ApiTags('send')
+@Controller()
+export class SendMmsController {
+  constructor(private readonly mms: MmsService) {}
+
+  @Post('send-mms')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary: 'Send an MMS through Plivo',
+    description:
+      'Logs the message, asks Plivo to send it and answers once Plivo has queued it. Delivery is then followed through ' +
+      'Plivo status callbacks: poll GET /messages/{messageId}. 1 to 10 media in total across mediaUrl, mediaUrls and mediaIds.',
+  })
+  @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
+  @ApiBody({ type: SendMmsDto })
+  @ApiResponse({ status: 202, description: 'Plivo queued the message.', type: SendMmsResponseDto })
+  @ApiResponse({ status: 400, description: 'Invalid input (each bad field named), or Plivo rejected the message (code PLIVO_REJECTED). Nothing was sent.', type: ErrorResponseDto })
+  @ApiResponse({ status: 502, description: 'Plivo refused our credentials (operator problem, code PLIVO_AUTH_FAILED).', type: ErrorResponseDto })
+  @ApiResponse({ status: 503, description: 'Plivo throttled, unavailable or unreachable, or our database is down: nothing was sent; retry after Retry-After.', type: ErrorResponseDto })
+  @ApiResponse({ status: 504, description: 'Plivo did not answer: the message may have been queued and was not resent (status `unknown`); its status callback settles it.', type: ErrorResponseDto })
+  send(@Body() dto: SendMmsDto): Promise<SendMmsResponseDto> {
+    return this.mms.send(dto);
+  }
+}

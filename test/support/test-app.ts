@@ -1,0 +1,80 @@
+import { INestApplication } from '@nestjs/common';
+import { getConnectionToken } from '@nestjs/mongoose';
+import { Test } from '@nestjs/testing';
+import { randomBytes } from 'node:crypto';
+import { Connection } from 'mongoose';
+import { AppModule } from '../../src/app.module';
+import { configureApp } from '../../src/app.setup';
+import { freePort } from '../../src/sandbox/embedded-database';
+import { PlivoSimulator } from '../../src/sandbox/plivo-simulator';
+
+export const TEST_AUTH_ID = 'MATESTACCOUNT0000000';
+export const TEST_SENDER = '+14155550100';
+
+export interface TestApp {
+  app: INestApplication;
+  baseUrl: string;
+  plivo: PlivoSimulator;
+  authToken: string;
+  db: Connection;
+  /** Clears the collections and the simulator between tests. */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+
+/**
+ * Boots the real AppModule, configured exactly as main.ts does, on a real port (Plivo's
+ * callbacks must reach it), against the run's MongoDB-wire server (a database per app) and a
+ * fresh Plivo simulator reached through the real SDK.
+ */
+export async function createTestApp(env: Record<string, string> = {}, simulator: Partial<ConstructorParameters<typeof PlivoSimulator>[0]> = {}): Promise<TestApp> {
+  const server = process.env.TEST_MONGODB_SERVER;
+  if (!server) throw new Error('TEST_MONGODB_SERVER is not set: run the e2e tests through jest (globalSetup)');
+  const authToken = randomBytes(16).toString('hex');
+  const plivo = new PlivoSimulator({ authId: TEST_AUTH_ID, authToken, callbackDelayMs: 10, callbackRetryDelaysMs: [50, 100, 200], ...simulator });
+  const plivoUrl = await plivo.start();
+  const port = await freePort();
+  const dbName = `e2e_${process.pid}_${Date.now()}_${counter++}`;
+  const base = new URL(server);
+  base.pathname = `/${dbName}`;
+
+  Object.assign(process.env, {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    SERVER_PORT: String(port),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    MONGODB_URI: base.toString(),
+    PLIVO_AUTH_ID: TEST_AUTH_ID,
+    PLIVO_AUTH_TOKEN: authToken,
+    PLIVO_SENDER_NUMBER: TEST_SENDER,
+    PLIVO_API_URL: plivoUrl,
+    PLIVO_TIMEOUT_MS: '1500',
+    PLIVO_SEND_DEADLINE_MS: '8000',
+    ...env,
+  });
+
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+  const app = moduleRef.createNestApplication({ bufferLogs: true });
+  configureApp(app);
+  await app.listen(port, '127.0.0.1');
+  const db = app.get<Connection>(getConnectionToken());
+  await Promise.all(Object.values(db.models).map((m) => m.init()));
+
+  return {
+    app,
+    baseUrl: `http://127.0.0.1:${port}`,
+    plivo,
+    authToken,
+    db,
+    async reset() {
+      plivo.reset();
+      await Promise.all(Object.values(db.collections).map((c) => c.deleteMany({})));
+    },
+    async close() {
+      await app.close();
+      await plivo.stop();
+    },
+  };
+}
