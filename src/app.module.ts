@@ -13,10 +13,16 @@ import { MmsModule } from './mms/mms.module';
 @Module({
   imports: [
     // main.ts loads .env before the sandbox decides what to stand in for; config reads process.env.
-    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, cache: true, load: [appConfig, plivoConfig, databaseConfig] }),
+    ConfigModule.forRoot({
+      isGlobal: true,
+      ignoreEnvFile: true,
+      cache: true,
+      load: [appConfig, plivoConfig, databaseConfig],
+    }),
     LoggerModule.forRootAsync({
       inject: [ConfigService],
-      useFactory: (config: ConfigService<AllConfig, true>) => loggerParams(config.get('app', { infer: true })),
+      useFactory: (config: ConfigService<AllConfig, true>) =>
+        loggerParams(config.get('app', { infer: true })),
     }),
     MongooseModule.forRootAsync({
       inject: [ConfigService],

@@ -12,7 +12,11 @@ async function bootstrap(): Promise<void> {
   const sandbox = await prepareSandbox();
   const app = await NestFactory.create(AppModule, { bufferLogs: true });
   configureApp(app);
-  const { port, publicBaseUrl, sandbox: mode } = app.get(ConfigService<AllConfig, true>).get('app', { infer: true });
+  const {
+    port,
+    publicBaseUrl,
+    sandbox: mode,
+  } = app.get(ConfigService<AllConfig, true>).get('app', { infer: true });
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -28,7 +32,9 @@ async function bootstrap(): Promise<void> {
 
   await app.listen(port);
   const banner = mode.plivo || mode.database ? ' [SANDBOX MODE: see above]' : '';
-  console.log(`MMS gateway listening on port ${port}; public URL ${publicBaseUrl}; API docs at ${publicBaseUrl}/docs${banner}`);
+  console.log(
+    `MMS gateway listening on port ${port}; public URL ${publicBaseUrl}; API docs at ${publicBaseUrl}/docs${banner}`,
+  );
 }
 
 bootstrap().catch((error: unknown) => {

@@ -1,4 +1,11 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import { isDatabaseUnavailable } from './database-errors';
@@ -23,9 +30,19 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const req = ctx.getRequest<Request & { id?: string }>();
     const res = ctx.getResponse<Response>();
     const body = this.toBody(exception);
-    body.requestId = typeof req.id === 'string' ? req.id : String(res.getHeader('X-Request-Id') ?? '');
+    body.requestId =
+      typeof req.id === 'string' ? req.id : String(res.getHeader('X-Request-Id') ?? '');
     if (body.statusCode >= 500 && !(exception instanceof HttpException)) {
-      this.logger.error({ err: exception instanceof Error ? { name: exception.name, message: exception.message, stack: exception.stack } : String(exception), requestId: body.requestId }, 'Unhandled error');
+      this.logger.error(
+        {
+          err:
+            exception instanceof Error
+              ? { name: exception.name, message: exception.message, stack: exception.stack }
+              : String(exception),
+          requestId: body.requestId,
+        },
+        'Unhandled error',
+      );
     }
     const retryAfter = body.retryAfterSeconds;
     delete body.retryAfterSeconds;
@@ -38,7 +55,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const statusCode = exception.getStatus();
       const response = exception.getResponse();
-      const body: ErrorBody = { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message: exception.message };
+      const body: ErrorBody = {
+        statusCode,
+        error: STATUS_CODES[statusCode] ?? 'Error',
+        message: exception.message,
+      };
       if (typeof response === 'string') body.message = response;
       else if (response && typeof response === 'object') {
         const r = response as Record<string, unknown>;
@@ -47,7 +68,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
         for (const key of PASSED_THROUGH) if (r[key] !== undefined) body[key] = r[key];
         if (typeof r.retryAfterSeconds === 'number') body.retryAfterSeconds = r.retryAfterSeconds;
       }
-      if (statusCode === HttpStatus.SERVICE_UNAVAILABLE && body.retryAfterSeconds === undefined) body.retryAfterSeconds = 5;
+      if (statusCode === HttpStatus.SERVICE_UNAVAILABLE && body.retryAfterSeconds === undefined)
+        body.retryAfterSeconds = 5;
       return body;
     }
     if (isDatabaseUnavailable(exception)) {

@@ -18,6 +18,12 @@ class AppEnv {
   PUBLIC_BASE_URL?: string;
 
   @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(3600000)
+  UNMATCHED_CALLBACK_SWEEP_MS?: number;
+
+  @IsOptional()
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL?: string;
 }
@@ -28,6 +34,8 @@ export interface AppConfig {
   /** The URL Plivo reaches us at; callback URLs and signature checks are built from it, never from Host. */
   publicBaseUrl: string;
   logLevel: string;
+  /** How often callbacks that arrived before their message are retried (0 = never). */
+  unmatchedCallbackSweepMs: number;
   /** True when main.ts replaced Plivo and/or MongoDB with local stand-ins. */
   sandbox: { plivo: boolean; database: boolean };
 }
@@ -40,6 +48,7 @@ export const appConfig = registerAs('app', (): AppConfig => {
     nodeEnv,
     port,
     publicBaseUrl: (env.PUBLIC_BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    unmatchedCallbackSweepMs: env.UNMATCHED_CALLBACK_SWEEP_MS ?? 5000,
     logLevel: env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
     sandbox: {
       plivo: process.env.SANDBOX_PLIVO === 'true',

@@ -3,8 +3,13 @@ import { IsNotEmpty, IsOptional, IsInt, Min, Max, Matches } from 'class-validato
 import { validateConfig } from './validate-config';
 
 class DatabaseEnv {
-  @IsNotEmpty({ message: 'MONGODB_URI is required (outside production an embedded server is started when it is unset)' })
-  @Matches(/^mongodb(\+srv)?:\/\//, { message: 'MONGODB_URI must start with mongodb:// or mongodb+srv://' })
+  @IsNotEmpty({
+    message:
+      'MONGODB_URI is required (outside production an embedded server is started when it is unset)',
+  })
+  @Matches(/^mongodb(\+srv)?:\/\//, {
+    message: 'MONGODB_URI must start with mongodb:// or mongodb+srv://',
+  })
   MONGODB_URI: string;
 
   @IsOptional()

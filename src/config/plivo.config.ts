@@ -1,5 +1,14 @@
 import { registerAs } from '@nestjs/config';
-import { IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Max, Min, Validate } from 'class-validator';
+import {
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Max,
+  Min,
+  Validate,
+} from 'class-validator';
 import { IsE164PhoneNumber } from '../common/validation/is-e164-phone-number';
 import { validateConfig } from './validate-config';
 

@@ -20,10 +20,17 @@ export class DatabasePingIndicator {
     let timer: NodeJS.Timeout | undefined;
     try {
       const db = this.connection.db;
-      if (!db || this.connection.readyState !== 1) return indicator.down({ message: 'not connected' });
+      if (!db || this.connection.readyState !== 1)
+        return indicator.down({ message: 'not connected' });
       await Promise.race([
         db.admin().ping({ maxTimeMS: timeoutMs }),
-        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs))),
+        new Promise(
+          (_, reject) =>
+            (timer = setTimeout(
+              () => reject(new Error(`no answer within ${timeoutMs} ms`)),
+              timeoutMs,
+            )),
+        ),
       ]);
       return indicator.up({ latencyMs: Date.now() - started });
     } catch (error) {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { FilterQuery, Model, Types, UpdateQuery } from 'mongoose';
 import { MessageStatus, STATUS_RANK, StatusSource } from './message-status';
+import { InboundMessage } from './webhooks/plivo-callback';
 import { AttemptRecord, MessageLog, StatusHistoryEntry } from './schemas/message-log.schema';
 
 export interface NewOutboundMessage {
@@ -62,7 +63,10 @@ export class MessageLogRepository {
    * A change that would regress the status is still appended to the history, marked not applied;
    * a change whose eventKey is already in the history is a replay and changes nothing.
    */
-  async applyStatusChange(match: FilterQuery<MessageLog>, change: StatusChange): Promise<StatusChangeResult> {
+  async applyStatusChange(
+    match: FilterQuery<MessageLog>,
+    change: StatusChange,
+  ): Promise<StatusChangeResult> {
     const rank = STATUS_RANK[change.status];
     const entry: StatusHistoryEntry = {
       status: change.status,
@@ -103,11 +107,45 @@ export class MessageLogRepository {
     return (await this.model.exists(match)) ? 'duplicate' : 'not-found';
   }
 
+  /** Stores an inbound message once: a retried webhook hits the unique UUID index. */
+  async createInbound(message: InboundMessage): Promise<'stored' | 'duplicate'> {
+    const now = new Date();
+    try {
+      await this.model.create({
+        direction: 'inbound',
+        channel: message.type,
+        sender: message.from,
+        recipient: message.to,
+        text: message.text,
+        mediaUrls: message.mediaUrls,
+        mediaIds: [],
+        status: 'received',
+        statusRank: STATUS_RANK.received,
+        plivoMessageUuid: message.messageUuid,
+        ...(message.errorCode && !/^0+$/.test(message.errorCode)
+          ? { errorCode: message.errorCode }
+          : {}),
+        ...(message.mediaCount !== undefined
+          ? { delivery: { MediaCount: String(message.mediaCount) } }
+          : {}),
+        statusHistory: [{ status: 'received', at: now, source: 'plivo-inbound', applied: true }],
+      });
+      return 'stored';
+    } catch (error) {
+      if ((error as { code?: number }).code === 11000) return 'duplicate';
+      throw error;
+    }
+  }
+
   /** A failed attempt that will be retried: counted and kept, status unchanged. */
   async recordAttempt(id: Types.ObjectId, attempt: AttemptRecord): Promise<void> {
     await this.model.updateOne(
       { _id: id },
-      { $inc: { attempts: 1 }, $push: { attemptLog: attempt }, $set: { errorMessage: attempt.error } },
+      {
+        $inc: { attempts: 1 },
+        $push: { attemptLog: attempt },
+        $set: { errorMessage: attempt.error },
+      },
     );
   }
 

@@ -12,14 +12,22 @@ export class MessagesController {
   @Get()
   @ApiOperation({ summary: 'List logged messages, newest first, with cursor pagination' })
   @ApiResponse({ status: 200, type: MessageListDto })
-  @ApiResponse({ status: 400, description: 'Invalid filter, limit or cursor.', type: ErrorResponseDto })
+  @ApiResponse({
+    status: 400,
+    description: 'Invalid filter, limit or cursor.',
+    type: ErrorResponseDto,
+  })
   list(@Query() query: ListMessagesQueryDto): Promise<MessageListDto> {
     return this.mms.list(query);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One message with its status history' })
-  @ApiParam({ name: 'id', example: '665f1c2e9d3b4a0012345678', description: 'The messageId returned by POST /send-mms.' })
+  @ApiParam({
+    name: 'id',
+    example: '665f1c2e9d3b4a0012345678',
+    description: 'The messageId returned by POST /send-mms.',
+  })
   @ApiResponse({ status: 200, type: MessageDto })
   @ApiResponse({ status: 400, description: 'Malformed id.', type: ErrorResponseDto })
   @ApiResponse({ status: 404, description: 'No such message.', type: ErrorResponseDto })

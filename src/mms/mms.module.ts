@@ -8,17 +8,26 @@ import { PlivoService } from './plivo/plivo.service';
 import { MessageLog, MessageLogSchema } from './schemas/message-log.schema';
 import { SendMmsController } from './send-mms.controller';
 import { SendRetryPolicy } from './send-retry-policy';
+import { PlivoWebhooksController } from './webhooks/plivo-webhooks.controller';
+import { StatusCallbacksService } from './webhooks/status-callbacks.service';
+import { UnmatchedCallback, UnmatchedCallbackSchema } from './webhooks/unmatched-callback.schema';
 
 @Module({
-  imports: [MongooseModule.forFeature([{ name: MessageLog.name, schema: MessageLogSchema }])],
-  controllers: [SendMmsController, MessagesController],
+  imports: [
+    MongooseModule.forFeature([
+      { name: MessageLog.name, schema: MessageLogSchema },
+      { name: UnmatchedCallback.name, schema: UnmatchedCallbackSchema },
+    ]),
+  ],
+  controllers: [SendMmsController, MessagesController, PlivoWebhooksController],
   providers: [
     MmsService,
     MessageLogRepository,
     SendRetryPolicy,
+    StatusCallbacksService,
     PlivoService,
     { provide: MessagingProvider, useExisting: PlivoService },
   ],
-  exports: [MessageLogRepository],
+  exports: [MessageLogRepository, StatusCallbacksService],
 })
 export class MmsModule {}

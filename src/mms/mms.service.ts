@@ -17,7 +17,12 @@ import { SendMmsDto } from './dto/send-mms.dto';
 import { SendMmsResponseDto } from './dto/send-mms-response.dto';
 import { MessageLogRepository } from './message-log.repository';
 import { decodeCursor, encodeCursor, parseMessageId, toMessageDto } from './message-view';
-import { MessagingProvider, OutboundMessage, ProviderAcceptance, ProviderSendError } from './plivo/messaging-provider';
+import {
+  MessagingProvider,
+  OutboundMessage,
+  ProviderAcceptance,
+  ProviderSendError,
+} from './plivo/messaging-provider';
 import { PlivoFailure } from './plivo/plivo-failure';
 import { SendRetryPolicy } from './send-retry-policy';
 
@@ -65,7 +70,8 @@ export class MmsService {
     };
 
     const outcome = await this.sendWithRetries(id, message);
-    if ('failure' in outcome) throw await this.recordFailure(id, outcome.failure, outcome.durationMs);
+    if ('failure' in outcome)
+      throw await this.recordFailure(id, outcome.failure, outcome.durationMs);
 
     const { acceptance, durationMs } = outcome;
     try {
@@ -81,7 +87,10 @@ export class MmsService {
     } catch (error) {
       // Plivo has the message: answering an error would invite a duplicate send. The log stays
       // pending until the status callback (which carries ref) brings it up to date.
-      this.logger.error({ messageId: id.toHexString(), err: describeError(error) }, 'Sent, but the log update failed');
+      this.logger.error(
+        { messageId: id.toHexString(), err: describeError(error) },
+        'Sent, but the log update failed',
+      );
     }
     return {
       message: 'MMS sending request accepted.',
@@ -93,7 +102,11 @@ export class MmsService {
 
   async findOne(rawId: string): Promise<MessageDto> {
     const log = await this.logs.findById(parseMessageId(rawId));
-    if (!log) throw new NotFoundException({ message: `No message with id ${rawId}`, code: 'MESSAGE_NOT_FOUND' });
+    if (!log)
+      throw new NotFoundException({
+        message: `No message with id ${rawId}`,
+        code: 'MESSAGE_NOT_FOUND',
+      });
     return toMessageDto(log);
   }
 
@@ -117,7 +130,10 @@ export class MmsService {
   private async sendWithRetries(
     id: Types.ObjectId,
     message: OutboundMessage,
-  ): Promise<{ acceptance: ProviderAcceptance; durationMs: number } | { failure: PlivoFailure; durationMs: number }> {
+  ): Promise<
+    | { acceptance: ProviderAcceptance; durationMs: number }
+    | { failure: PlivoFailure; durationMs: number }
+  > {
     const deadline = this.retryPolicy.startDeadline();
     for (let attempt = 1; ; attempt++) {
       const started = Date.now();
@@ -136,16 +152,31 @@ export class MmsService {
           error: failure.reason,
           durationMs,
         });
-        this.logger.warn({ messageId: id.toHexString(), attempt, kind: failure.kind, retryInMs: delay }, 'Plivo send failed; retrying');
+        this.logger.warn(
+          { messageId: id.toHexString(), attempt, kind: failure.kind, retryInMs: delay },
+          'Plivo send failed; retrying',
+        );
         await sleep(delay);
       }
     }
   }
 
-  private async recordFailure(id: Types.ObjectId, failure: PlivoFailure, durationMs: number): Promise<HttpException> {
+  private async recordFailure(
+    id: Types.ObjectId,
+    failure: PlivoFailure,
+    durationMs: number,
+  ): Promise<HttpException> {
     const ambiguous = failure.kind === 'ambiguous';
     const level = failure.kind === 'auth' || failure.kind === 'unexpected' ? 'error' : 'warn';
-    this.logger[level]({ messageId: id.toHexString(), kind: failure.kind, httpStatus: failure.httpStatus, reason: failure.reason }, 'Plivo send failed');
+    this.logger[level](
+      {
+        messageId: id.toHexString(),
+        kind: failure.kind,
+        httpStatus: failure.httpStatus,
+        reason: failure.reason,
+      },
+      'Plivo send failed',
+    );
     try {
       await this.logs.applyStatusChange(
         { _id: id },
@@ -154,11 +185,20 @@ export class MmsService {
           source: 'plivo-response',
           detail: failure.reason,
           setIfApplied: { errorCode: failureCode(failure), errorMessage: failure.reason },
-          attempt: { at: new Date(), outcome: failure.kind, httpStatus: failure.httpStatus, error: failure.reason, durationMs },
+          attempt: {
+            at: new Date(),
+            outcome: failure.kind,
+            httpStatus: failure.httpStatus,
+            error: failure.reason,
+            durationMs,
+          },
         },
       );
     } catch (error) {
-      this.logger.error({ messageId: id.toHexString(), err: describeError(error) }, 'Could not record the send failure');
+      this.logger.error(
+        { messageId: id.toHexString(), err: describeError(error) },
+        'Could not record the send failure',
+      );
     }
     return toHttpException(failure, id.toHexString());
   }
@@ -190,11 +230,18 @@ export function toHttpException(failure: PlivoFailure, messageId: string): HttpE
       return new BadRequestException({ ...body, message: failure.reason });
     case 'auth':
       // Our credentials are wrong: an operator problem, never the caller's 401.
-      return new BadGatewayException({ ...body, message: 'The MMS provider refused our credentials; the operator has been alerted' });
+      return new BadGatewayException({
+        ...body,
+        message: 'The MMS provider refused our credentials; the operator has been alerted',
+      });
     case 'throttled':
     case 'unavailable':
     case 'network':
-      return new ServiceUnavailableException({ ...body, message: `${failure.reason}; the message was not sent, retry later`, retryAfterSeconds: 5 });
+      return new ServiceUnavailableException({
+        ...body,
+        message: `${failure.reason}; the message was not sent, retry later`,
+        retryAfterSeconds: 5,
+      });
     case 'ambiguous':
       return new GatewayTimeoutException({
         ...body,

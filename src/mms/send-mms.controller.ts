@@ -20,10 +20,29 @@ export class SendMmsController {
   @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
   @ApiBody({ type: SendMmsDto })
   @ApiResponse({ status: 202, description: 'Plivo queued the message.', type: SendMmsResponseDto })
-  @ApiResponse({ status: 400, description: 'Invalid input (each bad field named), or Plivo rejected the message (code PLIVO_REJECTED). Nothing was sent.', type: ErrorResponseDto })
-  @ApiResponse({ status: 502, description: 'Plivo refused our credentials (operator problem, code PLIVO_AUTH_FAILED).', type: ErrorResponseDto })
-  @ApiResponse({ status: 503, description: 'Plivo throttled, unavailable or unreachable, or our database is down: nothing was sent; retry after Retry-After.', type: ErrorResponseDto })
-  @ApiResponse({ status: 504, description: 'Plivo did not answer: the message may have been queued and was not resent (status `unknown`); its status callback settles it.', type: ErrorResponseDto })
+  @ApiResponse({
+    status: 400,
+    description:
+      'Invalid input (each bad field named), or Plivo rejected the message (code PLIVO_REJECTED). Nothing was sent.',
+    type: ErrorResponseDto,
+  })
+  @ApiResponse({
+    status: 502,
+    description: 'Plivo refused our credentials (operator problem, code PLIVO_AUTH_FAILED).',
+    type: ErrorResponseDto,
+  })
+  @ApiResponse({
+    status: 503,
+    description:
+      'Plivo throttled, unavailable or unreachable, or our database is down: nothing was sent; retry after Retry-After.',
+    type: ErrorResponseDto,
+  })
+  @ApiResponse({
+    status: 504,
+    description:
+      'Plivo did not answer: the message may have been queued and was not resent (status `unknown`); its status callback settles it.',
+    type: ErrorResponseDto,
+  })
   send(@Body() dto: SendMmsDto): Promise<SendMmsResponseDto> {
     return this.mms.send(dto);
   }

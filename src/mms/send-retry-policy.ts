@@ -30,7 +30,14 @@ export class SendRetryPolicy {
         let timer: NodeJS.Timeout | undefined;
         const expired = new Promise<never>((_, reject) => {
           timer = setTimeout(
-            () => reject(new ProviderSendError({ kind: 'ambiguous', reason: 'Send deadline exceeded while waiting for Plivo', retryable: false })),
+            () =>
+              reject(
+                new ProviderSendError({
+                  kind: 'ambiguous',
+                  reason: 'Send deadline exceeded while waiting for Plivo',
+                  retryable: false,
+                }),
+              ),
             Math.max(0, endsAt - Date.now()),
           );
         });

@@ -15,7 +15,11 @@ export interface EmbeddedDatabase {
  * PATH, else FerretDB 1.24 on SQLite (built by scripts/install-ferretdb.sh when Go is present).
  * mongodb-memory-server is not used: it downloads a mongod binary, which closed networks refuse.
  */
-export async function startEmbeddedDatabase(options: { dataDir: string; port?: number; log?: (line: string) => void }): Promise<EmbeddedDatabase> {
+export async function startEmbeddedDatabase(options: {
+  dataDir: string;
+  port?: number;
+  log?: (line: string) => void;
+}): Promise<EmbeddedDatabase> {
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const port = options.port ?? (await freePort());
@@ -26,13 +30,25 @@ export async function startEmbeddedDatabase(options: { dataDir: string; port?: n
   let kind: EmbeddedDatabase['kind'];
   if (mongod) {
     kind = 'mongod';
-    child = spawn(mongod, ['--dbpath', dataDir, '--port', String(port), '--bind_ip', '127.0.0.1', '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = spawn(
+      mongod,
+      ['--dbpath', dataDir, '--port', String(port), '--bind_ip', '127.0.0.1', '--quiet'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
   } else {
     kind = 'ferretdb';
     const ferretdb = findFerretDb() ?? installFerretDb(log);
     child = spawn(
       ferretdb,
-      ['--handler=sqlite', `--sqlite-url=file:${dataDir}/`, `--listen-addr=127.0.0.1:${port}`, '--telemetry=disable', '--state-dir=-', '--log-level=warn', '--debug-addr=-'],
+      [
+        '--handler=sqlite',
+        `--sqlite-url=file:${dataDir}/`,
+        `--listen-addr=127.0.0.1:${port}`,
+        '--telemetry=disable',
+        '--state-dir=-',
+        '--log-level=warn',
+        '--debug-addr=-',
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
   }
@@ -44,7 +60,9 @@ export async function startEmbeddedDatabase(options: { dataDir: string; port?: n
     await waitForPort(port, 20000, () => child.exitCode !== null);
   } catch (error) {
     child.kill('SIGKILL');
-    throw new Error(`${kind} did not start on port ${port}: ${(error as Error).message}\n${stderr}`);
+    throw new Error(
+      `${kind} did not start on port ${port}: ${(error as Error).message}\n${stderr}`,
+    );
   }
   return {
     uri: `mongodb://127.0.0.1:${port}`,
@@ -76,7 +94,11 @@ function goBinDir(): string | undefined {
 }
 
 function findFerretDb(): string | undefined {
-  const candidates = [findOnPath('ferretdb'), goBinDir() && join(goBinDir()!, 'ferretdb'), join(homedir(), 'go', 'bin', 'ferretdb')];
+  const candidates = [
+    findOnPath('ferretdb'),
+    goBinDir() && join(goBinDir()!, 'ferretdb'),
+    join(homedir(), 'go', 'bin', 'ferretdb'),
+  ];
   return candidates.find((c): c is string => !!c && existsSync(c));
 }
 
@@ -91,7 +113,8 @@ function installFerretDb(log: (line: string) => void): string {
   log('FerretDB not found: building it with scripts/install-ferretdb.sh (about a minute)…');
   execFileSync('bash', [script], { stdio: 'inherit' });
   const installed = findFerretDb();
-  if (!installed) throw new Error('scripts/install-ferretdb.sh ran but no ferretdb binary was found');
+  if (!installed)
+    throw new Error('scripts/install-ferretdb.sh ran but no ferretdb binary was found');
   return installed;
 }
 
@@ -102,12 +125,20 @@ export function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolvePort(address.port)
+          : reject(new Error('no port')),
+      );
     });
   });
 }
 
-async function waitForPort(port: number, timeoutMs: number, hasExited: () => boolean): Promise<void> {
+async function waitForPort(
+  port: number,
+  timeoutMs: number,
+  hasExited: () => boolean,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (hasExited()) throw new Error('the process exited');

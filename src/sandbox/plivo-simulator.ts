@@ -136,7 +136,8 @@ interface OutboundMessage {
   sentAt?: Date;
 }
 
-type ParsedBody = { ok: true; value: Record<string, unknown> | undefined } | { ok: false; raw: string };
+type ParsedBody =
+  { ok: true; value: Record<string, unknown> | undefined } | { ok: false; raw: string };
 
 type Validation = { ok: true; messages: OutboundMessage[] } | { ok: false; error: string };
 
@@ -249,12 +250,17 @@ export class PlivoSimulator {
   }
 
   /** Polls until `predicate` returns a truthy value, which it resolves to. */
-  async waitFor<T>(predicate: (sim: PlivoSimulator) => T, timeoutMs = 2000, pollMs = 5): Promise<NonNullable<T>> {
+  async waitFor<T>(
+    predicate: (sim: PlivoSimulator) => T,
+    timeoutMs = 2000,
+    pollMs = 5,
+  ): Promise<NonNullable<T>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const value = predicate(this);
       if (value) return value as NonNullable<T>;
-      if (Date.now() >= deadline) throw new Error(`PlivoSimulator.waitFor: condition not met within ${timeoutMs} ms`);
+      if (Date.now() >= deadline)
+        throw new Error(`PlivoSimulator.waitFor: condition not met within ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
   }
@@ -281,7 +287,12 @@ export class PlivoSimulator {
       params.Text = inbound.text ?? '';
       params.MessageIntent = 'optin';
     }
-    const status = await this.postSigned(inbound.url, inbound.method ?? 'POST', params, AbortSignal.timeout(CALLBACK_TIMEOUT_MS));
+    const status = await this.postSigned(
+      inbound.url,
+      inbound.method ?? 'POST',
+      params,
+      AbortSignal.timeout(CALLBACK_TIMEOUT_MS),
+    );
     this.log(`inbound ${type} ${params.MessageUUID} → ${inbound.url}: ${status}`);
     return status;
   }
@@ -314,9 +325,12 @@ export class PlivoSimulator {
     const isMessageRoute = MESSAGE_ROUTE.test(pathname);
     const plan = isMessageRoute ? this.plans.shift() : undefined;
     const outcome = this.decide(record, parsed, isMessageRoute, plan);
-    record.response = outcome.kind === 'answer' ? { status: outcome.status, body: outcome.body } : outcome.kind;
+    record.response =
+      outcome.kind === 'answer' ? { status: outcome.status, body: outcome.body } : outcome.kind;
     this.requests.push(record);
-    this.log(`${record.method} ${path} → ${describe(record.response)}${record.messageUuid ? ` ${record.messageUuid}` : ''}`);
+    this.log(
+      `${record.method} ${path} → ${describe(record.response)}${record.messageUuid ? ` ${record.messageUuid}` : ''}`,
+    );
 
     const delayMs = this.latencyMs + (plan?.delayMs ?? 0);
     if (delayMs > 0) {
@@ -330,7 +344,12 @@ export class PlivoSimulator {
     }
   }
 
-  private decide(record: RecordedRequest, parsed: ParsedBody, isMessageRoute: boolean, plan?: FailurePlan): Outcome {
+  private decide(
+    record: RecordedRequest,
+    parsed: ParsedBody,
+    isMessageRoute: boolean,
+    plan?: FailurePlan,
+  ): Outcome {
     // Injected transport failures win over everything: they model the network or Plivo's edge.
     if (plan && 'status' in plan) return planAnswer(plan);
     if (plan && 'mode' in plan && plan.mode !== 'accept-then-hang') return { kind: plan.mode };
@@ -356,7 +375,11 @@ export class PlivoSimulator {
     return {
       kind: 'answer',
       status: 202,
-      body: { api_id: randomUUID(), message: 'message(s) queued', message_uuid: record.messageUuids },
+      body: {
+        api_id: randomUUID(),
+        message: 'message(s) queued',
+        message_uuid: record.messageUuids,
+      },
     };
   }
 
@@ -401,7 +424,10 @@ export class PlivoSimulator {
     let status: number | 'error';
     let error: string | undefined;
     try {
-      const signal = AbortSignal.any([this.callbackAbort.signal, AbortSignal.timeout(CALLBACK_TIMEOUT_MS)]);
+      const signal = AbortSignal.any([
+        this.callbackAbort.signal,
+        AbortSignal.timeout(CALLBACK_TIMEOUT_MS),
+      ]);
       status = await this.postSigned(url, method, params, signal);
     } catch (err) {
       status = 'error';
@@ -409,13 +435,18 @@ export class PlivoSimulator {
     }
     if (epoch !== this.epoch) return; // reset()/stop() happened meanwhile: forget this message
     this.callbacks.push({ at: new Date(), url, method, params, status, attempt, error });
-    this.log(`callback ${params.Status} #${attempt} ${message.uuid} → ${url}: ${status}${error ? ` (${error})` : ''}`);
+    this.log(
+      `callback ${params.Status} #${attempt} ${message.uuid} → ${url}: ${status}${error ? ` (${error})` : ''}`,
+    );
 
     // Plivo retries a callback that got a non-2xx or no answer, up to 3 times.
     const isSuccess = typeof status === 'number' && status >= 200 && status < 300;
     const retryDelay = this.retryDelaysMs[attempt - 1];
     if (!isSuccess && retryDelay !== undefined) {
-      this.scheduleCallback(() => this.sendCallback(message, params, attempt + 1, epoch), retryDelay);
+      this.scheduleCallback(
+        () => this.sendCallback(message, params, attempt + 1, epoch),
+        retryDelay,
+      );
     }
   }
 
@@ -480,20 +511,28 @@ function validateSend(body: Record<string, unknown>): Validation {
   const mediaUrls = stringList(body.media_urls);
   const mediaIds = stringList(body.media_ids);
 
-  if (!src && !powerpackUuid) return invalid('Neither of src or powerpack_uuid present, either one is required');
-  if (src && powerpackUuid) return invalid('Either of src or powerpack_uuid, both of them are present');
+  if (!src && !powerpackUuid)
+    return invalid('Neither of src or powerpack_uuid present, either one is required');
+  if (src && powerpackUuid)
+    return invalid('Either of src or powerpack_uuid, both of them are present');
   if (!dstField) return invalid('dst is required');
   const destinations = dstField.split('<'); // several destinations are joined with '<'
   const badDst = destinations.find((d) => !DST_PATTERN.test(d));
   if (badDst !== undefined) return invalid(`invalid dst: ${badDst}`);
-  if (!['sms', 'mms', 'whatsapp'].includes(type)) return invalid(`invalid type: ${type}; should be sms, mms or whatsapp`);
-  if (method !== 'GET' && method !== 'POST') return invalid(`invalid method: ${method}; should be GET or POST`);
-  if (callbackUrl !== undefined && !isHttpUrl(callbackUrl)) return invalid(`invalid url: ${callbackUrl}`);
+  if (!['sms', 'mms', 'whatsapp'].includes(type))
+    return invalid(`invalid type: ${type}; should be sms, mms or whatsapp`);
+  if (method !== 'GET' && method !== 'POST')
+    return invalid(`invalid method: ${method}; should be GET or POST`);
+  if (callbackUrl !== undefined && !isHttpUrl(callbackUrl))
+    return invalid(`invalid url: ${callbackUrl}`);
 
   if (type === 'mms') {
-    if (mediaUrls.length + mediaIds.length === 0) return invalid('media_urls or media_ids is required for mms');
+    if (mediaUrls.length + mediaIds.length === 0)
+      return invalid('media_urls or media_ids is required for mms');
     if (mediaUrls.length + mediaIds.length > MAX_MMS_ATTACHMENTS) {
-      return invalid(`too many media attachments: at most ${MAX_MMS_ATTACHMENTS} media_urls and media_ids are allowed`);
+      return invalid(
+        `too many media attachments: at most ${MAX_MMS_ATTACHMENTS} media_urls and media_ids are allowed`,
+      );
     }
     const badMedia = mediaUrls.find((u) => !isHttpUrl(u));
     if (badMedia !== undefined) return invalid(`invalid media_urls: ${badMedia}`);
@@ -526,7 +565,11 @@ function invalid(error: string): Validation {
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-function callbackParams(message: OutboundMessage, status: CallbackStatus, sequence: number): Record<string, string> {
+function callbackParams(
+  message: OutboundMessage,
+  status: CallbackStatus,
+  sequence: number,
+): Record<string, string> {
   const params: Record<string, string> = {
     MessageUUID: message.uuid,
     ParentMessageUUID: message.uuid, // single-part messages are their own parent
@@ -546,7 +589,8 @@ function callbackParams(message: OutboundMessage, status: CallbackStatus, sequen
   };
   if (message.powerpackUuid) params.PowerpackUUID = message.powerpackUuid;
   if (message.sentAt) params.SentTime = plivoTime(message.sentAt);
-  if (status === 'delivered' || status === 'failed') params.DeliveryReportTime = plivoTime(new Date());
+  if (status === 'delivered' || status === 'failed')
+    params.DeliveryReportTime = plivoTime(new Date());
   // Plivo only sends ErrorCode with failed/undelivered.
   if (status === 'failed') params.ErrorCode = INVALID_DESTINATION_ERROR;
   return params;
@@ -569,7 +613,10 @@ function deliver(req: IncomingMessage, res: ServerResponse, outcome: Outcome): v
 }
 
 function planAnswer(plan: StatusFailurePlan): Outcome {
-  const body = plan.body !== undefined ? plan.body : { api_id: randomUUID(), error: STATUS_CODES[plan.status] ?? 'error' };
+  const body =
+    plan.body !== undefined
+      ? plan.body
+      : { api_id: randomUUID(), error: STATUS_CODES[plan.status] ?? 'error' };
   return { kind: 'answer', status: plan.status, body, headers: plan.headers };
 }
 
@@ -608,7 +655,8 @@ function parseBody(raw: string, contentType: string | undefined): ParsedBody {
   const value: Record<string, string | string[]> = {};
   for (const [key, item] of new URLSearchParams(raw)) {
     const existing = value[key];
-    value[key] = existing === undefined ? item : [...(Array.isArray(existing) ? existing : [existing]), item];
+    value[key] =
+      existing === undefined ? item : [...(Array.isArray(existing) ? existing : [existing]), item];
   }
   return { ok: true, value };
 }
@@ -620,7 +668,11 @@ function optionalString(value: unknown): string | undefined {
 
 /** media_urls / media_ids: a JSON array (what the SDK sends) or a comma-separated string (the docs). */
 function stringList(value: unknown): string[] {
-  const items = Array.isArray(value) ? value.map(String) : typeof value === 'string' ? value.split(',') : [];
+  const items = Array.isArray(value)
+    ? value.map(String)
+    : typeof value === 'string'
+      ? value.split(',')
+      : [];
   return items.map((s) => s.trim()).filter((s) => s !== '');
 }
 

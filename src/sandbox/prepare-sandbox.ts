@@ -18,14 +18,21 @@ export interface Sandbox {
  * no MONGODB_URI → an embedded MongoDB-wire server with data under .data/. In production
  * nothing is replaced and config validation refuses to start without the real settings.
  */
-export async function prepareSandbox(env: NodeJS.ProcessEnv = process.env, log: (line: string) => void = console.log): Promise<Sandbox> {
+export async function prepareSandbox(
+  env: NodeJS.ProcessEnv = process.env,
+  log: (line: string) => void = console.log,
+): Promise<Sandbox> {
   const stops: (() => Promise<void>)[] = [];
   const sandbox: Sandbox = { stop: async () => void (await Promise.all(stops.map((s) => s()))) };
   if (isProduction(env)) return sandbox;
 
   if (!env.PLIVO_AUTH_ID && !env.PLIVO_AUTH_TOKEN) {
     const authToken = randomBytes(24).toString('base64url');
-    const simulator = new PlivoSimulator({ authId: SANDBOX_AUTH_ID, authToken, callbackDelayMs: 500 });
+    const simulator = new PlivoSimulator({
+      authId: SANDBOX_AUTH_ID,
+      authToken,
+      callbackDelayMs: 500,
+    });
     const baseUrl = await simulator.start(Number(env.PLIVO_SIMULATOR_PORT ?? 0));
     Object.assign(env, {
       PLIVO_AUTH_ID: SANDBOX_AUTH_ID,
@@ -36,7 +43,9 @@ export async function prepareSandbox(env: NodeJS.ProcessEnv = process.env, log: 
     });
     sandbox.plivo = simulator;
     stops.push(() => simulator.stop());
-    log(`SANDBOX: no Plivo credentials set; the Plivo simulator at ${baseUrl} stands in for api.plivo.com. No real message is sent.`);
+    log(
+      `SANDBOX: no Plivo credentials set; the Plivo simulator at ${baseUrl} stands in for api.plivo.com. No real message is sent.`,
+    );
   }
 
   if (!env.MONGODB_URI) {
@@ -45,7 +54,9 @@ export async function prepareSandbox(env: NodeJS.ProcessEnv = process.env, log: 
     env.MONGODB_URI = `${db.uri}/mms_gateway`;
     env.SANDBOX_DATABASE = 'true';
     stops.push(() => db.stop());
-    log(`SANDBOX: no MONGODB_URI set; an embedded ${db.kind} serves ${env.MONGODB_URI} with data in ${dataDir}.`);
+    log(
+      `SANDBOX: no MONGODB_URI set; an embedded ${db.kind} serves ${env.MONGODB_URI} with data in ${dataDir}.`,
+    );
   }
   return sandbox;
 }

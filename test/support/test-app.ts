@@ -29,11 +29,21 @@ let counter = 0;
  * callbacks must reach it), against the run's MongoDB-wire server (a database per app) and a
  * fresh Plivo simulator reached through the real SDK.
  */
-export async function createTestApp(env: Record<string, string> = {}, simulator: Partial<ConstructorParameters<typeof PlivoSimulator>[0]> = {}): Promise<TestApp> {
+export async function createTestApp(
+  env: Record<string, string> = {},
+  simulator: Partial<ConstructorParameters<typeof PlivoSimulator>[0]> = {},
+): Promise<TestApp> {
   const server = process.env.TEST_MONGODB_SERVER;
-  if (!server) throw new Error('TEST_MONGODB_SERVER is not set: run the e2e tests through jest (globalSetup)');
+  if (!server)
+    throw new Error('TEST_MONGODB_SERVER is not set: run the e2e tests through jest (globalSetup)');
   const authToken = randomBytes(16).toString('hex');
-  const plivo = new PlivoSimulator({ authId: TEST_AUTH_ID, authToken, callbackDelayMs: 10, callbackRetryDelaysMs: [50, 100, 200], ...simulator });
+  const plivo = new PlivoSimulator({
+    authId: TEST_AUTH_ID,
+    authToken,
+    callbackDelayMs: 10,
+    callbackRetryDelaysMs: [50, 100, 200],
+    ...simulator,
+  });
   const plivoUrl = await plivo.start();
   const port = await freePort();
   const dbName = `e2e_${process.pid}_${Date.now()}_${counter++}`;

@@ -40,7 +40,10 @@ export class MessageDto {
   status: MessageStatus;
   @ApiPropertyOptional()
   plivoMessageUuid?: string;
-  @ApiPropertyOptional({ example: '50', description: 'Plivo error code (callbacks) or our failure class.' })
+  @ApiPropertyOptional({
+    example: '50',
+    description: 'Plivo error code (callbacks) or our failure class.',
+  })
   errorCode?: string;
   @ApiPropertyOptional()
   errorMessage?: string;
@@ -48,7 +51,9 @@ export class MessageDto {
   attempts: number;
   @ApiProperty({ type: [StatusHistoryEntryDto] })
   statusHistory: StatusHistoryEntryDto[];
-  @ApiPropertyOptional({ description: 'Units, TotalAmount, TotalRate, MCC, MNC and Plivo times from callbacks.' })
+  @ApiPropertyOptional({
+    description: 'Units, TotalAmount, TotalRate, MCC, MNC and Plivo times from callbacks.',
+  })
   delivery?: Record<string, string>;
   @ApiProperty()
   createdAt: Date;
@@ -59,7 +64,11 @@ export class MessageDto {
 export class MessageListDto {
   @ApiProperty({ type: [MessageDto] })
   items: MessageDto[];
-  @ApiProperty({ nullable: true, type: String, description: 'Pass as `cursor` for the next page; null on the last page.' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Pass as `cursor` for the next page; null on the last page.',
+  })
   nextCursor: string | null;
 }
 
@@ -81,7 +90,9 @@ export class ListMessagesQueryDto {
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
-  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @Transform(({ value }) =>
+    typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value,
+  )
   @IsInt()
   @Min(1)
   @Max(100)

@@ -15,7 +15,10 @@ export class SendMmsResponseDto {
   @ApiProperty({ example: 'MMS sending request accepted.' })
   message: string;
 
-  @ApiProperty({ example: '665f1c2e9d3b4a0012345678', description: 'Our message log id: GET /messages/{messageId}.' })
+  @ApiProperty({
+    example: '665f1c2e9d3b4a0012345678',
+    description: 'Our message log id: GET /messages/{messageId}.',
+  })
   messageId: string;
 
   @ApiProperty({ example: 'queued' })
@@ -32,18 +35,41 @@ export class ErrorResponseDto {
   @ApiProperty({ example: 'Bad Request' })
   error: string;
 
-  @ApiProperty({ example: 'destinationNumber must be a valid phone number in E.164 format, e.g. +14155550100' })
+  @ApiProperty({
+    example: 'destinationNumber must be a valid phone number in E.164 format, e.g. +14155550100',
+  })
   message: string;
 
-  @ApiProperty({ example: '0b6c4c8e-5d7e-4a39-9a53-5f2f3b0a1c11', description: 'Echoes X-Request-Id; quote it when reporting a problem.' })
+  @ApiProperty({
+    example: '0b6c4c8e-5d7e-4a39-9a53-5f2f3b0a1c11',
+    description: 'Echoes X-Request-Id; quote it when reporting a problem.',
+  })
   requestId: string;
 
-  @ApiProperty({ required: false, description: 'Validation errors, one per field.', example: [{ field: 'destinationNumber', messages: ['destinationNumber must be a valid phone number in E.164 format, e.g. +14155550100'] }] })
+  @ApiProperty({
+    required: false,
+    description: 'Validation errors, one per field.',
+    example: [
+      {
+        field: 'destinationNumber',
+        messages: [
+          'destinationNumber must be a valid phone number in E.164 format, e.g. +14155550100',
+        ],
+      },
+    ],
+  })
   errors?: { field: string; messages: string[] }[];
 
-  @ApiProperty({ required: false, description: 'Our message log id, when the failure happened after the message was logged.' })
+  @ApiProperty({
+    required: false,
+    description: 'Our message log id, when the failure happened after the message was logged.',
+  })
   messageId?: string;
 
-  @ApiProperty({ required: false, description: 'A stable machine-readable code for some errors.', example: 'PLIVO_REJECTED' })
+  @ApiProperty({
+    required: false,
+    description: 'A stable machine-readable code for some errors.',
+    example: 'PLIVO_REJECTED',
+  })
   code?: string;
 }

@@ -17,7 +17,12 @@ import { IsE164PhoneNumber } from '../../common/validation/is-e164-phone-number'
 
 export const MAX_MEDIA = 10;
 export const MAX_TEXT_LENGTH = 1600;
-const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false, allow_underscores: true };
+const URL_OPTIONS = {
+  protocols: ['http', 'https'],
+  require_protocol: true,
+  require_tld: false,
+  allow_underscores: true,
+};
 
 /** Form bodies send a lone value as a string and repeated keys as an array. */
 const asArray = ({ value }: { value: unknown }) => (typeof value === 'string' ? [value] : value);
@@ -33,7 +38,10 @@ class MediaCountConstraint implements ValidatorConstraintInterface {
 }
 
 export class SendMmsDto {
-  @ApiProperty({ example: '+14157654321', description: 'Recipient in E.164 format (Plivo sends MMS to US and Canadian numbers).' })
+  @ApiProperty({
+    example: '+14157654321',
+    description: 'Recipient in E.164 format (Plivo sends MMS to US and Canadian numbers).',
+  })
   @Validate(IsE164PhoneNumber)
   destinationNumber: string;
 
@@ -43,14 +51,21 @@ export class SendMmsDto {
   @MaxLength(MAX_TEXT_LENGTH)
   messageText: string;
 
-  @ApiPropertyOptional({ example: 'https://media.giphy.com/media/26gscSULUcfKU7dHq/source.gif', description: 'One media URL (the original contract).' })
+  @ApiPropertyOptional({
+    example: 'https://media.giphy.com/media/26gscSULUcfKU7dHq/source.gif',
+    description: 'One media URL (the original contract).',
+  })
   @IsOptional()
   @IsString()
   @IsUrl(URL_OPTIONS, { message: 'mediaUrl must be an absolute http(s) URL' })
   @MaxLength(2048)
   mediaUrl?: string;
 
-  @ApiPropertyOptional({ type: [String], example: ['https://example.com/a.png', 'https://example.com/b.jpg'], maxItems: MAX_MEDIA })
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['https://example.com/a.png', 'https://example.com/b.jpg'],
+    maxItems: MAX_MEDIA,
+  })
   @IsOptional()
   @Transform(asArray)
   @IsArray()
@@ -60,13 +75,21 @@ export class SendMmsDto {
   @MaxLength(2048, { each: true })
   mediaUrls?: string[];
 
-  @ApiPropertyOptional({ type: [String], example: ['801c2056-33ab-499c-80ef-58b574a462a2'], description: 'Plivo media ids from the Media upload API.', maxItems: MAX_MEDIA })
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['801c2056-33ab-499c-80ef-58b574a462a2'],
+    description: 'Plivo media ids from the Media upload API.',
+    maxItems: MAX_MEDIA,
+  })
   @IsOptional()
   @Transform(asArray)
   @IsArray()
   @ArrayMaxSize(MAX_MEDIA)
   @IsString({ each: true })
-  @Matches(/^[A-Za-z0-9-]{1,64}$/, { each: true, message: 'each of mediaIds must be a Plivo media id (letters, digits, dashes)' })
+  @Matches(/^[A-Za-z0-9-]{1,64}$/, {
+    each: true,
+    message: 'each of mediaIds must be a Plivo media id (letters, digits, dashes)',
+  })
   mediaIds?: string[];
 
   /** Not a body field: the total checked across the three media fields. */

@@ -23,7 +23,8 @@ export interface PlivoFailure {
 }
 
 const STATUS_IN_MESSAGE = /status code (\d{3})/i;
-const NOT_SENT = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ERR_TLS|CERT_|certificate|SSL routines/;
+const NOT_SENT =
+  /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ERR_TLS|CERT_|certificate|SSL routines/;
 const MAYBE_SENT = /timeout|ETIMEDOUT|ECONNABORTED|ECONNRESET|socket hang up|EPIPE|aborted/i;
 
 export function classifyPlivoFailure(error: unknown): PlivoFailure {
@@ -32,12 +33,18 @@ export function classifyPlivoFailure(error: unknown): PlivoFailure {
     const e = error as { status?: unknown; message?: unknown; code?: unknown };
     const message = typeof e.message === 'string' ? e.message : '';
     const status =
-      typeof e.status === 'number' ? e.status : Number(STATUS_IN_MESSAGE.exec(message)?.[1]) || undefined;
+      typeof e.status === 'number'
+        ? e.status
+        : Number(STATUS_IN_MESSAGE.exec(message)?.[1]) || undefined;
     if (status !== undefined) return classifyHttpStatus(status, plivoReason(e.message));
     if (typeof e.code === 'string' || NOT_SENT.test(message) || MAYBE_SENT.test(message)) {
       return classifyTransportFailure(`${String(e.code ?? '')} ${message}`);
     }
-    return { kind: 'unexpected', reason: 'The Plivo client failed before sending', retryable: false };
+    return {
+      kind: 'unexpected',
+      reason: 'The Plivo client failed before sending',
+      retryable: false,
+    };
   }
   return { kind: 'unexpected', reason: 'The Plivo client failed before sending', retryable: false };
 }
@@ -45,22 +52,44 @@ export function classifyPlivoFailure(error: unknown): PlivoFailure {
 export function classifyHttpStatus(status: number, plivoMessage?: string): PlivoFailure {
   const detail = plivoMessage ? `: ${plivoMessage}` : '';
   if (status === 401 || status === 403) {
-    return { kind: 'auth', httpStatus: status, reason: `Plivo refused our credentials (${status})${detail}`, retryable: false };
+    return {
+      kind: 'auth',
+      httpStatus: status,
+      reason: `Plivo refused our credentials (${status})${detail}`,
+      retryable: false,
+    };
   }
   if (status === 429) {
-    return { kind: 'throttled', httpStatus: status, reason: 'Plivo rate limit reached (429)', retryable: true };
+    return {
+      kind: 'throttled',
+      httpStatus: status,
+      reason: 'Plivo rate limit reached (429)',
+      retryable: true,
+    };
   }
   if (status === 500 || status === 502 || status === 503) {
-    return { kind: 'unavailable', httpStatus: status, reason: `Plivo is unavailable (${status})`, retryable: true };
+    return {
+      kind: 'unavailable',
+      httpStatus: status,
+      reason: `Plivo is unavailable (${status})`,
+      retryable: true,
+    };
   }
   if (status >= 500) {
     // 504 and friends: a gateway gave up waiting, Plivo itself may have queued the message.
-    return { kind: 'ambiguous', httpStatus: status, reason: `Plivo gateway error (${status})`, retryable: false };
+    return {
+      kind: 'ambiguous',
+      httpStatus: status,
+      reason: `Plivo gateway error (${status})`,
+      retryable: false,
+    };
   }
   return {
     kind: 'rejected',
     httpStatus: status,
-    reason: plivoMessage ? `Plivo rejected the message: ${plivoMessage}` : `Plivo rejected the message (${status})`,
+    reason: plivoMessage
+      ? `Plivo rejected the message: ${plivoMessage}`
+      : `Plivo rejected the message (${status})`,
     retryable: false,
   };
 }
@@ -68,10 +97,18 @@ export function classifyHttpStatus(status: number, plivoMessage?: string): Plivo
 function classifyTransportFailure(text: string): PlivoFailure {
   const firstLine = text.split('\n', 1)[0].slice(0, 200);
   if (NOT_SENT.test(text) && !MAYBE_SENT.test(firstLine)) {
-    return { kind: 'network', reason: `Plivo could not be reached (${errorCode(text) ?? 'connection failed'})`, retryable: true };
+    return {
+      kind: 'network',
+      reason: `Plivo could not be reached (${errorCode(text) ?? 'connection failed'})`,
+      retryable: true,
+    };
   }
   if (MAYBE_SENT.test(text)) {
-    return { kind: 'ambiguous', reason: `No answer from Plivo (${errorCode(text) ?? 'timeout'})`, retryable: false };
+    return {
+      kind: 'ambiguous',
+      reason: `No answer from Plivo (${errorCode(text) ?? 'timeout'})`,
+      retryable: false,
+    };
   }
   return { kind: 'ambiguous', reason: 'The connection to Plivo failed', retryable: false };
 }
@@ -83,7 +120,8 @@ function errorCode(text: string): string | undefined {
 /** Plivo's `error` field: a string, or sometimes an object (e.g. per-field errors). */
 function plivoReason(message: unknown): string | undefined {
   if (typeof message === 'string') {
-    if (!message || STATUS_IN_MESSAGE.test(message) || message.startsWith('AxiosError')) return undefined;
+    if (!message || STATUS_IN_MESSAGE.test(message) || message.startsWith('AxiosError'))
+      return undefined;
     return message.slice(0, 500);
   }
   if (message && typeof message === 'object') return JSON.stringify(message).slice(0, 500);

@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Client } from 'plivo';
 import { AllConfig } from '../../config/config.type';
-import { MessagingProvider, OutboundMessage, ProviderAcceptance, ProviderSendError } from './messaging-provider';
+import {
+  MessagingProvider,
+  OutboundMessage,
+  ProviderAcceptance,
+  ProviderSendError,
+} from './messaging-provider';
 import { classifyPlivoFailure } from './plivo-failure';
 
 /** The only code that talks to the Plivo SDK. One client, built once from config. */
@@ -30,8 +35,17 @@ export class PlivoService extends MessagingProvider {
     if (message.mediaUrls.length > 0) params.media_urls = message.mediaUrls;
     if (message.mediaIds.length > 0) params.media_ids = message.mediaIds;
     try {
-      const response = await this.client.messages.create(message.src, message.dst, message.text, params);
-      return { messageUuid: response.messageUuid, apiId: response.apiId, message: response.message };
+      const response = await this.client.messages.create(
+        message.src,
+        message.dst,
+        message.text,
+        params,
+      );
+      return {
+        messageUuid: response.messageUuid,
+        apiId: response.apiId,
+        message: response.message,
+      };
     } catch (error) {
       throw new ProviderSendError(classifyPlivoFailure(error));
     }

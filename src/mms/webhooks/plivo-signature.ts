@@ -31,8 +31,8 @@ function splitUrl(url: string): { base: string; query: string } {
 }
 
 // The SDK decodes the URI query with Node's querystring.parse ('+' = space, %XX decoded, bad
-// escapes left literal). URLSearchParams decodes identically for ASCII input; the leading '&'
-// stops it from swallowing a literal leading '?' in the query as querystring.parse would not.
+// escapes left literal). URLSearchParams decodes identically for ASCII input, except that it
+// drops one leading '?' (querystring.parse keeps it in the first key) — hence the '&' prefix.
 function parseQuery(query: string): MultiMap {
   const out = emptyMap();
   for (const [k, v] of new URLSearchParams('&' + query)) (out[k] ??= []).push(v);
@@ -82,6 +82,9 @@ function v3StringToSign(method: 'GET' | 'POST', url: string, params: SignedParam
   return base + (q || hasBody ? '?' + q : '') + (q && hasBody ? '.' : '') + bodyStr;
 }
 
+// Deliberate divergence: the SDK passes url, token and nonce through utf8.encode() and then
+// hashes that binary string as UTF-8 again, so raw non-ASCII characters get double-encoded.
+// We encode once. Identical for ASCII, which covers real traffic: URLs arrive percent-encoded.
 function hmacBase64(key: string, data: string): string {
   return createHmac('sha256', key).update(data, 'utf8').digest('base64');
 }

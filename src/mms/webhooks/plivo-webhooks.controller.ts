@@ -1,0 +1,97 @@
+import { Body, Controller, HttpCode, Post, Query, Res, UseGuards } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiHeader,
+  ApiOperation,
+  ApiQuery,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ErrorResponseDto } from '../dto/send-mms-response.dto';
+import { InboundMessageCallbackDto, StatusCallbackDto } from './dto/plivo-callback.dto';
+import { normalizeParams, parseInboundMessage } from './plivo-callback';
+import { PlivoSignatureGuard } from './plivo-signature.guard';
+import { StatusCallbacksService } from './status-callbacks.service';
+
+/**
+ * Called by Plivo, not by clients. Both routes are signature-guarded; the body is read as
+ * loose key/values (Plivo adds fields over time, so unknown fields are never a 400).
+ */
+@ApiTags('webhooks (called by Plivo)')
+@Controller('webhooks/plivo')
+@UseGuards(PlivoSignatureGuard)
+@ApiHeader({
+  name: 'X-Plivo-Signature-V3',
+  required: true,
+  description:
+    'Base64 HMAC-SHA256 of the called URL + sorted params + nonce with the auth token; several may be comma-separated.',
+})
+@ApiHeader({ name: 'X-Plivo-Signature-V3-Nonce', required: true })
+export class PlivoWebhooksController {
+  constructor(private readonly callbacks: StatusCallbacksService) {}
+
+  @Post('status')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Plivo message status callback (the `url` of each send)',
+    description:
+      'Form-encoded (Plivo default) or JSON. Applied once per MessageUUID+Status+Sequence; a status never moves backwards. Unknown messages are kept and applied when they appear.',
+  })
+  @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
+  @ApiBody({ type: StatusCallbackDto })
+  @ApiQuery({
+    name: 'ref',
+    required: false,
+    description:
+      'Our message id, added to the callback URL at send time (signed by Plivo with the URL).',
+  })
+  @ApiResponse({
+    status: 200,
+    description: 'Applied, recorded as late, duplicate, or kept for later.',
+  })
+  @ApiResponse({ status: 400, description: 'No MessageUUID or Status.', type: ErrorResponseDto })
+  @ApiResponse({
+    status: 403,
+    description: 'Missing or invalid signature; nothing changed.',
+    type: ErrorResponseDto,
+  })
+  @ApiResponse({
+    status: 503,
+    description: 'Could not be stored (database down): Plivo retries it.',
+    type: ErrorResponseDto,
+  })
+  async status(@Body() body: unknown, @Query('ref') ref?: unknown): Promise<{ result: string }> {
+    const result = await this.callbacks.applyStatusCallback(
+      normalizeParams(body),
+      typeof ref === 'string' ? ref : undefined,
+    );
+    return { result };
+  }
+
+  @Post('inbound')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Plivo inbound message webhook (the application `message_url`)',
+    description:
+      'Stores an inbound SMS/MMS with every Media<n> URL in order; answers 200 with an empty body. Listed by GET /messages?direction=inbound.',
+  })
+  @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
+  @ApiBody({ type: InboundMessageCallbackDto })
+  @ApiResponse({ status: 200, description: 'Stored (or already stored).' })
+  @ApiResponse({
+    status: 403,
+    description: 'Missing or invalid signature.',
+    type: ErrorResponseDto,
+  })
+  @ApiResponse({
+    status: 503,
+    description: 'Could not be stored: Plivo retries it.',
+    type: ErrorResponseDto,
+  })
+  async inbound(@Body() body: unknown, @Res() res: Response): Promise<void> {
+    await this.callbacks.storeInbound(parseInboundMessage(normalizeParams(body)));
+    res.status(200).end();
+  }
+}

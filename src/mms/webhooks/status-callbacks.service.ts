@@ -1,0 +1,140 @@
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectModel } from '@nestjs/mongoose';
+import { FilterQuery, Model, Types } from 'mongoose';
+import { AllConfig } from '../../config/config.type';
+import { MessageLogRepository, StatusChangeResult } from '../message-log.repository';
+import { MessageLog } from '../schemas/message-log.schema';
+import {
+  CallbackParams,
+  InboundMessage,
+  parseStatusCallback,
+  StatusCallback,
+} from './plivo-callback';
+import { describePlivoErrorCode, isSuccessCode } from './plivo-error-codes';
+import { UnmatchedCallback } from './unmatched-callback.schema';
+
+export type CallbackOutcome = StatusChangeResult | 'stored-unmatched';
+
+/** Applies Plivo's signed callbacks to the message log: verify (guard), persist, reply. */
+@Injectable()
+export class StatusCallbacksService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(StatusCallbacksService.name);
+  private readonly sweepIntervalMs: number;
+  private timer?: NodeJS.Timeout;
+  private sweeping = false;
+
+  constructor(
+    private readonly logs: MessageLogRepository,
+    @InjectModel(UnmatchedCallback.name) private readonly unmatched: Model<UnmatchedCallback>,
+    config: ConfigService<AllConfig, true>,
+  ) {
+    this.sweepIntervalMs = config.get('app.unmatchedCallbackSweepMs', { infer: true });
+  }
+
+  onModuleInit(): void {
+    if (this.sweepIntervalMs > 0) {
+      this.timer = setInterval(() => void this.sweepUnmatched(), this.sweepIntervalMs);
+      this.timer.unref();
+    }
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  async applyStatusCallback(
+    params: CallbackParams,
+    ref: string | undefined,
+  ): Promise<CallbackOutcome> {
+    const callback = parseStatusCallback(params);
+    const outcome = await this.apply(callback, ref);
+    if (outcome !== 'not-found') return outcome;
+    await this.storeUnmatched(callback, ref, params);
+    return 'stored-unmatched';
+  }
+
+  /** Inbound messages are stored once per MessageUUID (Plivo retries unanswered webhooks). */
+  async storeInbound(message: InboundMessage): Promise<'stored' | 'duplicate'> {
+    return this.logs.createInbound(message);
+  }
+
+  /** Retries callbacks that arrived before their message could be found. */
+  async sweepUnmatched(): Promise<number> {
+    if (this.sweeping) return 0;
+    this.sweeping = true;
+    let applied = 0;
+    try {
+      const pending = await this.unmatched.find().sort({ receivedAt: 1 }).limit(100).lean().exec();
+      for (const orphan of pending) {
+        const outcome = await this.apply(parseStatusCallback(orphan.params), orphan.ref);
+        if (outcome === 'not-found') {
+          await this.unmatched.updateOne({ _id: orphan._id }, { $inc: { sweeps: 1 } });
+          continue;
+        }
+        await this.unmatched.deleteOne({ _id: orphan._id });
+        applied++;
+      }
+    } catch (error) {
+      this.logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'Unmatched-callback sweep failed; will retry',
+      );
+    } finally {
+      this.sweeping = false;
+    }
+    return applied;
+  }
+
+  private apply(callback: StatusCallback, ref: string | undefined): Promise<StatusChangeResult> {
+    // ref (our log id, in the callback URL Plivo signed) finds the log even before the send
+    // response stored Plivo's UUID; without it, the UUID does.
+    const match: FilterQuery<MessageLog> =
+      ref && Types.ObjectId.isValid(ref) && /^[0-9a-f]{24}$/i.test(ref)
+        ? { _id: new Types.ObjectId(ref) }
+        : { plivoMessageUuid: callback.messageUuid };
+    const failed = !isSuccessCode(callback.errorCode);
+    const set: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(callback.details)) set[`delivery.${key}`] = value;
+    return this.logs.applyStatusChange(match, {
+      status: callback.status,
+      source: 'plivo-callback',
+      eventKey: eventKey(callback),
+      errorCode: failed ? callback.errorCode : undefined,
+      set: Object.keys(set).length > 0 ? set : undefined,
+      setIfApplied: failed
+        ? {
+            errorCode: callback.errorCode,
+            errorMessage: describePlivoErrorCode(callback.errorCode!),
+          }
+        : undefined,
+    });
+  }
+
+  private async storeUnmatched(
+    callback: StatusCallback,
+    ref: string | undefined,
+    params: CallbackParams,
+  ): Promise<void> {
+    try {
+      await this.unmatched.create({
+        eventKey: eventKey(callback),
+        messageUuid: callback.messageUuid,
+        ref,
+        params: { ...params },
+        receivedAt: new Date(),
+      });
+      this.logger.warn(
+        { messageUuid: callback.messageUuid, status: callback.status },
+        'Status callback for an unknown message kept for later',
+      );
+    } catch (error) {
+      if ((error as { code?: number }).code !== 11000) throw error;
+    }
+  }
+}
+
+/** Same MessageUUID, Status and Sequence = the same event: applied once however often it comes. */
+function eventKey(callback: StatusCallback): string {
+  return `${callback.messageUuid}|${callback.status}|${callback.sequence ?? ''}`;
+}

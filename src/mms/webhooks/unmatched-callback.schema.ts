@@ -1,0 +1,33 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { HydratedDocument } from 'mongoose';
+
+/**
+ * A signed status callback whose message we could not find yet (it raced the send response,
+ * or carried no ref). Kept, acknowledged, and applied by the sweeper once the message appears.
+ */
+@Schema({ collection: 'unmatched_status_callbacks', versionKey: false })
+export class UnmatchedCallback {
+  @Prop({ required: true })
+  eventKey: string;
+
+  @Prop({ required: true })
+  messageUuid: string;
+
+  @Prop()
+  ref?: string;
+
+  @Prop({ type: Object, required: true })
+  params: Record<string, string>;
+
+  @Prop({ required: true })
+  receivedAt: Date;
+
+  @Prop({ default: 0 })
+  sweeps: number;
+}
+export type UnmatchedCallbackDocument = HydratedDocument<UnmatchedCallback>;
+export const UnmatchedCallbackSchema = SchemaFactory.createForClass(UnmatchedCallback);
+// A replayed orphan is stored once.
+UnmatchedCallbackSchema.index({ eventKey: 1 }, { unique: true });
+// The sweeper reads the oldest first.
+UnmatchedCallbackSchema.index({ receivedAt: 1 });

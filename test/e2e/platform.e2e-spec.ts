@@ -1,0 +1,106 @@
+import request from 'supertest';
+import { createTestApp, TestApp } from '../support/test-app';
+
+describe('health, errors, request ids and the OpenAPI document (e2e)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => t?.close());
+
+  it('GET /health keeps the seed shape', async () => {
+    const res = await request(t.baseUrl).get('/health').expect(200);
+    expect(res.body).toEqual({ status: 'ok', timestamp: expect.any(String) });
+    expect(Number.isNaN(Date.parse(res.body.timestamp))).toBe(false);
+  });
+
+  it('GET /health/live and /health/ready answer 200 with the database up', async () => {
+    await request(t.baseUrl).get('/health/live').expect(200);
+    const ready = await request(t.baseUrl).get('/health/ready').expect(200);
+    expect(ready.body.details.mongodb.status).toBe('up');
+  });
+
+  it('an unknown route is a JSON 404 in the common error shape', async () => {
+    const res = await request(t.baseUrl).get('/nope').expect(404);
+    expect(res.body).toEqual({
+      statusCode: 404,
+      error: 'Not Found',
+      message: expect.any(String),
+      requestId: expect.any(String),
+    });
+  });
+
+  it('honours and echoes a well-formed X-Request-Id, replaces a malformed one', async () => {
+    const res = await request(t.baseUrl).get('/nope').set('X-Request-Id', 'abc-123').expect(404);
+    expect(res.headers['x-request-id']).toBe('abc-123');
+    expect(res.body.requestId).toBe('abc-123');
+    const bad = await request(t.baseUrl)
+      .get('/health')
+      .set('X-Request-Id', 'evil\tvalue<script>')
+      .expect(200);
+    expect(bad.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('does not advertise Express', async () => {
+    const res = await request(t.baseUrl).get('/health');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it('serves Swagger UI at /docs and an OpenAPI document listing every route and field', async () => {
+    const ui = await request(t.baseUrl).get('/docs/').expect(200);
+    expect(ui.text).toContain('swagger-ui');
+    const doc = (await request(t.baseUrl).get('/docs-json').expect(200)).body;
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      expect.arrayContaining([
+        '/send-mms',
+        '/messages',
+        '/messages/{id}',
+        '/health',
+        '/health/live',
+        '/health/ready',
+        '/webhooks/plivo/status',
+        '/webhooks/plivo/inbound',
+      ]),
+    );
+    const send = doc.paths['/send-mms'].post;
+    expect(Object.keys(send.responses).sort()).toEqual(['202', '400', '502', '503', '504']);
+    expect(Object.keys(send.requestBody.content)).toEqual([
+      'application/json',
+      'application/x-www-form-urlencoded',
+    ]);
+    const dto = doc.components.schemas.SendMmsDto;
+    expect(Object.keys(dto.properties).sort()).toEqual([
+      'destinationNumber',
+      'mediaIds',
+      'mediaUrl',
+      'mediaUrls',
+      'messageText',
+    ]);
+    expect(dto.required.sort()).toEqual(['destinationNumber', 'messageText']);
+    expect(dto.properties.destinationNumber.example).toBe('+14157654321');
+    expect(Object.keys(doc.components.schemas.MessageDto.properties)).toEqual(
+      expect.arrayContaining([
+        'id',
+        'direction',
+        'sender',
+        'recipient',
+        'text',
+        'mediaUrls',
+        'mediaIds',
+        'status',
+        'plivoMessageUuid',
+        'errorCode',
+        'errorMessage',
+        'statusHistory',
+        'createdAt',
+        'updatedAt',
+      ]),
+    );
+    expect(doc.paths['/messages/{id}'].get.responses).toHaveProperty('404');
+    expect(
+      doc.paths['/webhooks/plivo/status'].post.parameters.map((p: { name: string }) => p.name),
+    ).toEqual(
+      expect.arrayContaining(['X-Plivo-Signature-V3', 'X-Plivo-Signature-V3-Nonce', 'ref']),
+    );
+  });
+});
