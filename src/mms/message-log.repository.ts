@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { FilterQuery, Model, Types, UpdateQuery } from 'mongoose';
+import { KeyedSerializer } from '../common/keyed-serializer';
 import { MessageStatus, STATUS_RANK, StatusSource } from './message-status';
 import { InboundMessage } from './webhooks/plivo-callback';
 import { AttemptRecord, MessageLog, StatusHistoryEntry } from './schemas/message-log.schema';
@@ -42,6 +43,13 @@ export type MessageLogRecord = MessageLog & { _id: Types.ObjectId };
 
 @Injectable()
 export class MessageLogRepository {
+  /**
+   * On MongoDB each conditional update below is atomic on its document, which is what makes
+   * concurrent callbacks safe across replicas. FerretDB 1.24 (the embedded/test server) runs an
+   * update as query-then-write, so within one process changes to one message are also queued.
+   */
+  private readonly perMessage = new KeyedSerializer();
+
   constructor(@InjectModel(MessageLog.name) private readonly model: Model<MessageLog>) {}
 
   async createPending(input: NewOutboundMessage): Promise<Types.ObjectId> {
@@ -73,23 +81,24 @@ export class MessageLogRepository {
       at: change.at ?? new Date(),
       source: change.source,
       applied: true,
-      ...(change.eventKey ? { eventKey: change.eventKey } : {}),
       ...(change.errorCode ? { errorCode: change.errorCode } : {}),
       ...(change.detail ? { detail: change.detail } : {}),
     };
     const notReplayed: FilterQuery<MessageLog> = change.eventKey
-      ? { 'statusHistory.eventKey': { $ne: change.eventKey } }
+      ? { eventKeys: { $ne: change.eventKey } }
       : {};
-    const attempt: UpdateQuery<MessageLog> = change.attempt
-      ? { $inc: { attempts: 1 }, $push: { attemptLog: change.attempt } }
-      : {};
+    const pushes = {
+      ...(change.eventKey ? { eventKeys: change.eventKey } : {}),
+      ...(change.attempt ? { attemptLog: change.attempt } : {}),
+    };
+    const attempt: UpdateQuery<MessageLog> = change.attempt ? { $inc: { attempts: 1 } } : {};
 
     const forward = await this.model.updateOne(
       { ...match, ...notReplayed, statusRank: { $lt: rank } },
       {
         $set: { ...change.set, ...change.setIfApplied, status: change.status, statusRank: rank },
         ...attempt,
-        $push: { statusHistory: entry, ...(attempt.$push ?? {}) },
+        $push: { statusHistory: entry, ...pushes },
       },
     );
     if (forward.matchedCount > 0) return 'applied';
@@ -99,7 +108,7 @@ export class MessageLogRepository {
       {
         ...(change.set ? { $set: change.set } : {}),
         ...attempt,
-        $push: { statusHistory: { ...entry, applied: false }, ...(attempt.$push ?? {}) },
+        $push: { statusHistory: { ...entry, applied: false }, ...pushes },
       },
     );
     if (late.matchedCount > 0) return 'recorded';

@@ -498,7 +498,7 @@ describe('PlivoSimulator', () => {
     it('retries a callback answered with 500', async () => {
       receiver.statusFor = (n) => (n === 0 ? 500 : 200);
       await sendMms(client, { url: `${receiver.base}/cb` });
-      await sim.waitFor(() => receiver.received.length >= 4);
+      await sim.waitFor(() => sim.callbacks.length >= 4);
       const queuedAttempts = sim.callbacks.filter((c) => c.params.Status === 'queued');
       expect(queuedAttempts.map((c) => [c.status, c.attempt])).toEqual([
         [500, 1],

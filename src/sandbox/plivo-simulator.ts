@@ -265,7 +265,10 @@ export class PlivoSimulator {
     }
   }
 
-  /** POSTs a signed inbound-message webhook like Plivo's `message_url` request; resolves to its HTTP status. */
+  /**
+   * Sends a signed inbound-message webhook like Plivo's `message_url` request (form POST by
+   * default) and resolves to the HTTP status it got; rejects on network errors (no retries).
+   */
   async sendInbound(inbound: InboundMessage): Promise<number> {
     const mediaUrls = inbound.mediaUrls ?? [];
     const type = inbound.type ?? (mediaUrls.length > 0 ? 'mms' : 'sms');
@@ -285,13 +288,12 @@ export class PlivoSimulator {
       mediaUrls.forEach((url, i) => (params[`Media${i}`] = url));
     } else {
       params.Text = inbound.text ?? '';
-      params.MessageIntent = 'optin';
     }
     const status = await this.postSigned(
       inbound.url,
       inbound.method ?? 'POST',
       params,
-      AbortSignal.timeout(CALLBACK_TIMEOUT_MS),
+      AbortSignal.any([this.callbackAbort.signal, AbortSignal.timeout(CALLBACK_TIMEOUT_MS)]),
     );
     this.log(`inbound ${type} ${params.MessageUUID} → ${inbound.url}: ${status}`);
     return status;

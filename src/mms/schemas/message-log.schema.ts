@@ -17,10 +17,6 @@ export class StatusHistoryEntry {
   @Prop({ default: true })
   applied: boolean;
 
-  /** Dedupe key of a Plivo callback (uuid|status|sequence): a replay finds it and changes nothing. */
-  @Prop()
-  eventKey?: string;
-
   @Prop()
   errorCode?: string;
 
@@ -102,6 +98,14 @@ export class MessageLog {
 
   @Prop({ type: [StatusHistoryEntrySchema], default: [] })
   statusHistory: StatusHistoryEntry[];
+
+  /**
+   * Dedupe keys (uuid|status|sequence) of the callbacks already recorded: a replay finds its key
+   * and changes nothing. A flat array because `{eventKeys: {$ne: k}}` is one atomic filter on
+   * MongoDB (and, unlike a dotted path into statusHistory, FerretDB evaluates it correctly).
+   */
+  @Prop({ type: [String], default: [] })
+  eventKeys: string[];
 
   /** Billing and carrier details reported by Plivo callbacks (Units, TotalAmount, MCC…). */
   @Prop({ type: Object })
