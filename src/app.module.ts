@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { MongooseModule } from '@nestjs/mongoose';
 import { LoggerModule } from 'nestjs-pino';
@@ -7,7 +8,13 @@ import { appConfig } from './config/app.config';
 import { AllConfig } from './config/config.type';
 import { databaseConfig } from './config/database.config';
 import { plivoConfig } from './config/plivo.config';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import { AuthModule } from './auth/auth.module';
+import { httpConfig } from './config/http.config';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { ClientThrottlerGuard } from './throttling/client-throttler.guard';
+import { ThrottlingModule } from './throttling/throttling.module';
 import { MmsModule } from './mms/mms.module';
 
 @Module({
@@ -17,12 +24,15 @@ import { MmsModule } from './mms/mms.module';
       isGlobal: true,
       ignoreEnvFile: true,
       cache: true,
-      load: [appConfig, plivoConfig, databaseConfig],
+      load: [appConfig, plivoConfig, databaseConfig, httpConfig],
     }),
     LoggerModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<AllConfig, true>) =>
-        loggerParams(config.get('app', { infer: true })),
+        loggerParams(
+          config.get('app', { infer: true }),
+          config.get('http.logPii', { infer: true }),
+        ),
     }),
     MongooseModule.forRootAsync({
       inject: [ConfigService],
@@ -35,11 +45,23 @@ import { MmsModule } from './mms/mms.module';
           // must get a 503 at once, never a silently delayed log.
           bufferCommands: false,
           autoIndex: true,
+          // Unreachable at boot: give up after 3 tries (well within 30 s) and exit non-zero with
+          // a clear message rather than hang; Kubernetes restarts the pod.
+          retryAttempts: 2,
+          retryDelay: 1000,
         };
       },
     }),
+    AuthModule,
+    MetricsModule,
+    ThrottlingModule,
     MmsModule,
     HealthModule,
+  ],
+  providers: [
+    // Throttle first (so guessing keys is throttled too), then authenticate.
+    { provide: APP_GUARD, useClass: ClientThrottlerGuard },
+    { provide: APP_GUARD, useClass: ApiKeyGuard },
   ],
 })
 export class AppModule {}

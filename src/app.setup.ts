@@ -1,31 +1,76 @@
 import { INestApplication } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation';
+import { AllConfig } from './config/config.type';
+import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
+import { MetricsService } from './metrics/metrics.service';
+
+export const API_KEY_SCHEME = 'api-key';
+export const BEARER_SCHEME = 'bearer';
 
 /** Everything main.ts applies to the app, shared with the e2e tests so they test the real thing. */
 export function configureApp(app: INestApplication): INestApplication {
   const express = app as NestExpressApplication;
+  const http = app.get(ConfigService<AllConfig, true>).get('http', { infer: true });
   express.useLogger(app.get(Logger));
+  express.set('trust proxy', http.trustProxy);
   express.disable('x-powered-by');
-  express.useBodyParser('json', { limit: '100kb' });
+  if (http.metricsEnabled) express.use(httpMetricsMiddleware(app.get(MetricsService)));
+  express.use(
+    helmet({
+      // Swagger UI needs inline styles/scripts; everything else is JSON.
+      contentSecurityPolicy: {
+        directives: {
+          'script-src': ["'self'", "'unsafe-inline'"],
+          'style-src': ["'self'", "'unsafe-inline'", 'https:'],
+        },
+      },
+    }),
+  );
+  if (http.corsOrigins.length > 0) {
+    express.enableCors({
+      origin: http.corsOrigins,
+      allowedHeaders: [
+        'Content-Type',
+        'X-API-Key',
+        'Authorization',
+        'Idempotency-Key',
+        'X-Request-Id',
+      ],
+    });
+  }
+  express.useBodyParser('json', { limit: http.bodyLimit });
   // extended: false = no nested objects from form bodies (no qs prototype tricks).
-  express.useBodyParser('urlencoded', { limit: '100kb', extended: false });
+  express.useBodyParser('urlencoded', { limit: http.bodyLimit, extended: false });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Plivo MMS gateway')
-      .setDescription(
-        'Send MMS through Plivo, follow each message to delivery through signed status callbacks, and read the message log.',
-      )
-      .setVersion('1.0')
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  if (http.docsEnabled) {
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Plivo MMS gateway')
+        .setDescription(
+          'Send MMS through Plivo, follow each message to delivery through signed status callbacks, and read the message log. ' +
+            'Client routes need an API key (X-API-Key header or Authorization: Bearer).',
+        )
+        .setVersion('1.0')
+        .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, API_KEY_SCHEME)
+        .addBearerAuth(
+          { type: 'http', scheme: 'bearer', description: 'The same API key as a bearer token' },
+          BEARER_SCHEME,
+        )
+        .build(),
+    );
+    SwaggerModule.setup('docs', app, document, {
+      jsonDocumentUrl: 'docs-json',
+      swaggerOptions: { persistAuthorization: true },
+    });
+  }
   return app;
 }

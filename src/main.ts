@@ -1,10 +1,13 @@
 import 'reflect-metadata';
+import { Logger as NestLogger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { AllConfig } from './config/config.type';
+import { ShutdownState } from './health/shutdown-state';
 import { prepareSandbox } from './sandbox/prepare-sandbox';
 
 async function bootstrap(): Promise<void> {
@@ -12,27 +15,38 @@ async function bootstrap(): Promise<void> {
   const sandbox = await prepareSandbox();
   const app = await NestFactory.create(AppModule, { bufferLogs: true });
   configureApp(app);
-  const {
-    port,
-    publicBaseUrl,
-    sandbox: mode,
-  } = app.get(ConfigService<AllConfig, true>).get('app', { infer: true });
+  const config = app.get(ConfigService<AllConfig, true>);
+  const { port, publicBaseUrl, sandbox: mode } = config.get('app', { infer: true });
+  const { shutdownDelayMs, apiKeyDigests } = config.get('http', { infer: true });
+  const logger = new NestLogger('Bootstrap');
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`${signal} received: closing`);
+    // Readiness fails at once; the listener stays open for SHUTDOWN_DELAY_MS so load balancers
+    // stop routing here first; then in-flight requests finish before MongoDB is closed.
+    app.get(ShutdownState).begin();
+    logger.log(`${signal}: readiness is now 503; closing the listener in ${shutdownDelayMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, shutdownDelayMs));
+    const server = app.getHttpServer() as Server;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
     await app.close();
     await sandbox.stop();
+    logger.log('Shut down cleanly');
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   await app.listen(port);
+  if (apiKeyDigests.length === 0) {
+    logger.warn(
+      'API_KEYS is not set: client routes are OPEN (allowed outside production only). Set API_KEYS to require X-API-Key.',
+    );
+  }
   const banner = mode.plivo || mode.database ? ' [SANDBOX MODE: see above]' : '';
-  console.log(
+  logger.log(
     `MMS gateway listening on port ${port}; public URL ${publicBaseUrl}; API docs at ${publicBaseUrl}/docs${banner}`,
   );
 }

@@ -18,7 +18,7 @@ interface ErrorBody {
   [extra: string]: unknown;
 }
 
-const PASSED_THROUGH = ['errors', 'messageId', 'code'] as const;
+const PASSED_THROUGH = ['errors', 'messageId', 'code', 'details'] as const;
 
 /** Every error, including unknown routes, 413 and body-parser failures, gets one JSON shape. */
 @Catch()

@@ -1,5 +1,6 @@
 import type { Params } from 'nestjs-pino';
 import type { AppConfig } from '../config/app.config';
+import { maskPii } from './pii';
 import { assignRequestId } from './request-id';
 
 /** Headers that must never reach a log line. */
@@ -14,14 +15,18 @@ export const REDACTED_PATHS = [
   'res.headers["set-cookie"]',
 ];
 
-export function loggerParams(app: AppConfig): Params {
+/**
+ * JSON lines in production, one per request with its id. Bodies are never logged (they hold
+ * message text); phone numbers are masked to their last 4 digits unless LOG_PII=true.
+ */
+export function loggerParams(app: AppConfig, logPii: boolean): Params {
   const pretty = app.nodeEnv === 'development' && process.stdout.isTTY;
   return {
     pinoHttp: {
       level: app.logLevel,
       genReqId: (req, res) => assignRequestId(req, res),
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      // One line per request; the query string is dropped (it may carry phone numbers).
+      // The query string is dropped: it may carry phone numbers or filters.
       serializers: {
         req: (req: { id: string; method: string; url: string }) => ({
           id: req.id,
@@ -30,6 +35,9 @@ export function loggerParams(app: AppConfig): Params {
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
+      ...(logPii
+        ? {}
+        : { formatters: { log: (record: Record<string, unknown>) => maskPii(record) } }),
       customLogLevel: (_req, res, err) =>
         err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
       ...(pretty ? { transport: { target: 'pino-pretty', options: { singleLine: true } } } : {}),

@@ -1,5 +1,6 @@
 import type { AppConfig } from './app.config';
 import type { DatabaseConfig } from './database.config';
+import type { HttpConfig } from './http.config';
 import type { PlivoConfig } from './plivo.config';
 
 /** The shape read through `ConfigService<AllConfig, true>` with `{ infer: true }`. */
@@ -7,4 +8,5 @@ export interface AllConfig {
   app: AppConfig;
   plivo: PlivoConfig;
   database: DatabaseConfig;
+  http: HttpConfig;
 }

@@ -1,34 +1,74 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, MemoryHealthIndicator } from '@nestjs/terminus';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+  MemoryHealthIndicator,
+} from '@nestjs/terminus';
+import { SkipThrottle } from '@nestjs/throttler';
+import { Public } from '../auth/public.decorator';
 import { DatabasePingIndicator } from './database-ping.indicator';
+import { EventLoopIndicator } from './event-loop.indicator';
+import { ShutdownState } from './shutdown-state';
+
+const HEAP_LIMIT_BYTES = 768 * 1024 * 1024;
 
 @ApiTags('health')
+@Public()
+@SkipThrottle({ default: true, webhook: true })
 @Controller('health')
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly memory: MemoryHealthIndicator,
     private readonly database: DatabasePingIndicator,
+    private readonly eventLoop: EventLoopIndicator,
+    private readonly shutdown: ShutdownState,
+    private readonly indicators: HealthIndicatorService,
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Seed-compatible liveness: {status, timestamp}' })
+  @ApiOperation({ summary: 'Seed-compatible status: {status, timestamp}' })
   status(): { status: 'ok'; timestamp: string } {
     return { status: 'ok', timestamp: new Date().toISOString() };
   }
 
   @Get('live')
   @HealthCheck()
-  @ApiOperation({ summary: 'Kubernetes liveness: the process only, never MongoDB or Plivo' })
+  @ApiOperation({
+    summary: 'Kubernetes liveness: the process only (event loop, heap); never MongoDB or Plivo',
+  })
+  @ApiResponse({
+    status: 503,
+    description: 'Event loop stalled or heap over its limit: restart me.',
+  })
   live() {
-    return this.health.check([() => this.memory.checkHeap('heap', 512 * 1024 * 1024)]);
+    return this.health.check([
+      () => this.eventLoop.check('eventLoop'),
+      () => this.memory.checkHeap('heap', HEAP_LIMIT_BYTES),
+    ]);
   }
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Kubernetes readiness: MongoDB answers a real ping' })
+  @ApiOperation({
+    summary:
+      'Kubernetes readiness: MongoDB answers a real ping and the service is not shutting down',
+  })
+  @ApiResponse({
+    status: 503,
+    description: 'Do not route traffic here (database unreachable, or draining).',
+  })
   ready() {
-    return this.health.check([() => this.database.ping('mongodb')]);
+    return this.health.check([
+      () => {
+        const indicator = this.indicators.check('lifecycle');
+        return this.shutdown.isShuttingDown
+          ? indicator.down({ message: 'shutting down' })
+          : indicator.up();
+      },
+      () => this.database.ping('mongodb'),
+    ]);
   }
 }

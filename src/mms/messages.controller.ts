@@ -1,10 +1,21 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
+import { API_KEY_SCHEME, BEARER_SCHEME } from '../app.setup';
 import { ListMessagesQueryDto, MessageDto, MessageListDto } from './dto/message.dto';
 import { ErrorResponseDto } from './dto/send-mms-response.dto';
 import { MmsService } from './mms.service';
 
 @ApiTags('messages')
+@ApiSecurity(API_KEY_SCHEME)
+@ApiSecurity(BEARER_SCHEME)
+@ApiResponse({ status: 401, description: 'Missing or invalid API key.', type: ErrorResponseDto })
+@ApiResponse({
+  status: 429,
+  description: 'Rate limit reached; see Retry-After.',
+  type: ErrorResponseDto,
+})
+@SkipThrottle({ webhook: true })
 @Controller('messages')
 export class MessagesController {
   constructor(private readonly mms: MmsService) {}

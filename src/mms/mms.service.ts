@@ -12,6 +12,7 @@ import {
 import { ConfigService } from '@nestjs/config';
 import { Types } from 'mongoose';
 import { AllConfig } from '../config/config.type';
+import { MetricsService } from '../metrics/metrics.service';
 import { ListMessagesQueryDto, MessageDto, MessageListDto } from './dto/message.dto';
 import { SendMmsDto } from './dto/send-mms.dto';
 import { SendMmsResponseDto } from './dto/send-mms-response.dto';
@@ -39,6 +40,7 @@ export class MmsService {
     private readonly logs: MessageLogRepository,
     private readonly provider: MessagingProvider,
     private readonly retryPolicy: SendRetryPolicy,
+    private readonly metrics: MetricsService,
     config: ConfigService<AllConfig, true>,
   ) {
     this.senderNumber = config.get('plivo.senderNumber', { infer: true });
@@ -92,6 +94,7 @@ export class MmsService {
         'Sent, but the log update failed',
       );
     }
+    this.metrics.messages.inc({ outcome: 'queued', reason: 'ok' });
     return {
       message: 'MMS sending request accepted.',
       messageId: id.toHexString(),
@@ -167,6 +170,7 @@ export class MmsService {
     durationMs: number,
   ): Promise<HttpException> {
     const ambiguous = failure.kind === 'ambiguous';
+    this.metrics.messages.inc({ outcome: ambiguous ? 'unknown' : 'failed', reason: failure.kind });
     const level = failure.kind === 'auth' || failure.kind === 'unexpected' ? 'error' : 'warn';
     this.logger[level](
       {

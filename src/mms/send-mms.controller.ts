@@ -1,10 +1,22 @@
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiOperation,
+  ApiResponse,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
+import { API_KEY_SCHEME, BEARER_SCHEME } from '../app.setup';
 import { SendMmsDto } from './dto/send-mms.dto';
 import { ErrorResponseDto, SendMmsResponseDto } from './dto/send-mms-response.dto';
 import { MmsService } from './mms.service';
 
 @ApiTags('send')
+@ApiSecurity(API_KEY_SCHEME)
+@ApiSecurity(BEARER_SCHEME)
+@SkipThrottle({ webhook: true })
 @Controller()
 export class SendMmsController {
   constructor(private readonly mms: MmsService) {}
@@ -24,6 +36,16 @@ export class SendMmsController {
     status: 400,
     description:
       'Invalid input (each bad field named), or Plivo rejected the message (code PLIVO_REJECTED). Nothing was sent.',
+    type: ErrorResponseDto,
+  })
+  @ApiResponse({
+    status: 401,
+    description: 'Missing or invalid API key. Nothing was sent.',
+    type: ErrorResponseDto,
+  })
+  @ApiResponse({
+    status: 429,
+    description: 'Rate limit for this API key (or IP) reached; see Retry-After.',
     type: ErrorResponseDto,
   })
   @ApiResponse({

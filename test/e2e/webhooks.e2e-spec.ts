@@ -498,17 +498,15 @@ describe('Plivo webhooks with V2 allowed', () => {
     const t = await createTestApp({ PLIVO_WEBHOOK_ALLOW_V2: 'true' });
     try {
       const uuid = 'v2-uuid-1';
-      await t.db
-        .model<MessageLog>(MessageLog.name)
-        .create({
-          direction: 'outbound',
-          channel: 'mms',
-          sender: '+14155550100',
-          recipient: '+14157654321',
-          status: 'queued',
-          statusRank: 2,
-          plivoMessageUuid: uuid,
-        });
+      await t.db.model<MessageLog>(MessageLog.name).create({
+        direction: 'outbound',
+        channel: 'mms',
+        sender: '+14155550100',
+        recipient: '+14157654321',
+        status: 'queued',
+        statusRank: 2,
+        plivoMessageUuid: uuid,
+      });
       await postSigned(
         t.baseUrl,
         STATUS,

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Client } from 'plivo';
 import { AllConfig } from '../../config/config.type';
+import { MetricsService } from '../../metrics/metrics.service';
 import {
   MessagingProvider,
   OutboundMessage,
@@ -15,7 +16,10 @@ import { classifyPlivoFailure } from './plivo-failure';
 export class PlivoService extends MessagingProvider {
   private readonly client: Client;
 
-  constructor(config: ConfigService<AllConfig, true>) {
+  constructor(
+    config: ConfigService<AllConfig, true>,
+    private readonly metrics: MetricsService,
+  ) {
     super();
     const plivo = config.get('plivo', { infer: true });
     // The SDK sets no timeout of its own: without one a hung Plivo holds the request forever.
@@ -34,6 +38,7 @@ export class PlivoService extends MessagingProvider {
     };
     if (message.mediaUrls.length > 0) params.media_urls = message.mediaUrls;
     if (message.mediaIds.length > 0) params.media_ids = message.mediaIds;
+    const timer = this.metrics.plivoCalls.startTimer();
     try {
       const response = await this.client.messages.create(
         message.src,
@@ -41,13 +46,16 @@ export class PlivoService extends MessagingProvider {
         message.text,
         params,
       );
+      timer({ outcome: 'ok' });
       return {
         messageUuid: response.messageUuid,
         apiId: response.apiId,
         message: response.message,
       };
     } catch (error) {
-      throw new ProviderSendError(classifyPlivoFailure(error));
+      const failure = classifyPlivoFailure(error);
+      timer({ outcome: failure.kind });
+      throw new ProviderSendError(failure);
     }
   }
 }

@@ -8,6 +8,7 @@ import {
 import { ConfigService } from '@nestjs/config';
 import type { Request } from 'express';
 import { AllConfig } from '../../config/config.type';
+import { MetricsService } from '../../metrics/metrics.service';
 import { SignedParams, verifyV2Signature, verifyV3Signature } from './plivo-signature';
 
 /**
@@ -22,7 +23,10 @@ export class PlivoSignatureGuard implements CanActivate {
   private readonly allowV2: boolean;
   private readonly publicBaseUrl: string;
 
-  constructor(config: ConfigService<AllConfig, true>) {
+  constructor(
+    config: ConfigService<AllConfig, true>,
+    private readonly metrics: MetricsService,
+  ) {
     this.tokens = config.get('plivo.webhookTokens', { infer: true });
     this.allowV2 = config.get('plivo.webhookAllowV2', { infer: true });
     this.publicBaseUrl = config.get('app.publicBaseUrl', { infer: true });
@@ -57,6 +61,11 @@ export class PlivoSignatureGuard implements CanActivate {
       });
       if (ok) return true;
     }
+    this.metrics.webhookEvents.inc({
+      kind: req.path.endsWith('/inbound') ? 'inbound' : 'status',
+      status: 'unknown',
+      verdict: 'forged',
+    });
     this.logger.warn(
       {
         path: req.path,

@@ -8,7 +8,9 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
+import { Public } from '../../auth/public.decorator';
 import { ErrorResponseDto } from '../dto/send-mms-response.dto';
 import { InboundMessageCallbackDto, StatusCallbackDto } from './dto/plivo-callback.dto';
 import { normalizeParams, parseInboundMessage } from './plivo-callback';
@@ -21,6 +23,8 @@ import { StatusCallbacksService } from './status-callbacks.service';
  */
 @ApiTags('webhooks (called by Plivo)')
 @Controller('webhooks/plivo')
+@Public()
+@SkipThrottle({ default: true })
 @UseGuards(PlivoSignatureGuard)
 @ApiHeader({
   name: 'X-Plivo-Signature-V3',

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
 import { FilterQuery, Model, Types } from 'mongoose';
 import { AllConfig } from '../../config/config.type';
+import { MetricsService } from '../../metrics/metrics.service';
 import { MessageLogRepository, StatusChangeResult } from '../message-log.repository';
 import { MessageLog } from '../schemas/message-log.schema';
 import {
@@ -28,6 +29,7 @@ export class StatusCallbacksService implements OnModuleInit, OnModuleDestroy {
     private readonly logs: MessageLogRepository,
     @InjectModel(UnmatchedCallback.name) private readonly unmatched: Model<UnmatchedCallback>,
     config: ConfigService<AllConfig, true>,
+    private readonly metrics: MetricsService,
   ) {
     this.sweepIntervalMs = config.get('app.unmatchedCallbackSweepMs', { infer: true });
   }
@@ -49,6 +51,11 @@ export class StatusCallbacksService implements OnModuleInit, OnModuleDestroy {
   ): Promise<CallbackOutcome> {
     const callback = parseStatusCallback(params);
     const outcome = await this.apply(callback, ref);
+    this.metrics.webhookEvents.inc({
+      kind: 'status',
+      status: callback.status,
+      verdict: 'accepted',
+    });
     if (outcome !== 'not-found') return outcome;
     await this.storeUnmatched(callback, ref, params);
     return 'stored-unmatched';
@@ -56,7 +63,9 @@ export class StatusCallbacksService implements OnModuleInit, OnModuleDestroy {
 
   /** Inbound messages are stored once per MessageUUID (Plivo retries unanswered webhooks). */
   async storeInbound(message: InboundMessage): Promise<'stored' | 'duplicate'> {
-    return this.logs.createInbound(message);
+    const result = await this.logs.createInbound(message);
+    this.metrics.webhookEvents.inc({ kind: 'inbound', status: 'received', verdict: 'accepted' });
+    return result;
   }
 
   /** Retries callbacks that arrived before their message could be found. */

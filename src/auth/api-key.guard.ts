@@ -1,0 +1,31 @@
+import { CanActivate, ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { ApiKeyVerifier, presentedApiKey } from './api-key.verifier';
+import { IS_PUBLIC } from './public.decorator';
+
+/** Global guard: every route needs a valid API key unless marked @Public(). */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly keys: ApiKeyVerifier,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    if (!this.keys.enabled) return true;
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (isPublic) return true;
+    const key = presentedApiKey(context.switchToHttp().getRequest<Request>());
+    if (this.keys.matches(key)) return true;
+    throw new UnauthorizedException({
+      message: key
+        ? 'Invalid API key'
+        : 'Missing API key: send X-API-Key or Authorization: Bearer <key>',
+      code: key ? 'INVALID_API_KEY' : 'MISSING_API_KEY',
+    });
+  }
+}

@@ -1,0 +1,134 @@
+import { registerAs } from '@nestjs/config';
+import { createHash } from 'node:crypto';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { isProduction, validateConfig } from './validate-config';
+
+class HttpEnv {
+  /** Comma-separated client API keys; required in production. */
+  @IsOptional()
+  @IsString()
+  API_KEYS?: string;
+
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  DOCS_ENABLED?: string;
+
+  @IsOptional()
+  @IsString()
+  CORS_ORIGINS?: string;
+
+  /** Express "trust proxy": a hop count, true/false, or a list of addresses/subnets. */
+  @IsOptional()
+  @IsString()
+  TRUST_PROXY?: string;
+
+  @IsOptional()
+  @Matches(/^\d+(b|kb|mb)$/i, { message: 'BODY_LIMIT must look like 100kb or 1mb' })
+  BODY_LIMIT?: string;
+
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  LOG_PII?: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  THROTTLE_LIMIT?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1000)
+  THROTTLE_TTL_MS?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  WEBHOOK_THROTTLE_LIMIT?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1000)
+  WEBHOOK_THROTTLE_TTL_MS?: number;
+
+  @IsOptional()
+  @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must start with redis:// or rediss://' })
+  REDIS_URL?: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(120000)
+  SHUTDOWN_DELAY_MS?: number;
+
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  METRICS_ENABLED?: string;
+}
+
+export interface HttpConfig {
+  /** SHA-256 digests of the API keys (the keys themselves are not kept). Empty = auth off. */
+  apiKeyDigests: Buffer[];
+  docsEnabled: boolean;
+  corsOrigins: string[];
+  trustProxy: boolean | number | string;
+  bodyLimit: string;
+  logPii: boolean;
+  throttle: {
+    limit: number;
+    ttlMs: number;
+    webhookLimit: number;
+    webhookTtlMs: number;
+    redisUrl?: string;
+  };
+  shutdownDelayMs: number;
+  metricsEnabled: boolean;
+}
+
+export const sha256 = (value: string): Buffer =>
+  createHash('sha256').update(value, 'utf8').digest();
+
+export const httpConfig = registerAs('http', (): HttpConfig => {
+  const env = validateConfig(process.env, HttpEnv);
+  const keys = (env.API_KEYS ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+  if (isProduction() && keys.length === 0) {
+    throw new Error(
+      'Invalid configuration:\n  - API_KEYS: required in production (comma-separated client keys)',
+    );
+  }
+  const short = keys.find((k) => k.length < 16);
+  if (short !== undefined && isProduction()) {
+    throw new Error(
+      'Invalid configuration:\n  - API_KEYS: each key must be at least 16 characters in production',
+    );
+  }
+  return {
+    apiKeyDigests: keys.map(sha256),
+    docsEnabled: env.DOCS_ENABLED !== 'false',
+    corsOrigins: (env.CORS_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    bodyLimit: env.BODY_LIMIT ?? '100kb',
+    logPii: env.LOG_PII === 'true',
+    throttle: {
+      limit: env.THROTTLE_LIMIT ?? 100,
+      ttlMs: env.THROTTLE_TTL_MS ?? 15 * 60 * 1000,
+      webhookLimit: env.WEBHOOK_THROTTLE_LIMIT ?? 10000,
+      webhookTtlMs: env.WEBHOOK_THROTTLE_TTL_MS ?? 60 * 1000,
+      redisUrl: env.REDIS_URL,
+    },
+    shutdownDelayMs: env.SHUTDOWN_DELAY_MS ?? 5000,
+    metricsEnabled: env.METRICS_ENABLED !== 'false',
+  };
+});
+
+function parseTrustProxy(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}

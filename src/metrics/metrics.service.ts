@@ -1,0 +1,52 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Prometheus metrics on a registry of our own (not prom-client's global one), so two app
+ * instances in one process (the tests) never collide.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request latency by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20],
+    registers: [this.registry],
+  });
+
+  readonly messages = new Counter({
+    name: 'mms_messages_total',
+    help: 'Send outcomes: queued, failed or unknown, by reason (failure class)',
+    labelNames: ['outcome', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly webhookEvents = new Counter({
+    name: 'plivo_webhook_events_total',
+    help: 'Plivo webhooks by kind, status and verdict (accepted, forged, invalid)',
+    labelNames: ['kind', 'status', 'verdict'] as const,
+    registers: [this.registry],
+  });
+
+  readonly plivoCalls = new Histogram({
+    name: 'plivo_api_call_duration_seconds',
+    help: 'Latency of Plivo API calls by outcome (ok or failure class)',
+    labelNames: ['outcome'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+}

@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import {
+  InjectThrottlerOptions,
+  InjectThrottlerStorage,
+  ThrottlerGuard,
+  ThrottlerModuleOptions,
+  ThrottlerStorage,
+} from '@nestjs/throttler';
+import type { Request } from 'express';
+import { createHash } from 'node:crypto';
+import { ApiKeyVerifier, presentedApiKey } from '../auth/api-key.verifier';
+
+/**
+ * One bucket per valid API key (hashed: keys never reach Redis in clear), else per client IP
+ * (req.ip, which honours TRUST_PROXY). Invalid keys fall into their IP's bucket, so rotating
+ * made-up keys does not escape the limit.
+ */
+@Injectable()
+export class ClientThrottlerGuard extends ThrottlerGuard {
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    reflector: Reflector,
+    private readonly keys: ApiKeyVerifier,
+  ) {
+    super(options, storage, reflector);
+  }
+
+  protected override async getTracker(req: Record<string, unknown>): Promise<string> {
+    const request = req as unknown as Request;
+    const key = presentedApiKey(request);
+    if (key && this.keys.matches(key))
+      return `key:${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
+    return `ip:${request.ip ?? 'unknown'}`;
+  }
+}
