@@ -13,7 +13,14 @@ import { prepareSandbox } from './sandbox/prepare-sandbox';
 async function bootstrap(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const sandbox = await prepareSandbox();
-  const app = await NestFactory.create(AppModule, { bufferLogs: true });
+  // abortOnError: false lets a boot failure (e.g. MongoDB unreachable) reach the handler below,
+  // which prints one clear line and exits non-zero.
+  const app = await NestFactory.create(AppModule, { bufferLogs: true, abortOnError: false }).catch(
+    async (error: unknown) => {
+      await sandbox.stop();
+      throw error;
+    },
+  );
   configureApp(app);
   const config = app.get(ConfigService<AllConfig, true>);
   const { port, publicBaseUrl, sandbox: mode } = config.get('app', { infer: true });

@@ -16,7 +16,9 @@ export function maskPii<T>(value: T, depth = 0): T {
   if (typeof value === 'string') return maskPhoneNumbers(value) as T;
   if (depth > 5 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => maskPii(v, depth + 1)) as T;
-  if (value instanceof Date || Buffer.isBuffer(value)) return value;
+  // Only plain objects: class instances (req, res, errors) go to their serializers untouched.
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>))
     out[k] = maskPii(v, depth + 1);

@@ -28,6 +28,8 @@ import { PlivoFailure } from './plivo/plivo-failure';
 import { SendRetryPolicy } from './send-retry-policy';
 
 export const STATUS_CALLBACK_PATH = '/webhooks/plivo/status';
+/** Minimum time an attempt needs to be worth starting. */
+const RETRY_HEADROOM_MS = 250;
 
 /** The send path: log → send → update. No HTTP or SDK details here beyond the error mapping. */
 @Injectable()
@@ -160,6 +162,8 @@ export class MmsService {
           'Plivo send failed; retrying',
         );
         await sleep(delay);
+        // Recording the attempt and waiting took time: never start an attempt past the deadline.
+        if (Date.now() + RETRY_HEADROOM_MS >= deadline.endsAt) return { failure, durationMs };
       }
     }
   }

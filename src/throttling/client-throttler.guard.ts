@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import {
   InjectThrottlerOptions,
@@ -25,6 +25,15 @@ export class ClientThrottlerGuard extends ThrottlerGuard {
     private readonly keys: ApiKeyVerifier,
   ) {
     super(options, storage, reflector);
+  }
+
+  /** One bucket per client across all client routes (the default keys per route). */
+  protected override generateKey(
+    _context: ExecutionContext,
+    tracker: string,
+    throttlerName: string,
+  ): string {
+    return `${throttlerName}:${tracker}`;
   }
 
   protected override async getTracker(req: Record<string, unknown>): Promise<string> {

@@ -63,7 +63,15 @@ describe('health, errors, request ids and the OpenAPI document (e2e)', () => {
       ]),
     );
     const send = doc.paths['/send-mms'].post;
-    expect(Object.keys(send.responses).sort()).toEqual(['202', '400', '401', '429', '502', '503', '504']);
+    expect(Object.keys(send.responses).sort()).toEqual([
+      '202',
+      '400',
+      '401',
+      '429',
+      '502',
+      '503',
+      '504',
+    ]);
     expect(Object.keys(send.requestBody.content)).toEqual([
       'application/json',
       'application/x-www-form-urlencoded',

@@ -23,6 +23,13 @@ export interface TestApp {
 }
 
 let counter = 0;
+/** The environment before any test app changed it: each app starts from it, so settings never leak between apps. */
+const BASELINE_ENV = { ...process.env };
+
+function resetEnvironment(): void {
+  for (const key of Object.keys(process.env)) if (!(key in BASELINE_ENV)) delete process.env[key];
+  Object.assign(process.env, BASELINE_ENV);
+}
 
 /**
  * Boots the real AppModule, configured exactly as main.ts does, on a real port (Plivo's
@@ -50,6 +57,7 @@ export async function createTestApp(
   const base = new URL(server);
   base.pathname = `/${dbName}`;
 
+  resetEnvironment();
   Object.assign(process.env, {
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, RequestListener, Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer, Server as HttpsServer } from 'node:https';
-import { AddressInfo } from 'node:net';
+import { AddressInfo, createServer as createTcpServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'plivo';
@@ -215,15 +215,15 @@ describe('classifyPlivoFailure', () => {
     });
 
     it('names the cause in the reason', () => {
-      expect(classifyPlivoFailure(axiosStack('Error: connect ECONNREFUSED 127.0.0.1:1')).reason).toBe(
-        'Plivo could not be reached (ECONNREFUSED)',
-      );
+      expect(
+        classifyPlivoFailure(axiosStack('Error: connect ECONNREFUSED 127.0.0.1:1')).reason,
+      ).toBe('Plivo could not be reached (ECONNREFUSED)');
       expect(classifyPlivoFailure(axiosStack('Error: getaddrinfo ENOTFOUND x')).reason).toBe(
         'Plivo could not be reached (ENOTFOUND)',
       );
-      expect(classifyPlivoFailure(axiosStack('AxiosError: timeout of 1500ms exceeded')).reason).toBe(
-        'No answer from Plivo (timeout of 1500ms exceeded)',
-      );
+      expect(
+        classifyPlivoFailure(axiosStack('AxiosError: timeout of 1500ms exceeded')).reason,
+      ).toBe('No answer from Plivo (timeout of 1500ms exceeded)');
       expect(classifyPlivoFailure(axiosStack('Error: socket hang up')).reason).toBe(
         'No answer from Plivo (socket hang up)',
       );
@@ -429,12 +429,7 @@ describe('classifyPlivoFailure', () => {
         'status',
         { kind: 'ambiguous', retryable: false, httpStatus: 504 },
       ],
-      [
-        'no answer (timeout)',
-        () => undefined,
-        'string',
-        { kind: 'ambiguous', retryable: false },
-      ],
+      ['no answer (timeout)', () => undefined, 'string', { kind: 'ambiguous', retryable: false }],
       [
         'socket closed before answering (socket hang up)',
         (req) => req.socket.destroy(),
@@ -533,6 +528,41 @@ describe('classifyPlivoFailure', () => {
         }
       },
     );
+
+    /** A TCP server that drops every connection before the TLS handshake completes. */
+    async function dropBeforeTls(drop: (socket: Socket) => void): Promise<unknown> {
+      const server = createTcpServer(drop);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const { port } = server.address() as AddressInfo;
+        return await sdkRejection(`https://127.0.0.1:${port}`, 2000);
+      } finally {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    }
+
+    /*
+     * BUG: the connection dies before the TLS handshake completes, so not one byte of the HTTP
+     * request was written: by the module's own definitions this is 'network' ("the request never
+     * reached Plivo (refused, DNS, TLS)"), retryable. The classifier says 'ambiguous' instead
+     * (the first because no pattern matches and the fallback is ambiguous, the second because
+     * MAYBE_SENT matches ECONNRESET), so the service does not retry, answers 504 "Plivo may have
+     * queued the message ... poll instead of retrying" and leaves the log 'unknown' for a message
+     * Plivo never saw: no status callback will ever settle it.
+     */
+    it('TLS handshake cut off (socket closed): network, retryable', async () => {
+      const rejection = await dropBeforeTls((socket) => socket.destroy());
+      expect(rejection).toMatch(
+        /^Error: Client network socket disconnected before secure TLS connection was established\n/,
+      );
+      expectFailure(classifyPlivoFailure(rejection), { kind: 'network', retryable: true });
+    });
+
+    it('TLS handshake cut off (TCP reset, "connect ECONNRESET"): network, retryable', async () => {
+      const rejection = await dropBeforeTls((socket) => socket.resetAndDestroy());
+      expect(rejection).toMatch(/^Error: connect ECONNRESET 127\.0\.0\.1:\d+\n/);
+      expectFailure(classifyPlivoFailure(rejection), { kind: 'network', retryable: true });
+    });
 
     it('pre-flight errors: plain Errors, unexpected, never retried', async () => {
       const client = new Client('MAX', 'tok', { url: 'http://127.0.0.1:1/v1/Account/MAX' });

@@ -25,6 +25,9 @@ export interface PlivoFailure {
 const STATUS_IN_MESSAGE = /status code (\d{3})/i;
 const NOT_SENT =
   /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ERR_TLS|CERT_|certificate|SSL routines/;
+// Failures while the connection was being set up: no byte of the request was written yet.
+const CONNECT_PHASE =
+  /\bconnect (ECONNRESET|ETIMEDOUT|ECONNREFUSED|EHOSTUNREACH|ENETUNREACH)\b|before secure TLS connection was established/;
 const MAYBE_SENT = /timeout|ETIMEDOUT|ECONNABORTED|ECONNRESET|socket hang up|EPIPE|aborted/i;
 
 export function classifyPlivoFailure(error: unknown): PlivoFailure {
@@ -96,7 +99,7 @@ export function classifyHttpStatus(status: number, plivoMessage?: string): Plivo
 
 function classifyTransportFailure(text: string): PlivoFailure {
   const firstLine = text.split('\n', 1)[0].slice(0, 200);
-  if (NOT_SENT.test(text) && !MAYBE_SENT.test(firstLine)) {
+  if (CONNECT_PHASE.test(firstLine) || (NOT_SENT.test(text) && !MAYBE_SENT.test(firstLine))) {
     return {
       kind: 'network',
       reason: `Plivo could not be reached (${errorCode(text) ?? 'connection failed'})`,
