@@ -11,6 +11,7 @@ import { plivoConfig } from './config/plivo.config';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { AuthModule } from './auth/auth.module';
 import { httpConfig } from './config/http.config';
+import { sendConfig } from './config/send.config';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ClientThrottlerGuard } from './throttling/client-throttler.guard';
@@ -24,7 +25,7 @@ import { MmsModule } from './mms/mms.module';
       isGlobal: true,
       ignoreEnvFile: true,
       cache: true,
-      load: [appConfig, plivoConfig, databaseConfig, httpConfig],
+      load: [appConfig, plivoConfig, databaseConfig, httpConfig, sendConfig],
     }),
     LoggerModule.forRootAsync({
       inject: [ConfigService],

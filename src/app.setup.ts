@@ -28,6 +28,9 @@ export function configureApp(app: INestApplication): INestApplication {
         directives: {
           'script-src': ["'self'", "'unsafe-inline'"],
           'style-src': ["'self'", "'unsafe-inline'", 'https:'],
+          // TLS usually ends at the ingress: upgrading /docs assets to https on a plain-http
+          // in-cluster address would leave Swagger UI blank.
+          'upgrade-insecure-requests': null,
         },
       },
     }),

@@ -2,6 +2,7 @@ import type { AppConfig } from './app.config';
 import type { DatabaseConfig } from './database.config';
 import type { HttpConfig } from './http.config';
 import type { PlivoConfig } from './plivo.config';
+import type { SendConfig } from './send.config';
 
 /** The shape read through `ConfigService<AllConfig, true>` with `{ infer: true }`. */
 export interface AllConfig {
@@ -9,4 +10,5 @@ export interface AllConfig {
   plivo: PlivoConfig;
   database: DatabaseConfig;
   http: HttpConfig;
+  send: SendConfig;
 }

@@ -8,6 +8,7 @@ import { AttemptRecord, MessageLog, StatusHistoryEntry } from './schemas/message
 
 export interface NewOutboundMessage {
   channel: 'mms' | 'sms';
+  fallbackReason?: string;
   sender: string;
   recipient: string;
   text: string;
@@ -144,6 +145,18 @@ export class MessageLogRepository {
       if ((error as { code?: number }).code === 11000) return 'duplicate';
       throw error;
     }
+  }
+
+  /** Plivo refused the MMS for this destination: the same log goes on as an SMS. */
+  async switchToSms(id: Types.ObjectId, reason: string, attempt: AttemptRecord): Promise<void> {
+    await this.model.updateOne(
+      { _id: id },
+      {
+        $set: { channel: 'sms', fallbackReason: reason },
+        $inc: { attempts: 1 },
+        $push: { attemptLog: attempt },
+      },
+    );
   }
 
   /** A failed attempt that will be retried: counted and kept, status unchanged. */

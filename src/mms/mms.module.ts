@@ -8,12 +8,16 @@ import { PlivoService } from './plivo/plivo.service';
 import { MessageLog, MessageLogSchema } from './schemas/message-log.schema';
 import { SendMmsController } from './send-mms.controller';
 import { SendRetryPolicy } from './send-retry-policy';
+import { IdempotencyModule } from '../common/idempotency/idempotency.module';
+import { MediaPreflight } from './media/media-preflight';
+import { MediaUrlPolicy } from './media/media-url-policy';
 import { PlivoWebhooksController } from './webhooks/plivo-webhooks.controller';
 import { StatusCallbacksService } from './webhooks/status-callbacks.service';
 import { UnmatchedCallback, UnmatchedCallbackSchema } from './webhooks/unmatched-callback.schema';
 
 @Module({
   imports: [
+    IdempotencyModule,
     MongooseModule.forFeature([
       { name: MessageLog.name, schema: MessageLogSchema },
       { name: UnmatchedCallback.name, schema: UnmatchedCallbackSchema },
@@ -24,6 +28,8 @@ import { UnmatchedCallback, UnmatchedCallbackSchema } from './webhooks/unmatched
     MmsService,
     MessageLogRepository,
     SendRetryPolicy,
+    MediaUrlPolicy,
+    MediaPreflight,
     StatusCallbacksService,
     PlivoService,
     { provide: MessagingProvider, useExisting: PlivoService },

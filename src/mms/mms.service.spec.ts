@@ -18,6 +18,8 @@ import {
   StatusChange,
   StatusChangeResult,
 } from './message-log.repository';
+import { MediaPreflight } from './media/media-preflight';
+import { MediaUrlPolicy } from './media/media-url-policy';
 import { MmsService, STATUS_CALLBACK_PATH } from './mms.service';
 import {
   MessagingProvider,
@@ -181,7 +183,13 @@ function setup(steps: Step[], retry = { maxRetries: 2, sendDeadlineMs: 10_000 })
     provider,
     policy,
     metrics as unknown as MetricsService,
-    stubConfig({ 'plivo.senderNumber': SENDER, 'app.publicBaseUrl': BASE_URL }),
+    new MediaUrlPolicy(stubConfig({ 'send.mediaAllowHttp': false })),
+    { assertDeliverable: async () => undefined } as unknown as MediaPreflight,
+    stubConfig({
+      'plivo.senderNumber': SENDER,
+      'app.publicBaseUrl': BASE_URL,
+      send: { mediaPreflight: false, fallbackToSms: false },
+    }),
   );
   return { service, metrics, repo, provider, policy, events };
 }
@@ -272,6 +280,7 @@ describe('MmsService.send', () => {
         messageId: repo.id.toHexString(),
         status: 'queued',
         plivoResponse: ACCEPTED,
+        channel: 'mms',
       });
       expect(repo.changes).toHaveLength(1);
       expect(repo.changes[0].match).toEqual({ _id: repo.id });
@@ -500,6 +509,7 @@ describe('MmsService.send', () => {
         messageId: repo.id.toHexString(),
         status: 'queued',
         plivoResponse: ACCEPTED,
+        channel: 'mms',
       });
       expect(provider.sent).toHaveLength(1); // no second send
       expect(logError).toHaveBeenCalledWith(

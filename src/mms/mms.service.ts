@@ -8,6 +8,7 @@ import {
   Logger,
   NotFoundException,
   ServiceUnavailableException,
+  UnprocessableEntityException,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Types } from 'mongoose';
@@ -26,6 +27,9 @@ import {
 } from './plivo/messaging-provider';
 import { PlivoFailure } from './plivo/plivo-failure';
 import { SendRetryPolicy } from './send-retry-policy';
+import { canReceiveMms, ChannelPlan, isMmsRefusal, smsFallback } from './destination-policy';
+import { MediaPreflight } from './media/media-preflight';
+import { MediaUrlPolicy } from './media/media-url-policy';
 
 export const STATUS_CALLBACK_PATH = '/webhooks/plivo/status';
 /** Minimum time an attempt needs to be worth starting. */
@@ -37,14 +41,21 @@ export class MmsService {
   private readonly logger = new Logger(MmsService.name);
   private readonly senderNumber: string;
   private readonly publicBaseUrl: string;
+  private readonly preflightEnabled: boolean;
+  private readonly fallbackToSms: boolean;
 
   constructor(
     private readonly logs: MessageLogRepository,
     private readonly provider: MessagingProvider,
     private readonly retryPolicy: SendRetryPolicy,
     private readonly metrics: MetricsService,
+    private readonly mediaPolicy: MediaUrlPolicy,
+    private readonly preflight: MediaPreflight,
     config: ConfigService<AllConfig, true>,
   ) {
+    const send = config.get('send', { infer: true });
+    this.preflightEnabled = send.mediaPreflight;
+    this.fallbackToSms = send.fallbackToSms;
     this.senderNumber = config.get('plivo.senderNumber', { infer: true });
     this.publicBaseUrl = config.get('app.publicBaseUrl', { infer: true });
   }
@@ -52,28 +63,59 @@ export class MmsService {
   async send(dto: SendMmsDto): Promise<SendMmsResponseDto> {
     const mediaUrls = [...(dto.mediaUrl ? [dto.mediaUrl] : []), ...(dto.mediaUrls ?? [])];
     const mediaIds = dto.mediaIds ?? [];
+    // Checks that need no log: refused here, nothing is written and nothing is sent.
+    this.mediaPolicy.assertAllowed(mediaUrls);
+    if (this.preflightEnabled) await this.preflight.assertDeliverable(mediaUrls);
+    const fallbackAllowed = dto.fallbackToSms ?? this.fallbackToSms;
+    let plan = this.planChannel(dto, mediaUrls, mediaIds, fallbackAllowed);
+
     // Logged before Plivo is called: a crash in between leaves a pending record, never an
     // unrecorded message. A database failure here throws before anything is sent.
     const id = await this.logs.createPending({
-      channel: 'mms',
+      channel: plan.channel,
+      fallbackReason: plan.channel === 'sms' ? plan.fallbackReason : undefined,
       sender: this.senderNumber,
       recipient: dto.destinationNumber,
       text: dto.messageText,
       mediaUrls,
       mediaIds,
     });
-    const message: OutboundMessage = {
-      src: this.senderNumber,
-      dst: dto.destinationNumber,
-      text: dto.messageText,
-      type: 'mms',
-      mediaUrls,
-      mediaIds,
-      // `ref` lets a callback find its log even before Plivo's UUID is stored; V3 signs it.
-      callbackUrl: `${this.publicBaseUrl}${STATUS_CALLBACK_PATH}?ref=${id.toHexString()}`,
-    };
+    // `ref` lets a callback find its log even before Plivo's UUID is stored; V3 signs it.
+    const callbackUrl = `${this.publicBaseUrl}${STATUS_CALLBACK_PATH}?ref=${id.toHexString()}`;
 
-    const outcome = await this.sendWithRetries(id, message);
+    let outcome = await this.sendWithRetries(
+      id,
+      this.outbound(plan, dto.destinationNumber, callbackUrl),
+    );
+    if ('failure' in outcome && plan.channel === 'mms' && isMmsRefusal(outcome.failure)) {
+      const refusal = outcome.failure;
+      const fallback = fallbackAllowed
+        ? smsFallback(dto.messageText, mediaUrls, mediaIds, refusal.reason)
+        : undefined;
+      if (!fallback || 'refused' in fallback) {
+        const detail = fallback
+          ? `; no SMS fallback: ${fallback.refused}`
+          : '; send fallbackToSms: true to get an SMS with the media links';
+        throw await this.recordFailure(
+          id,
+          refusal,
+          outcome.durationMs,
+          unsupportedDestination(id, refusal.reason + detail),
+        );
+      }
+      plan = fallback;
+      await this.logs.switchToSms(id, refusal.reason, {
+        at: new Date(),
+        outcome: refusal.kind,
+        httpStatus: refusal.httpStatus,
+        error: refusal.reason,
+        durationMs: outcome.durationMs,
+      });
+      outcome = await this.sendWithRetries(
+        id,
+        this.outbound(plan, dto.destinationNumber, callbackUrl),
+      );
+    }
     if ('failure' in outcome)
       throw await this.recordFailure(id, outcome.failure, outcome.durationMs);
 
@@ -96,12 +138,49 @@ export class MmsService {
         'Sent, but the log update failed',
       );
     }
-    this.metrics.messages.inc({ outcome: 'queued', reason: 'ok' });
+    this.metrics.messages.inc({
+      outcome: 'queued',
+      reason: plan.channel === 'sms' ? 'sms-fallback' : 'ok',
+    });
     return {
       message: 'MMS sending request accepted.',
       messageId: id.toHexString(),
       status: 'queued',
       plivoResponse: acceptance,
+      channel: plan.channel,
+      ...(plan.channel === 'sms' ? { fallbackReason: plan.fallbackReason } : {}),
+    };
+  }
+
+  /** MMS where Plivo can deliver it; otherwise an SMS with links when allowed, else 422. */
+  private planChannel(
+    dto: SendMmsDto,
+    mediaUrls: string[],
+    mediaIds: string[],
+    fallbackAllowed: boolean,
+  ): ChannelPlan {
+    if (canReceiveMms(dto.destinationNumber))
+      return { channel: 'mms', text: dto.messageText, mediaUrls, mediaIds };
+    const reason = 'Plivo delivers MMS only to US and Canadian numbers';
+    const fallback = fallbackAllowed
+      ? smsFallback(dto.messageText, mediaUrls, mediaIds, reason)
+      : undefined;
+    if (fallback && !('refused' in fallback)) return fallback;
+    throw new UnprocessableEntityException({
+      message: `${reason}${fallback ? `; no SMS fallback: ${fallback.refused}` : '; send fallbackToSms: true to get an SMS with the media links'}`,
+      code: 'MMS_UNSUPPORTED_DESTINATION',
+    });
+  }
+
+  private outbound(plan: ChannelPlan, destination: string, callbackUrl: string): OutboundMessage {
+    return {
+      src: this.senderNumber,
+      dst: destination,
+      text: plan.text,
+      type: plan.channel,
+      mediaUrls: plan.mediaUrls,
+      mediaIds: plan.mediaIds,
+      callbackUrl,
     };
   }
 
@@ -172,6 +251,7 @@ export class MmsService {
     id: Types.ObjectId,
     failure: PlivoFailure,
     durationMs: number,
+    answer: HttpException = toHttpException(failure, id.toHexString()),
   ): Promise<HttpException> {
     const ambiguous = failure.kind === 'ambiguous';
     this.metrics.messages.inc({ outcome: ambiguous ? 'unknown' : 'failed', reason: failure.kind });
@@ -192,7 +272,10 @@ export class MmsService {
           status: ambiguous ? 'unknown' : 'failed',
           source: 'plivo-response',
           detail: failure.reason,
-          setIfApplied: { errorCode: failureCode(failure), errorMessage: failure.reason },
+          setIfApplied: {
+            errorCode: answerCode(answer) ?? failureCode(failure),
+            errorMessage: failure.reason,
+          },
           attempt: {
             at: new Date(),
             outcome: failure.kind,
@@ -208,8 +291,23 @@ export class MmsService {
         'Could not record the send failure',
       );
     }
-    return toHttpException(failure, id.toHexString());
+    return answer;
   }
+}
+
+function unsupportedDestination(id: Types.ObjectId, reason: string): HttpException {
+  return new UnprocessableEntityException({
+    message: reason,
+    code: 'MMS_UNSUPPORTED_DESTINATION',
+    messageId: id.toHexString(),
+  });
+}
+
+function answerCode(answer: HttpException): string | undefined {
+  const response = answer.getResponse();
+  return typeof response === 'object' && response !== null && 'code' in response
+    ? String((response as { code: unknown }).code)
+    : undefined;
 }
 
 function toFailure(error: unknown): PlivoFailure {

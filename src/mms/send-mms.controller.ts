@@ -1,7 +1,9 @@
-import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Post, UseInterceptors } from '@nestjs/common';
+import { IdempotencyInterceptor } from '../common/idempotency/idempotency.interceptor';
 import {
   ApiBody,
   ApiConsumes,
+  ApiHeader,
   ApiOperation,
   ApiResponse,
   ApiSecurity,
@@ -23,6 +25,13 @@ export class SendMmsController {
 
   @Post('send-mms')
   @HttpCode(HttpStatus.ACCEPTED)
+  @UseInterceptors(IdempotencyInterceptor)
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      'Up to 255 printable characters, unique per message. A repeat with the same body within 24 h returns the first answer (Idempotent-Replayed: true) without sending again; with another body: 422; while the first is in flight: 409.',
+  })
   @ApiOperation({
     summary: 'Send an MMS through Plivo',
     description:

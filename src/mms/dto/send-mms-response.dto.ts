@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 export class PlivoAcceptanceDto {
   @ApiProperty({ example: 'message(s) queued' })
@@ -26,6 +26,15 @@ export class SendMmsResponseDto {
 
   @ApiProperty({ type: PlivoAcceptanceDto })
   plivoResponse: PlivoAcceptanceDto;
+
+  @ApiProperty({
+    enum: ['mms', 'sms'],
+    description: 'sms when the message fell back to an SMS carrying the media links.',
+  })
+  channel: 'mms' | 'sms';
+
+  @ApiPropertyOptional({ description: 'Why the message was sent as SMS.' })
+  fallbackReason?: string;
 }
 
 export class ErrorResponseDto {
@@ -69,7 +78,7 @@ export class ErrorResponseDto {
   @ApiProperty({
     required: false,
     description: 'A stable machine-readable code for some errors.',
-    example: 'PLIVO_REJECTED',
+    example: 'VALIDATION_FAILED',
   })
   code?: string;
 }

@@ -3,6 +3,7 @@ import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
+  IsBoolean,
   IsNotEmpty,
   IsOptional,
   IsString,
@@ -91,6 +92,16 @@ export class SendMmsDto {
     message: 'each of mediaIds must be a Plivo media id (letters, digits, dashes)',
   })
   mediaIds?: string[];
+
+  @ApiPropertyOptional({
+    default: false,
+    description:
+      'When the destination cannot receive MMS (outside the US and Canada, or refused by Plivo), send an SMS whose text carries the media links instead of failing with 422.',
+  })
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  fallbackToSms?: boolean;
 
   /** Not a body field: the total checked across the three media fields. */
   @Validate(MediaCountConstraint)

@@ -65,6 +65,10 @@ export class MessageLog {
   @Prop({ type: String })
   text?: string;
 
+  /** Why an MMS went out as an SMS carrying its media links. */
+  @Prop()
+  fallbackReason?: string;
+
   @Prop({ type: [String], default: [] })
   mediaUrls: string[];
 

@@ -1,0 +1,34 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+
+/**
+ * One Idempotency-Key of one client. The _id is `${client}:${key}`, so the primary-key index
+ * makes "first request wins" hold across replicas with no extra index.
+ */
+@Schema({ collection: 'idempotency_keys', versionKey: false })
+export class IdempotencyRecord {
+  @Prop({ type: String, required: true })
+  _id: string;
+
+  /** SHA-256 of the canonical request body: the same key with another body is a 422. */
+  @Prop({ required: true })
+  requestHash: string;
+
+  @Prop({ required: true, enum: ['in-flight', 'done'], type: String })
+  state: 'in-flight' | 'done';
+
+  @Prop()
+  status?: number;
+
+  @Prop({ type: Object })
+  body?: Record<string, unknown>;
+
+  @Prop({ required: true })
+  createdAt: Date;
+
+  @Prop({ required: true })
+  expiresAt: Date;
+}
+
+export const IdempotencyRecordSchema = SchemaFactory.createForClass(IdempotencyRecord);
+// The TTL index on expiresAt (purging keys after 24 h) is created by IdempotencyStore at start:
+// FerretDB 1.24 rejects TTL indexes, and a schema-level index would fail the whole index build.

@@ -1,0 +1,140 @@
+import {
+  BadRequestException,
+  CallHandler,
+  ConflictException,
+  ExecutionContext,
+  HttpException,
+  Injectable,
+  NestInterceptor,
+  UnprocessableEntityException,
+} from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { Request, Response } from 'express';
+import { createHash } from 'node:crypto';
+import { Observable, catchError, from, mergeMap, throwError } from 'rxjs';
+import { presentedApiKey } from '../../auth/api-key.verifier';
+import { AllConfig } from '../../config/config.type';
+import { IdempotencyStore } from './idempotency.store';
+
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+export const MAX_KEY_LENGTH = 255;
+
+/**
+ * Idempotency-Key on POST /send-mms, keyed by (client, key):
+ *  - first request: runs; its answer is kept 24 h when it says something final about the
+ *    message (202, Plivo's refusal, an ambiguous 504); a failure that sent nothing (validation,
+ *    429, 503, 502) frees the key so the client can retry with it
+ *  - same key + same body after completion: the kept answer again, Idempotent-Replayed: true
+ *  - same key + other body: 422; same key while the first is in flight: 409 + Retry-After
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  private readonly required: boolean;
+
+  constructor(
+    private readonly store: IdempotencyStore,
+    config: ConfigService<AllConfig, true>,
+  ) {
+    this.required = config.get('send.idempotencyRequired', { infer: true });
+  }
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const req = context.switchToHttp().getRequest<Request>();
+    const res = context.switchToHttp().getResponse<Response>();
+    const key = req.headers[IDEMPOTENCY_HEADER];
+    if (key === undefined) {
+      if (this.required)
+        throw new BadRequestException({
+          message: 'Idempotency-Key header is required',
+          code: 'IDEMPOTENCY_KEY_REQUIRED',
+        });
+      return next.handle();
+    }
+    if (
+      typeof key !== 'string' ||
+      key.length === 0 ||
+      key.length > MAX_KEY_LENGTH ||
+      !/^[\x21-\x7e]+$/.test(key)
+    ) {
+      throw new BadRequestException({
+        message: `Idempotency-Key must be 1 to ${MAX_KEY_LENGTH} printable ASCII characters`,
+        code: 'INVALID_IDEMPOTENCY_KEY',
+      });
+    }
+    const id = `${clientOf(req)}:${key}`;
+    const requestHash = hashBody(req.body);
+
+    return from(this.store.reserve(id, requestHash)).pipe(
+      mergeMap((reservation) => {
+        switch (reservation.outcome) {
+          case 'mismatch':
+            throw new UnprocessableEntityException({
+              message: 'This Idempotency-Key was used with a different request body',
+              code: 'IDEMPOTENCY_KEY_REUSED',
+            });
+          case 'in-flight':
+            throw new ConflictException({
+              message: 'A request with this Idempotency-Key is still in progress',
+              code: 'IDEMPOTENCY_IN_FLIGHT',
+              retryAfterSeconds: 1,
+            });
+          case 'completed':
+            res.setHeader('Idempotent-Replayed', 'true');
+            if (reservation.status >= 400)
+              throw new HttpException(reservation.body, reservation.status);
+            return from([reservation.body]);
+          default:
+            return next.handle().pipe(
+              mergeMap((body: unknown) =>
+                from(
+                  this.store
+                    .complete(id, res.statusCode, body as Record<string, unknown>)
+                    .then(() => body),
+                ),
+              ),
+              catchError((error: unknown) =>
+                from(this.settleFailure(id, error)).pipe(mergeMap(() => throwError(() => error))),
+              ),
+            );
+        }
+      }),
+    );
+  }
+
+  private async settleFailure(id: string, error: unknown): Promise<void> {
+    const status = error instanceof HttpException ? error.getStatus() : 500;
+    const response = error instanceof HttpException ? error.getResponse() : undefined;
+    const aboutTheMessage =
+      typeof response === 'object' && response !== null && 'messageId' in response;
+    // Keep answers that settle the message (Plivo refused it, or it may be queued: 504);
+    // free the key when nothing was sent, so a retry with the same key can succeed.
+    const final = aboutTheMessage && (status === 504 || (status >= 400 && status < 500));
+    try {
+      if (final) await this.store.complete(id, status, response as Record<string, unknown>);
+      else await this.store.release(id);
+    } catch {
+      // The database is the likely cause of the original error; the key expires in 24 h.
+    }
+  }
+}
+
+function clientOf(req: Request): string {
+  const key = presentedApiKey(req);
+  return key ? createHash('sha256').update(key).digest('hex').slice(0, 32) : 'anonymous';
+}
+
+/** Canonical JSON (sorted keys), so field order and JSON-vs-form encoding do not matter. */
+export function hashBody(body: unknown): string {
+  return createHash('sha256').update(canonicalJson(body)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

@@ -1,0 +1,41 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { PlivoFailure } from './plivo/plivo-failure';
+
+/** Plivo sends MMS to US and Canadian numbers only (plivo-facts §2). */
+const MMS_COUNTRIES = new Set(['US', 'CA']);
+export const MAX_SMS_TEXT = 1600;
+
+export function canReceiveMms(e164: string): boolean {
+  const country = parsePhoneNumberFromString(e164)?.country;
+  return country !== undefined && MMS_COUNTRIES.has(country);
+}
+
+/** Plivo's 400 for a destination that cannot take MMS (landline, unsupported carrier…). */
+export function isMmsRefusal(failure: PlivoFailure): boolean {
+  return (
+    failure.kind === 'rejected' &&
+    /mms/i.test(failure.reason) &&
+    /(not|cannot|can't|unable|unsupported|incapable)/i.test(failure.reason)
+  );
+}
+
+export type ChannelPlan =
+  | { channel: 'mms'; text: string; mediaUrls: string[]; mediaIds: string[] }
+  | { channel: 'sms'; text: string; mediaUrls: []; mediaIds: []; fallbackReason: string };
+
+/** The SMS that stands in for an MMS: the text, then one media link per line. */
+export function smsFallback(
+  text: string,
+  mediaUrls: string[],
+  mediaIds: string[],
+  reason: string,
+): ChannelPlan | { refused: string } {
+  if (mediaIds.length > 0)
+    return { refused: 'media given as Plivo media ids cannot be sent as links in an SMS' };
+  const body = [text, ...mediaUrls].join('\n');
+  if (body.length > MAX_SMS_TEXT)
+    return {
+      refused: `the SMS with media links would be ${body.length} characters (limit ${MAX_SMS_TEXT})`,
+    };
+  return { channel: 'sms', text: body, mediaUrls: [], mediaIds: [], fallbackReason: reason };
+}

@@ -1,0 +1,165 @@
+import { Inject, Injectable, Optional, UnprocessableEntityException } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { lookup as dnsLookup, LookupAddress } from 'node:dns';
+import { request as httpRequest, IncomingMessage, RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
+import { AllConfig } from '../../config/config.type';
+import { isPublicAddress } from './address-policy';
+import { MediaUrlPolicy } from './media-url-policy';
+
+export const MEDIA_ADDRESS_FILTER = Symbol('MEDIA_ADDRESS_FILTER');
+export const MAX_MEDIA_BYTES = 2 * 1024 * 1024;
+export const MAX_TOTAL_MEDIA_BYTES = 5 * 1024 * 1024;
+const MAX_REDIRECTS = 3;
+/** Types Plivo delivers as MMS (plivo-facts §2): images, video, audio, contact cards. */
+const ACCEPTED_TYPE =
+  /^(image\/(jpeg|jpg|png|gif|bmp|webp)|video\/(mp4|3gpp|3gpp2|quicktime|mpeg)|audio\/(mpeg|mp3|mp4|wav|x-wav|amr|3gpp|ogg|aac)|text\/(x-)?vcard)$/i;
+
+export interface MediaInspection {
+  url: string;
+  contentType?: string;
+  bytes?: number;
+  problem?: string;
+}
+
+/**
+ * MEDIA_PREFLIGHT: fetches each media URL (HEAD, else a one-byte ranged GET) and refuses what
+ * Plivo would refuse later, with the message already paid for. Every address a host resolves
+ * to is checked, and the socket connects to exactly the address that was checked, so a DNS
+ * answer cannot swap in a private address between check and use; redirects are re-checked.
+ */
+@Injectable()
+export class MediaPreflight {
+  private readonly timeoutMs: number;
+  private readonly addressAllowed: (address: string) => boolean;
+
+  constructor(
+    private readonly policy: MediaUrlPolicy,
+    config: ConfigService<AllConfig, true>,
+    /** Replaced only by tests that serve media from loopback. */
+    @Optional() @Inject(MEDIA_ADDRESS_FILTER) addressFilter?: (address: string) => boolean,
+  ) {
+    this.addressAllowed = addressFilter ?? isPublicAddress;
+    this.timeoutMs = config.get('send.mediaPreflightTimeoutMs', { infer: true });
+  }
+
+  async assertDeliverable(urls: string[]): Promise<void> {
+    const inspections = await Promise.all(urls.map((url) => this.inspect(url)));
+    const problems = inspections.filter((i) => i.problem);
+    const total = inspections.reduce((sum, i) => sum + (i.bytes ?? 0), 0);
+    if (problems.length === 0 && total <= MAX_TOTAL_MEDIA_BYTES) return;
+    const messages = problems.map((p) => `${p.url}: ${p.problem}`);
+    if (total > MAX_TOTAL_MEDIA_BYTES)
+      messages.push(
+        `media total ${total} bytes exceeds the MMS limit of ${MAX_TOTAL_MEDIA_BYTES} bytes`,
+      );
+    throw new UnprocessableEntityException({
+      message: messages.join('; '),
+      code: 'MEDIA_NOT_DELIVERABLE',
+      errors: messages.map((m) => ({ field: 'mediaUrls', messages: [m] })),
+    });
+  }
+
+  async inspect(url: string, redirectsLeft = MAX_REDIRECTS): Promise<MediaInspection> {
+    const refused = this.policy.reasonToRefuse(url);
+    if (refused) return { url, problem: refused };
+    let response: IncomingMessage;
+    try {
+      response = await this.fetch(url, 'HEAD');
+      if (
+        response.statusCode === 405 ||
+        response.statusCode === 501 ||
+        (isOk(response) && !response.headers['content-length'])
+      ) {
+        response.resume();
+        response = await this.fetch(url, 'GET', { Range: 'bytes=0-0' });
+      }
+    } catch (error) {
+      return {
+        url,
+        problem: `could not be fetched (${error instanceof Error ? error.message : 'error'})`,
+      };
+    }
+    response.resume();
+    const status = response.statusCode ?? 0;
+    if (status >= 300 && status < 400 && response.headers.location) {
+      if (redirectsLeft === 0) return { url, problem: `more than ${MAX_REDIRECTS} redirects` };
+      const next = new URL(response.headers.location, url).toString();
+      const followed = await this.inspect(next, redirectsLeft - 1);
+      return { ...followed, url };
+    }
+    if (!isOk(response)) return { url, problem: `answered HTTP ${status}` };
+    const contentType = String(response.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim();
+    const bytes = sizeOf(response);
+    if (!ACCEPTED_TYPE.test(contentType))
+      return {
+        url,
+        contentType,
+        bytes,
+        problem: `content type ${contentType || '(none)'} cannot be sent as MMS`,
+      };
+    if (bytes === undefined)
+      return { url, contentType, problem: 'no Content-Length (Plivo requires one)' };
+    if (bytes > MAX_MEDIA_BYTES)
+      return {
+        url,
+        contentType,
+        bytes,
+        problem: `${bytes} bytes exceeds the ${MAX_MEDIA_BYTES}-byte limit per file`,
+      };
+    return { url, contentType, bytes };
+  }
+
+  private fetch(
+    url: string,
+    method: 'HEAD' | 'GET',
+    headers: Record<string, string> = {},
+  ): Promise<IncomingMessage> {
+    const target = new URL(url);
+    const options: RequestOptions = {
+      method,
+      headers: { 'User-Agent': 'mms-gateway-preflight/1.0', ...headers },
+      lookup: this.checkedLookup,
+      timeout: this.timeoutMs,
+    };
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = send(target, options, resolve);
+      req.once('timeout', () => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
+      req.once('error', reject);
+      req.end();
+    });
+  }
+
+  /** dns.lookup that refuses the host when any of its addresses is not allowed. */
+  private readonly checkedLookup: LookupFunction = (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+      if (error) return callback(error, '', 0);
+      const blocked = addresses.find((a) => !this.addressAllowed(a.address));
+      if (blocked || addresses.length === 0) {
+        return callback(
+          Object.assign(new Error(`${hostname} resolves to a non-public address`), {
+            code: 'EBLOCKED',
+          }),
+          '',
+          0,
+        );
+      }
+      if ((options as { all?: boolean }).all)
+        return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+      callback(null, addresses[0].address, addresses[0].family);
+    });
+  };
+}
+
+const isOk = (res: IncomingMessage) => (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300;
+
+function sizeOf(res: IncomingMessage): number | undefined {
+  const range = /\/(\d+)$/.exec(String(res.headers['content-range'] ?? ''));
+  if (range) return Number(range[1]);
+  const length = Number(res.headers['content-length']);
+  return Number.isFinite(length) && res.statusCode !== 206 ? length : undefined;
+}
