@@ -5,6 +5,12 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { HttpExceptionFilter } from './common/http-exception.filter';
+import {
+  bodyParserErrorHandler,
+  bodyShapeGuard,
+  refuseReservedFormKeys,
+  requestIdMiddleware,
+} from './common/request-guards';
 import { createValidationPipe } from './common/validation';
 import { AllConfig } from './config/config.type';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
@@ -17,6 +23,7 @@ export const BEARER_SCHEME = 'bearer';
 export function configureApp(app: INestApplication): INestApplication {
   const express = app as NestExpressApplication;
   const http = app.get(ConfigService<AllConfig, true>).get('http', { infer: true });
+  express.use(requestIdMiddleware);
   express.useLogger(app.get(Logger));
   express.set('trust proxy', http.trustProxy);
   express.disable('x-powered-by');
@@ -49,7 +56,15 @@ export function configureApp(app: INestApplication): INestApplication {
   }
   express.useBodyParser('json', { limit: http.bodyLimit });
   // extended: false = no nested objects from form bodies (no qs prototype tricks).
-  express.useBodyParser('urlencoded', { limit: http.bodyLimit, extended: false });
+  express.useBodyParser('urlencoded', {
+    limit: http.bodyLimit,
+    extended: false,
+    verify: refuseReservedFormKeys,
+  });
+  express.use(bodyParserErrorHandler);
+  // Client routes only: Plivo's webhook bodies are read as flat strings, and their unknown
+  // fields must never be refused.
+  express.use('/send-mms', bodyShapeGuard);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
 

@@ -24,7 +24,8 @@ export function loggerParams(app: AppConfig, logPii: boolean): Params {
   return {
     pinoHttp: {
       level: app.logLevel,
-      genReqId: (req, res) => assignRequestId(req, res),
+      // requestIdMiddleware has usually assigned it already (it runs before the body parsers).
+      genReqId: (req, res) => (req as { id?: string }).id ?? assignRequestId(req, res),
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       // The query string is dropped: it may carry phone numbers or filters.
       serializers: {

@@ -15,7 +15,7 @@ import { Types } from 'mongoose';
 import { AllConfig } from '../config/config.type';
 import { MetricsService } from '../metrics/metrics.service';
 import { ListMessagesQueryDto, MessageDto, MessageListDto } from './dto/message.dto';
-import { SendMmsDto } from './dto/send-mms.dto';
+import { MAX_MEDIA, SendMmsDto } from './dto/send-mms.dto';
 import { SendMmsResponseDto } from './dto/send-mms-response.dto';
 import { MessageLogRepository } from './message-log.repository';
 import { decodeCursor, encodeCursor, parseMessageId, toMessageDto } from './message-view';
@@ -63,9 +63,11 @@ export class MmsService {
   async send(dto: SendMmsDto): Promise<SendMmsResponseDto> {
     const mediaUrls = [...(dto.mediaUrl ? [dto.mediaUrl] : []), ...(dto.mediaUrls ?? [])];
     const mediaIds = dto.mediaIds ?? [];
+    assertMediaCount(mediaUrls.length + mediaIds.length);
     // Checks that need no log: refused here, nothing is written and nothing is sent.
     this.mediaPolicy.assertAllowed(mediaUrls);
-    if (this.preflightEnabled) await this.preflight.assertDeliverable(mediaUrls);
+    if (this.preflightEnabled)
+      await this.preflight.assertDeliverable(mediaUrls, Buffer.byteLength(dto.messageText));
     const fallbackAllowed = dto.fallbackToSms ?? this.fallbackToSms;
     let plan = this.planChannel(dto, mediaUrls, mediaIds, fallbackAllowed);
 
@@ -293,6 +295,17 @@ export class MmsService {
     }
     return answer;
   }
+}
+
+/** 1 to 10 media across mediaUrl, mediaUrls and mediaIds (a rule across fields, so not in the DTO). */
+function assertMediaCount(count: number): void {
+  if (count >= 1 && count <= MAX_MEDIA) return;
+  const message = `between 1 and ${MAX_MEDIA} media are required in total across mediaUrl, mediaUrls and mediaIds (got ${count})`;
+  throw new BadRequestException({
+    message,
+    code: 'VALIDATION_FAILED',
+    errors: [{ field: 'media', messages: [message] }],
+  });
 }
 
 function unsupportedDestination(id: Types.ObjectId, reason: string): HttpException {

@@ -31,6 +31,7 @@ describe('POST /send-mms (e2e: real app, real MongoDB-wire server, Plivo simulat
           messageUuid: [expect.any(String)],
           apiId: expect.any(String),
         },
+        channel: 'mms',
       });
       expect(t.plivo.sentMessages).toHaveLength(1);
       const sent = t.plivo.sentMessages[0];
@@ -109,7 +110,7 @@ describe('POST /send-mms (e2e: real app, real MongoDB-wire server, Plivo simulat
 
   describe('validation: 400 naming each bad field, and no Plivo call', () => {
     const cases: [string, unknown, string[]][] = [
-      ['missing everything', {}, ['destinationNumber', 'messageText', 'media']],
+      ['missing everything', {}, ['destinationNumber', 'messageText']],
       ['not E.164', { ...SEED, destinationNumber: '4157654321' }, ['destinationNumber']],
       ['invalid number', { ...SEED, destinationNumber: '+10000000000' }, ['destinationNumber']],
       ['number as a number', { ...SEED, destinationNumber: 14157654321 }, ['destinationNumber']],
@@ -196,13 +197,13 @@ describe('POST /send-mms (e2e: real app, real MongoDB-wire server, Plivo simulat
     it('Plivo 400 → 400 with Plivo’s reason; no retry', async () => {
       t.plivo.failNext({
         status: 400,
-        body: { api_id: 'x', error: 'destination number cannot receive MMS' },
+        body: { api_id: 'x', error: 'dst parameter is not a valid number' },
       });
       const { res, log } = await sendExpecting(400);
-      expect(res.body.message).toContain('destination number cannot receive MMS');
+      expect(res.body.message).toContain('dst parameter is not a valid number');
       expect(res.body.code).toBe('PLIVO_REJECTED');
       expect(log).toMatchObject({ status: 'failed', errorCode: 'PLIVO_REJECTED', attempts: 1 });
-      expect(log.errorMessage).toContain('cannot receive MMS');
+      expect(log.errorMessage).toContain('not a valid number');
       expect(t.plivo.requests).toHaveLength(1);
     });
 

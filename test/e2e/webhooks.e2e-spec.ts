@@ -340,7 +340,7 @@ describe('Plivo webhooks (e2e: real app, real database, simulator callbacks)', (
       expect(res.body.result).toBe('stored-unmatched');
       const kept = await unmatched().find().lean();
       expect(kept).toHaveLength(1);
-      expect(kept[0].params).toMatchObject({
+      expect(JSON.parse(kept[0].paramsJson)).toMatchObject({
         MessageUUID: '11111111-2222-3333-4444-555555555555',
         Status: 'delivered',
       });

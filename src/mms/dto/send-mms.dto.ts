@@ -11,8 +11,6 @@ import {
   Matches,
   MaxLength,
   Validate,
-  ValidatorConstraint,
-  ValidatorConstraintInterface,
 } from 'class-validator';
 import { IsE164PhoneNumber } from '../../common/validation/is-e164-phone-number';
 
@@ -27,16 +25,6 @@ const URL_OPTIONS = {
 
 /** Form bodies send a lone value as a string and repeated keys as an array. */
 const asArray = ({ value }: { value: unknown }) => (typeof value === 'string' ? [value] : value);
-
-@ValidatorConstraint({ name: 'mediaCount' })
-class MediaCountConstraint implements ValidatorConstraintInterface {
-  validate(count: unknown): boolean {
-    return typeof count === 'number' && count >= 1 && count <= MAX_MEDIA;
-  }
-  defaultMessage(): string {
-    return `between 1 and ${MAX_MEDIA} media are required in total across mediaUrl, mediaUrls and mediaIds`;
-  }
-}
 
 export class SendMmsDto {
   @ApiProperty({
@@ -102,12 +90,4 @@ export class SendMmsDto {
   @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean()
   fallbackToSms?: boolean;
-
-  /** Not a body field: the total checked across the three media fields. */
-  @Validate(MediaCountConstraint)
-  get media(): number {
-    const urls = Array.isArray(this.mediaUrls) ? this.mediaUrls.length : 0;
-    const ids = Array.isArray(this.mediaIds) ? this.mediaIds.length : 0;
-    return (this.mediaUrl ? 1 : 0) + urls + ids;
-  }
 }

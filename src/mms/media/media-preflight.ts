@@ -44,13 +44,14 @@ export class MediaPreflight {
     this.timeoutMs = config.get('send.mediaPreflightTimeoutMs', { infer: true });
   }
 
-  async assertDeliverable(urls: string[]): Promise<void> {
+  /** Plivo's limit is text + media below 5 MB (plivo-facts §2). */
+  async assertDeliverable(urls: string[], textBytes = 0): Promise<void> {
     const inspections = await Promise.all(urls.map((url) => this.inspect(url)));
     const problems = inspections.filter((i) => i.problem);
-    const total = inspections.reduce((sum, i) => sum + (i.bytes ?? 0), 0);
-    if (problems.length === 0 && total <= MAX_TOTAL_MEDIA_BYTES) return;
+    const total = inspections.reduce((sum, i) => sum + (i.bytes ?? 0), textBytes);
+    if (problems.length === 0 && total < MAX_TOTAL_MEDIA_BYTES) return;
     const messages = problems.map((p) => `${p.url}: ${p.problem}`);
-    if (total > MAX_TOTAL_MEDIA_BYTES)
+    if (total >= MAX_TOTAL_MEDIA_BYTES)
       messages.push(
         `media total ${total} bytes exceeds the MMS limit of ${MAX_TOTAL_MEDIA_BYTES} bytes`,
       );
@@ -61,19 +62,29 @@ export class MediaPreflight {
     });
   }
 
-  async inspect(url: string, redirectsLeft = MAX_REDIRECTS): Promise<MediaInspection> {
+  /** One URL, redirects included, within one overall deadline (a trickling server cannot stall us). */
+  async inspect(url: string): Promise<MediaInspection> {
+    const deadline = AbortSignal.timeout(this.timeoutMs);
+    return this.inspectHop(url, MAX_REDIRECTS, deadline);
+  }
+
+  private async inspectHop(
+    url: string,
+    redirectsLeft: number,
+    deadline: AbortSignal,
+  ): Promise<MediaInspection> {
     const refused = this.policy.reasonToRefuse(url);
     if (refused) return { url, problem: refused };
     let response: IncomingMessage;
     try {
-      response = await this.fetch(url, 'HEAD');
+      response = await this.fetch(url, 'HEAD', deadline);
       if (
         response.statusCode === 405 ||
         response.statusCode === 501 ||
         (isOk(response) && !response.headers['content-length'])
       ) {
-        response.resume();
-        response = await this.fetch(url, 'GET', { Range: 'bytes=0-0' });
+        response.destroy();
+        response = await this.fetch(url, 'GET', deadline, { Range: 'bytes=0-0' });
       }
     } catch (error) {
       return {
@@ -81,12 +92,18 @@ export class MediaPreflight {
         problem: `could not be fetched (${error instanceof Error ? error.message : 'error'})`,
       };
     }
-    response.resume();
+    // Headers are all we need: never download a body (a server may ignore Range).
+    response.destroy();
     const status = response.statusCode ?? 0;
     if (status >= 300 && status < 400 && response.headers.location) {
       if (redirectsLeft === 0) return { url, problem: `more than ${MAX_REDIRECTS} redirects` };
-      const next = new URL(response.headers.location, url).toString();
-      const followed = await this.inspect(next, redirectsLeft - 1);
+      let next: string;
+      try {
+        next = new URL(response.headers.location, url).toString();
+      } catch {
+        return { url, problem: 'redirects to an invalid URL' };
+      }
+      const followed = await this.inspectHop(next, redirectsLeft - 1, deadline);
       return { ...followed, url };
     }
     if (!isOk(response)) return { url, problem: `answered HTTP ${status}` };
@@ -116,6 +133,7 @@ export class MediaPreflight {
   private fetch(
     url: string,
     method: 'HEAD' | 'GET',
+    deadline: AbortSignal,
     headers: Record<string, string> = {},
   ): Promise<IncomingMessage> {
     const target = new URL(url);
@@ -123,13 +141,17 @@ export class MediaPreflight {
       method,
       headers: { 'User-Agent': 'mms-gateway-preflight/1.0', ...headers },
       lookup: this.checkedLookup,
-      timeout: this.timeoutMs,
+      // No pooled sockets: every connection goes through checkedLookup, none is reused from
+      // a connection opened for another purpose.
+      agent: false,
+      signal: deadline,
     };
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
       const req = send(target, options, resolve);
-      req.once('timeout', () => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
-      req.once('error', reject);
+      req.once('error', (error: Error) =>
+        reject(deadline.aborted ? new Error(`no answer within ${this.timeoutMs} ms`) : error),
+      );
       req.end();
     });
   }

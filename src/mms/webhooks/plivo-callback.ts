@@ -74,7 +74,9 @@ export interface InboundMessage {
 
 /** Plivo numbers media Media1… in one doc and Media0… in another: read every MediaN in order. */
 export function parseInboundMessage(params: CallbackParams): InboundMessage {
-  const { MessageUUID: messageUuid, From: from, To: to } = params;
+  const messageUuid = params.MessageUUID;
+  const from = params.From?.trim();
+  const to = params.To?.trim();
   const missing = [
     ...(messageUuid && UUID_LIKE.test(messageUuid) ? [] : ['MessageUUID']),
     ...(from ? [] : ['From']),

@@ -76,7 +76,8 @@ export class StatusCallbacksService implements OnModuleInit, OnModuleDestroy {
     try {
       const pending = await this.unmatched.find().sort({ receivedAt: 1 }).limit(100).lean().exec();
       for (const orphan of pending) {
-        const outcome = await this.apply(parseStatusCallback(orphan.params), orphan.ref);
+        const params = JSON.parse(orphan.paramsJson) as CallbackParams;
+        const outcome = await this.apply(parseStatusCallback(params), orphan.ref);
         if (outcome === 'not-found') {
           await this.unmatched.updateOne({ _id: orphan._id }, { $inc: { sweeps: 1 } });
           continue;
@@ -130,7 +131,7 @@ export class StatusCallbacksService implements OnModuleInit, OnModuleDestroy {
         eventKey: eventKey(callback),
         messageUuid: callback.messageUuid,
         ref,
-        params: { ...params },
+        paramsJson: JSON.stringify(params),
         receivedAt: new Date(),
       });
       this.logger.warn(

@@ -16,8 +16,9 @@ export class UnmatchedCallback {
   @Prop()
   ref?: string;
 
-  @Prop({ type: Object, required: true })
-  params: Record<string, string>;
+  /** The signed params as JSON text: Plivo's keys are not ours to trust as document keys. */
+  @Prop({ required: true })
+  paramsJson: string;
 
   @Prop({ required: true })
   receivedAt: Date;

@@ -1,0 +1,113 @@
+import type { NextFunction, Request, Response } from 'express';
+import { STATUS_CODES } from 'node:http';
+import { assignRequestId } from './request-id';
+
+/** First middleware: every response, even a body-parser error, carries a request id. */
+export function requestIdMiddleware(
+  req: Request & { id?: string },
+  res: Response,
+  next: NextFunction,
+): void {
+  req.id = assignRequestId(req, res);
+  next();
+}
+
+const BODY_ERRORS: Record<string, string> = {
+  'entity.too.large': 'Request body too large',
+  'entity.parse.failed': 'Malformed request body',
+  'entity.verify.failed': 'Malformed request body',
+  'encoding.unsupported': 'Unsupported content encoding',
+  'charset.unsupported': 'Unsupported charset',
+  'request.aborted': 'Request aborted',
+  'request.size.invalid': 'Request size did not match Content-Length',
+  'stream.encoding.set': 'Malformed request body',
+  'parameters.too.many': 'Too many form parameters',
+};
+
+/**
+ * Answers body-parser failures in the common error shape. It runs right after the parsers, so
+ * a JSON.parse message (which quotes the body, and so phone numbers or text) never reaches a client.
+ */
+export function bodyParserErrorHandler(
+  err: unknown,
+  req: Request & { id?: string },
+  res: Response,
+  next: NextFunction,
+): void {
+  const e = err as { type?: unknown; status?: unknown };
+  if (
+    typeof e?.type !== 'string' ||
+    !(e.type in BODY_ERRORS) ||
+    typeof e.status !== 'number' ||
+    e.status < 400 ||
+    e.status > 499
+  ) {
+    return next(err);
+  }
+  res.status(e.status).json({
+    statusCode: e.status,
+    error: STATUS_CODES[e.status] ?? 'Error',
+    // Our verify hook phrases its message for clients; JSON.parse's quotes the body.
+    message:
+      e.type === 'entity.verify.failed' && err instanceof Error ? err.message : BODY_ERRORS[e.type],
+    requestId: req.id ?? '',
+  });
+}
+
+/**
+ * body-parser `verify` hook for form bodies: the form parser silently drops keys like
+ * __proto__ before we could see them, so they are refused here, on the raw text.
+ */
+export function refuseReservedFormKeys(req: { url?: string }, _res: unknown, buf: Buffer): void {
+  // Client routes only: Plivo's webhooks keep any field they send.
+  if (req.url?.startsWith('/webhooks/')) return;
+  for (const key of new URLSearchParams(buf.toString('utf8')).keys()) {
+    const bare = key.replace(/\[.*$/, '');
+    if (RESERVED_KEYS.has(bare)) {
+      throw Object.assign(new Error(`Field name "${bare}" is not allowed`), {
+        status: 400,
+        expose: true,
+      });
+    }
+  }
+}
+
+const MAX_BODY_DEPTH = 8;
+/** Keys that only ever appear in a body to reach Object.prototype. */
+const RESERVED_KEYS = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
+
+/**
+ * Refuses bodies nested deeper than any of our contracts (class-transformer recurses and would
+ * overflow the stack on thousands of levels) and bodies with prototype-reserved keys (which the
+ * DTO layer would otherwise drop silently rather than refuse).
+ */
+export function bodyShapeGuard(
+  req: Request & { id?: string },
+  res: Response,
+  next: NextFunction,
+): void {
+  const problem = shapeProblem(req.body);
+  if (!problem) return next();
+  res.status(400).json({
+    statusCode: 400,
+    error: 'Bad Request',
+    message: problem,
+    code: 'MALFORMED_BODY',
+    requestId: req.id ?? '',
+  });
+}
+
+function shapeProblem(body: unknown): string | undefined {
+  const stack: [unknown, number][] = [[body, 0]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= MAX_BODY_DEPTH)
+      return `Request body is nested deeper than ${MAX_BODY_DEPTH} levels`;
+    for (const key of Object.keys(value)) {
+      if (RESERVED_KEYS.has(key)) return `Field name "${key}" is not allowed`;
+      stack.push([(value as Record<string, unknown>)[key], depth + 1]);
+    }
+  }
+  return undefined;
+}
