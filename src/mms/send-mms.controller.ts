@@ -29,6 +29,7 @@ export class SendMmsController {
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
+    schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
     description:
       'Up to 255 printable characters, unique per message. A repeat with the same body within 24 h returns the first answer (Idempotent-Replayed: true) without sending again; with another body: 422; while the first is in flight: 409.',
   })

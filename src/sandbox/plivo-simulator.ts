@@ -33,6 +33,11 @@ export interface PlivoSimulatorOptions {
   callbackDelayMs?: number;
   /** Delays before each retry of a failed callback (default [1000, 2000, 4000], i.e. 3 retries). */
   callbackRetryDelaysMs?: number[];
+  /**
+   * Sandbox demos: where `POST /sandbox/inbound` on the simulator delivers a signed inbound
+   * message, as Plivo would to an application's message_url.
+   */
+  inboundUrl?: string;
   log?: (msg: string) => void;
 }
 
@@ -176,12 +181,15 @@ export class PlivoSimulator {
   /** Bumped by reset()/stop() so callback chains started earlier stop scheduling. */
   private epoch = 0;
 
+  private readonly inboundUrl?: string;
+
   constructor(options: PlivoSimulatorOptions) {
     this.authId = options.authId;
     this.authToken = options.authToken;
     this.callbackDelayMs = options.callbackDelayMs ?? DEFAULT_CALLBACK_DELAY_MS;
     this.retryDelaysMs = options.callbackRetryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
     this.log = options.log ?? (() => undefined);
+    this.inboundUrl = options.inboundUrl;
   }
 
   /** Requests that created a message: answered 202 (possibly late) or accept-then-hang. */
@@ -197,11 +205,18 @@ export class PlivoSimulator {
   async start(port = 0, host = '127.0.0.1'): Promise<string> {
     if (this.server) return this.baseUrl;
     const server = createServer((req, res) => {
-      this.handle(req, res).catch((err: unknown) => {
+      const handled =
+        req.url?.split('?')[0] === '/sandbox/inbound'
+          ? this.handleSandboxInbound(req, res)
+          : this.handle(req, res);
+      handled.catch((err: unknown) => {
         this.log(`plivo-simulator: request handling failed: ${String(err)}`);
         if (!res.headersSent) deliver(req, res, errorAnswer(500, 'simulator error'));
       });
     });
+    // Longer than the SDK's keep-alive agent keeps idle sockets (30 s): otherwise a request can
+    // go out on a socket we are closing, and fail with a reset that looks like an ambiguous send.
+    server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -302,6 +317,32 @@ export class PlivoSimulator {
   // -------------------------------------------------------------------------------------------
   // Request handling
   // -------------------------------------------------------------------------------------------
+
+  /** `POST /sandbox/inbound {from, to?, text?, mediaUrls?, type?}` → a signed inbound webhook. */
+  private async handleSandboxInbound(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const reply = (status: number, body: unknown) => {
+      res.writeHead(status, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (req.method !== 'POST') return reply(405, { error: 'POST only' });
+    if (!this.inboundUrl) return reply(404, { error: 'no inbound URL configured' });
+    const parsed = parseBody(await readBody(req), req.headers['content-type']);
+    const body = (parsed.ok ? parsed.value : {}) as Record<string, unknown>;
+    if (typeof body.from !== 'string')
+      return reply(400, { error: 'from (the sender number) is required' });
+    const mediaUrls = Array.isArray(body.mediaUrls)
+      ? body.mediaUrls.filter((u): u is string => typeof u === 'string')
+      : [];
+    const webhookStatus = await this.sendInbound({
+      url: this.inboundUrl,
+      from: body.from,
+      to: typeof body.to === 'string' ? body.to : '+14155550100',
+      text: typeof body.text === 'string' ? body.text : undefined,
+      mediaUrls,
+      type: body.type === 'sms' ? 'sms' : 'mms',
+    });
+    reply(200, { delivered: webhookStatus >= 200 && webhookStatus < 300, webhookStatus });
+  }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const at = new Date();

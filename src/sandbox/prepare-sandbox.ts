@@ -28,12 +28,15 @@ export async function prepareSandbox(
 
   if (!env.PLIVO_AUTH_ID && !env.PLIVO_AUTH_TOKEN) {
     const authToken = randomBytes(24).toString('base64url');
+    const port = Number(env.SERVER_PORT ?? 3000);
+    const publicBaseUrl = (env.PUBLIC_BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
     const simulator = new PlivoSimulator({
       authId: SANDBOX_AUTH_ID,
       authToken,
       callbackDelayMs: 500,
+      inboundUrl: `${publicBaseUrl}/webhooks/plivo/inbound`,
     });
-    const baseUrl = await simulator.start(Number(env.PLIVO_SIMULATOR_PORT ?? 0));
+    const baseUrl = await startOnPreferredPort(simulator, Number(env.PLIVO_SIMULATOR_PORT ?? 3001));
     Object.assign(env, {
       PLIVO_AUTH_ID: SANDBOX_AUTH_ID,
       PLIVO_AUTH_TOKEN: authToken,
@@ -44,7 +47,7 @@ export async function prepareSandbox(
     sandbox.plivo = simulator;
     stops.push(() => simulator.stop());
     log(
-      `SANDBOX: no Plivo credentials set; the Plivo simulator at ${baseUrl} stands in for api.plivo.com. No real message is sent.`,
+      `SANDBOX: no Plivo credentials set; the Plivo simulator at ${baseUrl} stands in for api.plivo.com. No real message is sent. Simulate an inbound MMS with POST ${baseUrl}/sandbox/inbound (see README).`,
     );
   }
 
@@ -59,4 +62,13 @@ export async function prepareSandbox(
     );
   }
   return sandbox;
+}
+
+/** The documented port (3001) when free, so the README's curl works; any free port otherwise. */
+async function startOnPreferredPort(simulator: PlivoSimulator, port: number): Promise<string> {
+  try {
+    return await simulator.start(port);
+  } catch {
+    return simulator.start(0);
+  }
 }

@@ -79,6 +79,7 @@ describe('health, errors, request ids and the OpenAPI document (e2e)', () => {
     const dto = doc.components.schemas.SendMmsDto;
     expect(Object.keys(dto.properties).sort()).toEqual([
       'destinationNumber',
+      'fallbackToSms',
       'mediaIds',
       'mediaUrl',
       'mediaUrls',

@@ -37,6 +37,14 @@ export class SendMmsResponseDto {
   fallbackReason?: string;
 }
 
+export class FieldErrorDto {
+  @ApiProperty({ example: 'destinationNumber' })
+  field: string;
+
+  @ApiProperty({ type: [String] })
+  messages: string[];
+}
+
 export class ErrorResponseDto {
   @ApiProperty({ example: 400 })
   statusCode: number;
@@ -57,6 +65,7 @@ export class ErrorResponseDto {
 
   @ApiProperty({
     required: false,
+    type: () => [FieldErrorDto],
     description: 'Validation errors, one per field.',
     example: [
       {

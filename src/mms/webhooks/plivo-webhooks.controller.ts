@@ -85,6 +85,11 @@ export class PlivoWebhooksController {
   @ApiBody({ type: InboundMessageCallbackDto })
   @ApiResponse({ status: 200, description: 'Stored (or already stored).' })
   @ApiResponse({
+    status: 400,
+    description: 'Malformed body, or no MessageUUID, From or To.',
+    type: ErrorResponseDto,
+  })
+  @ApiResponse({
     status: 403,
     description: 'Missing or invalid signature.',
     type: ErrorResponseDto,
