@@ -32,6 +32,10 @@ export class IdempotencyStore implements OnModuleInit, OnModuleDestroy {
         { err: error instanceof Error ? error.message : String(error) },
         'This MongoDB-compatible server has no TTL indexes (FerretDB?): expired idempotency keys are ignored on read and swept every 10 minutes',
       );
+      // The sweep's query (expiresAt < now) still deserves an index.
+      await this.records.collection
+        .createIndex({ expiresAt: 1 }, { name: 'expiresAt_1' })
+        .catch(() => undefined);
     }
     this.sweeper = setInterval(() => void this.purgeExpired(), 10 * 60 * 1000);
     this.sweeper.unref();

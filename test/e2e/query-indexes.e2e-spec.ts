@@ -1,0 +1,186 @@
+import mongoose from 'mongoose';
+import request from 'supertest';
+import { IdempotencyStore } from '../../src/common/idempotency/idempotency.store';
+import { StatusCallbacksService } from '../../src/mms/webhooks/status-callbacks.service';
+import { postSigned } from '../support/plivo-signing';
+import { createTestApp, TestApp } from '../support/test-app';
+
+interface RecordedQuery {
+  collection: string;
+  method: string;
+  filter: Record<string, unknown>;
+  sort?: Record<string, unknown>;
+}
+
+const READS_AND_WRITES = new Set([
+  'find',
+  'findOne',
+  'updateOne',
+  'updateMany',
+  'deleteOne',
+  'deleteMany',
+  'countDocuments',
+  'findOneAndUpdate',
+]);
+
+/** Fields a query can seek on: equality or range at the top level, or present in every $or branch. */
+function seekableFields(filter: Record<string, unknown>): Set<string> {
+  const fields = new Set<string>();
+  for (const [key, value] of Object.entries(filter)) {
+    if (key === '$or' && Array.isArray(value)) {
+      const branches = value.map((b) => seekableFields(b as Record<string, unknown>));
+      for (const f of branches[0] ?? []) if (branches.every((b) => b.has(f))) fields.add(f);
+      continue;
+    }
+    if (key.startsWith('$')) continue;
+    const ops =
+      value &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      !(value instanceof Date) &&
+      !(value instanceof mongoose.Types.ObjectId)
+        ? Object.keys(value)
+        : [];
+    // $ne / $nin / $not cannot drive an index seek.
+    if (ops.length > 0 && ops.every((op) => ['$ne', '$nin', '$not', '$exists'].includes(op)))
+      continue;
+    fields.add(key);
+  }
+  return fields;
+}
+
+describe('every query the service runs is served by an index (e2e)', () => {
+  let t: TestApp;
+  const queries: RecordedQuery[] = [];
+
+  beforeAll(async () => {
+    t = await createTestApp({ THROTTLE_LIMIT: '100000' });
+    mongoose.set('debug', (collection: string, method: string, ...args: unknown[]) => {
+      if (!READS_AND_WRITES.has(method)) return;
+      const [filter, second, third] = args as [
+        Record<string, unknown>,
+        Record<string, unknown> | undefined,
+        Record<string, unknown> | undefined,
+      ];
+      const options = method === 'find' || method === 'findOne' ? second : third;
+      queries.push({
+        collection,
+        method,
+        filter: filter ?? {},
+        sort: (options?.sort as Record<string, unknown>) ?? undefined,
+      });
+    });
+  });
+  afterAll(async () => {
+    mongoose.set('debug', false);
+    await t?.close();
+  });
+
+  it('drives every path (send, retries, failures, callbacks, orphans, inbound, reads, idempotency, sweeps), then checks each query', async () => {
+    const body = {
+      destinationNumber: '+14157654321',
+      messageText: 'Hello',
+      mediaUrl: 'https://m.example.com/a.gif',
+    };
+    const sent = await request(t.baseUrl)
+      .post('/send-mms')
+      .set('Idempotency-Key', 'k1')
+      .send(body)
+      .expect(202);
+    await request(t.baseUrl).post('/send-mms').set('Idempotency-Key', 'k1').send(body).expect(202);
+    t.plivo.failNext({ status: 503 });
+    await request(t.baseUrl).post('/send-mms').send(body).expect(202);
+    t.plivo.failNext({ status: 400 });
+    await request(t.baseUrl).post('/send-mms').set('Idempotency-Key', 'k2').send(body).expect(400);
+    t.plivo.failNext({ status: 503 }, 4);
+    await request(t.baseUrl).post('/send-mms').set('Idempotency-Key', 'k3').send(body).expect(503);
+    await t.plivo.waitFor((sim) => sim.callbacks.filter((c) => c.status === 200).length >= 6, 5000);
+    await postSigned(
+      t.baseUrl,
+      '/webhooks/plivo/status',
+      { MessageUUID: 'orphan-1', Status: 'sent' },
+      { token: t.authToken },
+    ).expect(200);
+    await postSigned(
+      t.baseUrl,
+      '/webhooks/plivo/status',
+      { MessageUUID: sent.body.plivoResponse.messageUuid[0], Status: 'sent', Sequence: '9' },
+      { token: t.authToken },
+    ).expect(200);
+    await postSigned(
+      t.baseUrl,
+      '/webhooks/plivo/inbound',
+      { MessageUUID: 'in-1', From: '14157654321', To: '14155550100', Body: 'hi' },
+      { token: t.authToken },
+    ).expect(200);
+    await t.app.get(StatusCallbacksService).sweepUnmatched();
+    await t.app.get(IdempotencyStore).purgeExpired();
+    await request(t.baseUrl).get(`/messages/${sent.body.messageId}`).expect(200);
+    const page = await request(t.baseUrl).get('/messages').query({ limit: 1 }).expect(200);
+    await request(t.baseUrl)
+      .get('/messages')
+      .query({ limit: 1, cursor: page.body.nextCursor })
+      .expect(200);
+    for (const query of [
+      { status: 'delivered' },
+      { direction: 'inbound' },
+      { recipient: '+14157654321' },
+      { status: 'failed', recipient: '+14157654321' },
+    ]) {
+      const first = await request(t.baseUrl)
+        .get('/messages')
+        .query({ ...query, limit: 1 })
+        .expect(200);
+      if (first.body.nextCursor)
+        await request(t.baseUrl)
+          .get('/messages')
+          .query({ ...query, limit: 1, cursor: first.body.nextCursor })
+          .expect(200);
+    }
+
+    const ours = queries.filter((q) => q.collection !== 'system.indexes');
+    expect(new Set(ours.map((q) => q.collection))).toEqual(
+      new Set(['message_logs', 'unmatched_status_callbacks', 'idempotency_keys']),
+    );
+    expect(ours.length).toBeGreaterThan(30);
+
+    const indexesOf = new Map<string, string[][]>();
+    for (const name of new Set(ours.map((q) => q.collection))) {
+      const indexes = await t.db.collection(name).indexes();
+      indexesOf.set(
+        name,
+        indexes.map((i) => Object.keys(i.key)),
+      );
+    }
+    const unserved = ours.filter((q) => {
+      const seek = seekableFields(q.filter);
+      const sortFirst = q.sort ? Object.keys(q.sort)[0] : undefined;
+      return !indexesOf
+        .get(q.collection)!
+        .some((keys) => seek.has(keys[0]) || (seek.size === 0 && sortFirst === keys[0]));
+    });
+    expect(unserved).toEqual([]);
+
+    // On a real MongoDB the planner's own verdict is checked too. FerretDB 1.24 (the embedded
+    // server here) answers explain with SQLite plans and no index use at all, so there the
+    // check above — each query's seek field leads a declared index — is what holds.
+    const build = (await t.db.db!.admin().command({ buildInfo: 1 })) as {
+      ferretdbVersion?: string;
+    };
+    if (!build.ferretdbVersion) {
+      for (const q of ours.filter((x) => x.method === 'find' || x.method === 'findOne')) {
+        const plan = JSON.stringify(
+          await t.db
+            .collection(q.collection)
+            .find(q.filter, { sort: q.sort as never })
+            .explain(),
+        );
+        expect([q.collection, q.filter, plan.includes('COLLSCAN')]).toEqual([
+          q.collection,
+          q.filter,
+          false,
+        ]);
+      }
+    }
+  });
+});
