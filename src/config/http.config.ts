@@ -1,7 +1,7 @@
 import { registerAs } from '@nestjs/config';
 import { createHash } from 'node:crypto';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { isProduction, validateConfig } from './validate-config';
+import { isProduction, splitList, validateConfig } from './validate-config';
 
 class HttpEnv {
   /** Comma-separated client API keys; required in production. */
@@ -89,10 +89,7 @@ export const sha256 = (value: string): Buffer =>
 
 export const httpConfig = registerAs('http', (): HttpConfig => {
   const env = validateConfig(process.env, HttpEnv);
-  const keys = (env.API_KEYS ?? '')
-    .split(',')
-    .map((k) => k.trim())
-    .filter(Boolean);
+  const keys = splitList(env.API_KEYS);
   if (isProduction() && keys.length === 0) {
     throw new Error(
       'Invalid configuration:\n  - API_KEYS: required in production (comma-separated client keys)',
@@ -107,10 +104,7 @@ export const httpConfig = registerAs('http', (): HttpConfig => {
   return {
     apiKeyDigests: keys.map(sha256),
     docsEnabled: env.DOCS_ENABLED !== 'false',
-    corsOrigins: (env.CORS_ORIGINS ?? '')
-      .split(',')
-      .map((o) => o.trim())
-      .filter(Boolean),
+    corsOrigins: splitList(env.CORS_ORIGINS),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     bodyLimit: env.BODY_LIMIT ?? '100kb',
     logPii: env.LOG_PII === 'true',

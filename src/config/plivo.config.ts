@@ -10,7 +10,7 @@ import {
   Validate,
 } from 'class-validator';
 import { IsE164PhoneNumber } from '../common/validation/is-e164-phone-number';
-import { validateConfig } from './validate-config';
+import { splitList, validateConfig } from './validate-config';
 
 class PlivoEnv {
   @IsString()
@@ -71,10 +71,7 @@ export interface PlivoConfig {
 
 export const plivoConfig = registerAs('plivo', (): PlivoConfig => {
   const env = validateConfig(process.env, PlivoEnv);
-  const extra = (env.PLIVO_WEBHOOK_AUTH_TOKENS ?? '')
-    .split(',')
-    .map((t) => t.trim())
-    .filter(Boolean);
+  const extra = splitList(env.PLIVO_WEBHOOK_AUTH_TOKENS);
   return {
     authId: env.PLIVO_AUTH_ID,
     authToken: env.PLIVO_AUTH_TOKEN,

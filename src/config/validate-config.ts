@@ -24,3 +24,10 @@ function describe(error: ValidationError): string {
 
 export const isProduction = (env: Record<string, string | undefined> = process.env): boolean =>
   env.NODE_ENV === 'production';
+
+/** A comma-separated variable as a list, blanks dropped. */
+export const splitList = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);

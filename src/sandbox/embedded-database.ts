@@ -134,7 +134,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(
+export async function waitForPort(
   port: number,
   timeoutMs: number,
   hasExited: () => boolean,

@@ -4,6 +4,7 @@ import { DisposableDatabase } from '../support/disposable-database';
 import { postSigned } from '../support/plivo-signing';
 import { startRedis } from '../support/redis-server';
 import { createTestApp, TestApp } from '../support/test-app';
+import { eventually } from '../support/eventually';
 
 const KEY = 'test-key-0123456789abcdef';
 const OTHER_KEY = 'second-key-0123456789abcdef';
@@ -12,21 +13,6 @@ const SEED = {
   messageText: 'Hello',
   mediaUrl: 'https://m.example.com/a.gif',
 };
-
-async function eventually<T>(
-  read: () => Promise<T>,
-  done: (v: T) => boolean,
-  what: string,
-  timeoutMs = 20000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (done(v)) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('production readiness (e2e)', () => {
   describe('API keys', () => {

@@ -6,6 +6,7 @@ import { computeV3Signature } from '../../src/mms/webhooks/plivo-signature';
 import { DisposableDatabase } from '../support/disposable-database';
 import { nonce, postSigned } from '../support/plivo-signing';
 import { createTestApp, TestApp } from '../support/test-app';
+import { eventually } from '../support/eventually';
 
 const STATUS = '/webhooks/plivo/status';
 const INBOUND = '/webhooks/plivo/inbound';
@@ -14,22 +15,6 @@ const SEED = {
   messageText: 'Hello',
   mediaUrl: 'https://m.example.com/a.gif',
 };
-
-async function eventually<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  what: string,
-  timeoutMs = 5000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > until)
-      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('Plivo webhooks (e2e: real app, real database, simulator callbacks)', () => {
   let t: TestApp;

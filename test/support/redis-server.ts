@@ -1,6 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { Socket } from 'node:net';
-import { freePort } from '../../src/sandbox/embedded-database';
+import { freePort, waitForPort } from '../../src/sandbox/embedded-database';
 
 /** A real redis-server (Debian's package; .ci/run installs it) on a free loopback port. */
 export async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
@@ -19,7 +18,7 @@ export async function startRedis(): Promise<{ url: string; stop(): Promise<void>
       ),
     ),
   );
-  await Promise.race([waitForPort(port), spawnError]);
+  await Promise.race([waitForPort(port, 10000, () => child.exitCode !== null), spawnError]);
   return {
     url: `redis://127.0.0.1:${port}`,
     stop: () =>
@@ -29,18 +28,4 @@ export async function startRedis(): Promise<{ url: string; stop(): Promise<void>
         child.kill('SIGTERM');
       }),
   };
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const open = await new Promise<boolean>((done) => {
-      const s = new Socket();
-      s.once('connect', () => (s.destroy(), done(true)));
-      s.once('error', () => (s.destroy(), done(false)));
-      s.connect(port, '127.0.0.1');
-    });
-    if (open) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`redis-server did not open port ${port}`);
 }
