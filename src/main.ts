@@ -10,6 +10,9 @@ import { AllConfig } from './config/config.type';
 import { ShutdownState } from './health/shutdown-state';
 import { prepareSandbox } from './sandbox/prepare-sandbox';
 
+/** Longest a send can run (PLIVO_SEND_DEADLINE_MS default 20 s) plus its final write. */
+const SHUTDOWN_HANDLER_WAIT_MS = 25_000;
+
 async function bootstrap(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const sandbox = await prepareSandbox();
@@ -33,11 +36,19 @@ async function bootstrap(): Promise<void> {
     stopping = true;
     // Readiness fails at once; the listener stays open for SHUTDOWN_DELAY_MS so load balancers
     // stop routing here first; then in-flight requests finish before MongoDB is closed.
-    app.get(ShutdownState).begin();
+    const state = app.get(ShutdownState);
+    state.begin();
     logger.log(`${signal}: readiness is now 503; closing the listener in ${shutdownDelayMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, shutdownDelayMs));
     const server = app.getHttpServer() as Server;
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    // A handler whose client hung up no longer holds a connection open: wait for it anyway,
+    // so its log update lands before MongoDB closes.
+    if (!(await state.waitForIdle(SHUTDOWN_HANDLER_WAIT_MS))) {
+      logger.warn(
+        `${state.inFlight} request(s) still running after ${SHUTDOWN_HANDLER_WAIT_MS} ms; closing anyway`,
+      );
+    }
     await app.close();
     await sandbox.stop();
     logger.log('Shut down cleanly');

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import mongoose from 'mongoose';
 import request from 'supertest';
 import { freePort } from '../../src/sandbox/embedded-database';
 import { PlivoSimulator } from '../../src/sandbox/plivo-simulator';
@@ -84,6 +85,37 @@ describe('the service as a process (spawned, production mode)', () => {
     expect(sent.status).toBe(202);
     expect(await service.exited).toBe(0);
     expect(service.output()).toMatch(/Shut down cleanly/);
+  }, 60000);
+
+  it('SIGTERM after the client hung up mid-send: the handler still finishes and records Plivo’s answer before MongoDB closes', async () => {
+    const env = await productionEnv(plivo, token);
+    service = await spawnService(env);
+    await service.waitForOutput(/listening on port/);
+    plivo.failNext({ delayMs: 2000 });
+    const aborted = request(service.baseUrl)
+      .post('/send-mms')
+      .set('X-API-Key', API_KEY)
+      .timeout(500)
+      .send({
+        destinationNumber: PHONE,
+        messageText: 'abandoned by its client',
+        mediaUrl: 'https://m.example.com/a.gif',
+      });
+    await expect(aborted).rejects.toThrow(/Timeout/);
+    await plivo.waitFor((sim) => sim.requests.length > 0, 5000);
+    service.child.kill('SIGTERM');
+    expect(await service.exited).toBe(0);
+
+    const db = await mongoose.createConnection(env.MONGODB_URI).asPromise();
+    try {
+      const log = await db.collection('message_logs').findOne({ text: 'abandoned by its client' });
+      // The simulator's callbacks (matched by ref) may already have moved it on; what only the
+      // finished handler writes is Plivo's UUID from the send response.
+      expect(['queued', 'sent', 'delivered']).toContain(log?.status);
+      expect(log?.plivoMessageUuid).toBe(plivo.sentMessages.at(-1)?.messageUuid);
+    } finally {
+      await db.close();
+    }
   }, 60000);
 
   it('with MongoDB unreachable at boot it exits non-zero within 30 s with a clear message', async () => {
