@@ -72,7 +72,16 @@ export class MessageLogRepository {
    * A change that would regress the status is still appended to the history, marked not applied;
    * a change whose eventKey is already in the history is a replay and changes nothing.
    */
-  async applyStatusChange(
+  applyStatusChange(
+    match: FilterQuery<MessageLog>,
+    change: StatusChange,
+  ): Promise<StatusChangeResult> {
+    return this.perMessage.run(serializationKey(match), () =>
+      this.applyStatusChangeNow(match, change),
+    );
+  }
+
+  private async applyStatusChangeNow(
     match: FilterQuery<MessageLog>,
     change: StatusChange,
   ): Promise<StatusChangeResult> {
@@ -149,25 +158,29 @@ export class MessageLogRepository {
 
   /** Plivo refused the MMS for this destination: the same log goes on as an SMS. */
   async switchToSms(id: Types.ObjectId, reason: string, attempt: AttemptRecord): Promise<void> {
-    await this.model.updateOne(
-      { _id: id },
-      {
-        $set: { channel: 'sms', fallbackReason: reason },
-        $inc: { attempts: 1 },
-        $push: { attemptLog: attempt },
-      },
+    await this.perMessage.run(serializationKey({ _id: id }), () =>
+      this.model.updateOne(
+        { _id: id },
+        {
+          $set: { channel: 'sms', fallbackReason: reason },
+          $inc: { attempts: 1 },
+          $push: { attemptLog: attempt },
+        },
+      ),
     );
   }
 
   /** A failed attempt that will be retried: counted and kept, status unchanged. */
   async recordAttempt(id: Types.ObjectId, attempt: AttemptRecord): Promise<void> {
-    await this.model.updateOne(
-      { _id: id },
-      {
-        $inc: { attempts: 1 },
-        $push: { attemptLog: attempt },
-        $set: { errorMessage: attempt.error },
-      },
+    await this.perMessage.run(serializationKey({ _id: id }), () =>
+      this.model.updateOne(
+        { _id: id },
+        {
+          $inc: { attempts: 1 },
+          $push: { attemptLog: attempt },
+          $set: { errorMessage: attempt.error },
+        },
+      ),
     );
   }
 
@@ -191,4 +204,10 @@ export class MessageLogRepository {
       .lean<MessageLogRecord[]>()
       .exec();
   }
+}
+
+/** Same key for the same message whichever way it is matched (our id, or Plivo's UUID). */
+function serializationKey(match: FilterQuery<MessageLog>): string {
+  const id = match._id as Types.ObjectId | undefined;
+  return id ? `id:${String(id)}` : `uuid:${String(match.plivoMessageUuid)}`;
 }

@@ -287,21 +287,27 @@ describe('Plivo webhooks (e2e: real app, real database, simulator callbacks)', (
       expect(log!.statusHistory.filter((h) => h.status === 'sent')).toHaveLength(1);
     });
 
-    it('20 concurrent callbacks for one message leave one consistent result', async () => {
-      const m = await queuedMessage();
-      const events = [
-        callback(m.uuid, 'sent', '2'),
-        callback(m.uuid, 'delivered', '3'),
-        callback(m.uuid, 'queued', '1'),
-      ];
-      const burst = Array.from({ length: 20 }, (_, i) => events[i % events.length]);
-      const answers = await Promise.all(burst.map((params) => signed(STATUS, params)));
-      expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
-      const log = await logs().findById(m.id).lean();
-      expect(log!.status).toBe('delivered');
-      const fromCallbacks = log!.statusHistory.filter((h) => h.source === 'plivo-callback');
-      expect(fromCallbacks.map((h) => h.status).sort()).toEqual(['delivered', 'queued', 'sent']);
-      expect(fromCallbacks.filter((h) => h.applied).map((h) => h.status)).toContain('delivered');
+    it('20 concurrent callbacks for one message leave one consistent result (10 rounds, by UUID and by ref)', async () => {
+      for (let round = 0; round < 10; round++) {
+        const m = await queuedMessage();
+        const path = round % 2 === 0 ? STATUS : `${STATUS}?ref=${m.id}`;
+        const events = [
+          callback(m.uuid, 'sent', '2'),
+          callback(m.uuid, 'delivered', '3'),
+          callback(m.uuid, 'queued', '1'),
+        ];
+        const burst = Array.from({ length: 20 }, (_, i) => events[i % events.length]);
+        const answers = await Promise.all(burst.map((params) => signed(path, params)));
+        expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
+        const log = await logs().findById(m.id).lean();
+        const fromCallbacks = log!.statusHistory.filter((h) => h.source === 'plivo-callback');
+        expect([round, log!.status]).toEqual([round, 'delivered']);
+        expect([round, fromCallbacks.map((h) => h.status).sort()]).toEqual([
+          round,
+          ['delivered', 'queued', 'sent'],
+        ]);
+        expect(fromCallbacks.filter((h) => h.applied).map((h) => h.status)).toContain('delivered');
+      }
     });
 
     it('a failed callback stores the error code with its meaning', async () => {
