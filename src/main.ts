@@ -10,9 +10,6 @@ import { AllConfig } from './config/config.type';
 import { ShutdownState } from './health/shutdown-state';
 import { prepareSandbox } from './sandbox/prepare-sandbox';
 
-/** Longest a send can run (PLIVO_SEND_DEADLINE_MS default 20 s) plus its final write. */
-const SHUTDOWN_HANDLER_WAIT_MS = 25_000;
-
 async function bootstrap(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const sandbox = await prepareSandbox();
@@ -28,6 +25,12 @@ async function bootstrap(): Promise<void> {
   const config = app.get(ConfigService<AllConfig, true>);
   const { port, publicBaseUrl, sandbox: mode } = config.get('app', { infer: true });
   const { shutdownDelayMs, apiKeyDigests } = config.get('http', { infer: true });
+  // The longest a request can run: media preflight, then sends (SMS fallback included) inside
+  // one PLIVO_SEND_DEADLINE_MS, then its final write.
+  const handlerWaitMs =
+    config.get('plivo.sendDeadlineMs', { infer: true }) +
+    config.get('send.mediaPreflightTimeoutMs', { infer: true }) +
+    5000;
   const logger = new NestLogger('Bootstrap');
 
   let stopping = false;
@@ -44,9 +47,9 @@ async function bootstrap(): Promise<void> {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     // A handler whose client hung up no longer holds a connection open: wait for it anyway,
     // so its log update lands before MongoDB closes.
-    if (!(await state.waitForIdle(SHUTDOWN_HANDLER_WAIT_MS))) {
+    if (!(await state.waitForIdle(handlerWaitMs))) {
       logger.warn(
-        `${state.inFlight} request(s) still running after ${SHUTDOWN_HANDLER_WAIT_MS} ms; closing anyway`,
+        `${state.inFlight} request(s) still running after ${handlerWaitMs} ms; closing anyway`,
       );
     }
     await app.close();

@@ -47,7 +47,7 @@ export const appConfig = registerAs('app', (): AppConfig => {
   return {
     nodeEnv,
     port,
-    publicBaseUrl: (env.PUBLIC_BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    publicBaseUrl: publicBaseUrl(env.PUBLIC_BASE_URL, port, nodeEnv === 'production'),
     unmatchedCallbackSweepMs: env.UNMATCHED_CALLBACK_SWEEP_MS ?? 5000,
     logLevel: env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
     sandbox: {
@@ -56,3 +56,25 @@ export const appConfig = registerAs('app', (): AppConfig => {
     },
   };
 });
+
+/**
+ * Plivo posts callbacks to this URL and signatures are checked against it, so in production it
+ * must be given (a localhost default would silently lose every callback), and it must be a
+ * plain base: a query string or fragment would corrupt every URL built from it.
+ */
+function publicBaseUrl(value: string | undefined, port: number, production: boolean): string {
+  if (value === undefined || value === '') {
+    if (production)
+      throw new Error(
+        'Invalid configuration:\n  - PUBLIC_BASE_URL: required in production (the URL Plivo calls back, e.g. https://mms.example.com)',
+      );
+    return `http://localhost:${port}`;
+  }
+  const url = new URL(value);
+  if (url.search || url.hash || url.username || url.password) {
+    throw new Error(
+      'Invalid configuration:\n  - PUBLIC_BASE_URL: must be a base URL without query string, fragment or credentials',
+    );
+  }
+  return value.replace(/\/+$/, '');
+}

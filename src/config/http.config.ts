@@ -19,11 +19,17 @@ class HttpEnv {
 
   /** Express "trust proxy": a hop count, true/false, or a list of addresses/subnets. */
   @IsOptional()
-  @IsString()
+  @Matches(
+    /^(true|false|\d{1,2}|(loopback|linklocal|uniquelocal|[0-9a-fA-F.:/]+)(\s*,\s*(loopback|linklocal|uniquelocal|[0-9a-fA-F.:/]+))*)$/,
+    {
+      message:
+        'TRUST_PROXY must be true, false, a hop count, or a comma-separated list of addresses/subnets',
+    },
+  )
   TRUST_PROXY?: string;
 
   @IsOptional()
-  @Matches(/^\d+(b|kb|mb)$/i, { message: 'BODY_LIMIT must look like 100kb or 1mb' })
+  @Matches(/^[1-9]\d*(b|kb|mb)$/i, { message: 'BODY_LIMIT must look like 100kb or 1mb' })
   BODY_LIMIT?: string;
 
   @IsOptional()

@@ -1,5 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import {
+  IsIn,
   IsInt,
   IsNotEmpty,
   IsOptional,
@@ -52,7 +53,7 @@ class PlivoEnv {
   PLIVO_WEBHOOK_AUTH_TOKENS?: string;
 
   @IsOptional()
-  @IsString()
+  @IsIn(['true', 'false'])
   PLIVO_WEBHOOK_ALLOW_V2?: string;
 }
 

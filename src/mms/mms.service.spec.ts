@@ -537,15 +537,15 @@ describe('MmsService.send', () => {
       expect(error).toBeInstanceOf(ServiceUnavailableException);
     });
 
-    it('when recording a failed attempt throws, it does not send again', async () => {
-      // Current behaviour: the error propagates and the log stays pending (see the report).
+    it('when recording a failed attempt throws, the retry still happens and the outcome is recorded', async () => {
+      // Recording an attempt is best effort: a blip must not leave the log pending forever.
       const { service, repo, provider } = setup([fail('unavailable'), ACCEPTED]);
-      const dbError = new Error('db down');
-      repo.failRecordAttempt = dbError;
-      const { error } = await settle(service.send(dto()));
-      expect(error).toBe(dbError);
-      expect(provider.sent).toHaveLength(1);
-      expect(repo.changes).toEqual([]);
+      repo.failRecordAttempt = new Error('db down');
+      const { value, error } = await settle(service.send(dto()));
+      expect(error).toBeUndefined();
+      expect(value).toMatchObject({ status: 'queued' });
+      expect(provider.sent).toHaveLength(2);
+      expect(repo.changes.map((c) => c.change.status)).toEqual(['queued']);
     });
   });
 

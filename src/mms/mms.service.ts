@@ -26,7 +26,7 @@ import {
   ProviderSendError,
 } from './plivo/messaging-provider';
 import { PlivoFailure } from './plivo/plivo-failure';
-import { SendRetryPolicy } from './send-retry-policy';
+import { SendDeadline, SendRetryPolicy } from './send-retry-policy';
 import { canReceiveMms, ChannelPlan, isMmsRefusal, smsFallback } from './destination-policy';
 import { MediaPreflight } from './media/media-preflight';
 import { MediaUrlPolicy } from './media/media-url-policy';
@@ -85,9 +85,16 @@ export class MmsService {
     // `ref` lets a callback find its log even before Plivo's UUID is stored; V3 signs it.
     const callbackUrl = `${this.publicBaseUrl}${STATUS_CALLBACK_PATH}?ref=${id.toHexString()}`;
 
+    // One deadline for the whole request, SMS fallback included.
+
+    const deadline = this.retryPolicy.startDeadline();
+
     let outcome = await this.sendWithRetries(
       id,
+
       this.outbound(plan, dto.destinationNumber, callbackUrl),
+
+      deadline,
     );
     if ('failure' in outcome && plan.channel === 'mms' && isMmsRefusal(outcome.failure)) {
       const refusal = outcome.failure;
@@ -116,6 +123,7 @@ export class MmsService {
       outcome = await this.sendWithRetries(
         id,
         this.outbound(plan, dto.destinationNumber, callbackUrl),
+        deadline,
       );
     }
     if ('failure' in outcome)
@@ -216,11 +224,11 @@ export class MmsService {
   private async sendWithRetries(
     id: Types.ObjectId,
     message: OutboundMessage,
+    deadline: SendDeadline,
   ): Promise<
     | { acceptance: ProviderAcceptance; durationMs: number }
     | { failure: PlivoFailure; durationMs: number }
   > {
-    const deadline = this.retryPolicy.startDeadline();
     for (let attempt = 1; ; attempt++) {
       const started = Date.now();
       try {
@@ -231,13 +239,21 @@ export class MmsService {
         const durationMs = Date.now() - started;
         const delay = failure.retryable ? this.retryPolicy.nextDelay(attempt, deadline) : undefined;
         if (delay === undefined) return { failure, durationMs };
-        await this.logs.recordAttempt(id, {
-          at: new Date(),
-          outcome: failure.kind,
-          httpStatus: failure.httpStatus,
-          error: failure.reason,
-          durationMs,
-        });
+        // Best effort: a database blip here must not leave the log pending forever.
+        await this.logs
+          .recordAttempt(id, {
+            at: new Date(),
+            outcome: failure.kind,
+            httpStatus: failure.httpStatus,
+            error: failure.reason,
+            durationMs,
+          })
+          .catch((error: unknown) =>
+            this.logger.warn(
+              { messageId: id.toHexString(), err: describeError(error) },
+              'Could not record a failed attempt',
+            ),
+          );
         this.logger.warn(
           { messageId: id.toHexString(), attempt, kind: failure.kind, retryInMs: delay },
           'Plivo send failed; retrying',

@@ -52,6 +52,10 @@ export async function startEmbeddedDatabase(options: {
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
   }
+  // Do not keep the parent's event loop alive on the server's account (a test runner or the
+  // sandbox decides when to stop it, through stop()).
+  child.unref();
+  (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));

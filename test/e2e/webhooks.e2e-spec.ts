@@ -342,6 +342,32 @@ describe('Plivo webhooks (e2e: real app, real database, simulator callbacks)', (
       expect(await unmatched().countDocuments()).toBe(1);
     });
 
+    it('old orphans never starve a fresh one, and are dropped after a week', async () => {
+      const old = Array.from({ length: 120 }, (_, i) => ({
+        eventKey: `old-${i}|sent|`,
+        messageUuid: `old-${i}`,
+        paramsJson: JSON.stringify({ MessageUUID: `old-${i}`, Status: 'sent' }),
+        receivedAt: new Date(Date.now() - 60 * 60 * 1000),
+      }));
+      const ancient = {
+        eventKey: 'ancient|sent|',
+        messageUuid: 'ancient',
+        paramsJson: '{"MessageUUID":"ancient","Status":"sent"}',
+        receivedAt: new Date(Date.now() - 8 * 24 * 3600 * 1000),
+      };
+      await unmatched().collection.insertMany([...old, ancient]);
+      const uuid = '12121212-3434-5656-7878-909090909090';
+      await signed(STATUS, callback(uuid, 'delivered', '3')).expect(200);
+      const m = await queuedMessage(uuid);
+      await eventually(
+        () => logs().findById(m.id).lean(),
+        (l) => l?.status === 'delivered',
+        'the fresh orphan to be applied',
+      );
+      expect(await unmatched().countDocuments({ messageUuid: 'ancient' })).toBe(0);
+      expect(await unmatched().countDocuments({ messageUuid: /^old-/ })).toBe(120);
+    });
+
     it('a callback that arrives before its UUID was stored is applied once the message appears', async () => {
       const uuid = '99999999-8888-7777-6666-555555555555';
       await signed(STATUS, callback(uuid, 'delivered', '3')).expect(200);

@@ -23,8 +23,10 @@ export class DisposableDatabase {
   }
 
   async stop(): Promise<void> {
-    await this.server?.stop();
+    // Take the reference first: a start() racing this stop must not have its server forgotten.
+    const server = this.server;
     this.server = undefined;
+    await server?.stop();
   }
 
   async destroy(): Promise<void> {

@@ -196,6 +196,13 @@ describe('deploy/k8s: Deployment invariants', () => {
     // A whole send (retries included) is bounded by PLIVO_SEND_DEADLINE_MS; the request that
     // carries it must also finish before SIGKILL.
     expect(grace).toBeGreaterThan(seconds('SHUTDOWN_DELAY_MS') + seconds('PLIVO_SEND_DEADLINE_MS'));
+    // What main.ts waits for running requests: preflight + send deadline + 5 s final write.
+    const preflight = configMap.data?.MEDIA_PREFLIGHT_TIMEOUT_MS
+      ? seconds('MEDIA_PREFLIGHT_TIMEOUT_MS')
+      : 3;
+    expect(grace).toBeGreaterThan(
+      seconds('SHUTDOWN_DELAY_MS') + preflight + seconds('PLIVO_SEND_DEADLINE_MS') + 5,
+    );
   });
 
   it('prefers spreading replicas across nodes', () => {

@@ -5,6 +5,7 @@ import {
   ExecutionContext,
   HttpException,
   Injectable,
+  Logger,
   NestInterceptor,
   UnprocessableEntityException,
 } from '@nestjs/common';
@@ -29,6 +30,7 @@ export const MAX_KEY_LENGTH = 255;
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
+  private readonly logger = new Logger(IdempotencyInterceptor.name);
   private readonly required: boolean;
 
   constructor(
@@ -85,20 +87,29 @@ export class IdempotencyInterceptor implements NestInterceptor {
             return from([reservation.body]);
           default:
             return next.handle().pipe(
-              mergeMap((body: unknown) =>
-                from(
-                  this.store
-                    .complete(id, res.statusCode, body as Record<string, unknown>)
-                    .then(() => body),
-                ),
-              ),
               catchError((error: unknown) =>
                 from(this.settleFailure(id, error)).pipe(mergeMap(() => throwError(() => error))),
               ),
+              // Outside catchError: the handler succeeded (Plivo has the message), so a failure
+              // to store the answer must neither turn it into an error nor free the key.
+              mergeMap((body: unknown) => from(this.keepAnswer(id, res.statusCode, body))),
             );
         }
       }),
     );
+  }
+
+  private async keepAnswer(id: string, status: number, body: unknown): Promise<unknown> {
+    try {
+      await this.store.complete(id, status, body as Record<string, unknown>);
+    } catch (error) {
+      // The key stays "in flight" until it expires: a retry gets 409, never a second send.
+      this.logger.error(
+        { err: error instanceof Error ? error.message : String(error) },
+        'Could not store an idempotent answer',
+      );
+    }
+    return body;
   }
 
   private async settleFailure(id: string, error: unknown): Promise<void> {

@@ -15,6 +15,10 @@ import {
 import { describePlivoErrorCode, isSuccessCode } from './plivo-error-codes';
 import { UnmatchedCallback } from './unmatched-callback.schema';
 
+/** How long an orphan is retried, and how long it is kept at all. */
+const ORPHAN_RETRY_MS = 15 * 60 * 1000;
+const ORPHAN_KEEP_MS = 7 * 24 * 60 * 60 * 1000;
+
 export type CallbackOutcome = StatusChangeResult | 'stored-unmatched';
 
 /** Applies Plivo's signed callbacks to the message log: verify (guard), persist, reply. */
@@ -74,7 +78,17 @@ export class StatusCallbacksService implements OnModuleInit, OnModuleDestroy {
     this.sweeping = true;
     let applied = 0;
     try {
-      const pending = await this.unmatched.find().sort({ receivedAt: 1 }).limit(100).lean().exec();
+      // A callback that raced its send finds its message within seconds; older orphans (callbacks
+      // for messages this service never sent) are only kept for inspection, then dropped. Newest
+      // first, so a pile of old orphans can never starve a fresh one.
+      const now = Date.now();
+      await this.unmatched.deleteMany({ receivedAt: { $lt: new Date(now - ORPHAN_KEEP_MS) } });
+      const pending = await this.unmatched
+        .find({ receivedAt: { $gte: new Date(now - ORPHAN_RETRY_MS) } })
+        .sort({ receivedAt: -1 })
+        .limit(100)
+        .lean()
+        .exec();
       for (const orphan of pending) {
         const params = JSON.parse(orphan.paramsJson) as CallbackParams;
         const outcome = await this.apply(parseStatusCallback(params), orphan.ref);
