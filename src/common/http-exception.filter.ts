@@ -72,8 +72,6 @@ export class HttpExceptionFilter implements ExceptionFilter {
         body.retryAfterSeconds = 5;
       return body;
     }
-    const clientError = asClientError(exception);
-    if (clientError) return clientError;
     if (isDatabaseUnavailable(exception)) {
       return {
         statusCode: HttpStatus.SERVICE_UNAVAILABLE,
@@ -85,30 +83,4 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     return { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' };
   }
-}
-
-/** body-parser and friends throw http-errors (413, 415, 400…) that are not HttpExceptions. */
-function asClientError(exception: unknown): ErrorBody | undefined {
-  if (!exception || typeof exception !== 'object') return undefined;
-  const e = exception as {
-    status?: unknown;
-    statusCode?: unknown;
-    expose?: unknown;
-    type?: unknown;
-  };
-  const status = typeof e.status === 'number' ? e.status : e.statusCode;
-  if (typeof status !== 'number' || status < 400 || status > 499 || e.expose !== true)
-    return undefined;
-  const messages: Record<string, string> = {
-    'entity.too.large': 'Request body too large',
-    'entity.parse.failed': 'Malformed request body',
-    'encoding.unsupported': 'Unsupported content encoding',
-    'charset.unsupported': 'Unsupported charset',
-  };
-  return {
-    statusCode: status,
-    error: STATUS_CODES[status] ?? 'Error',
-    message:
-      (typeof e.type === 'string' && messages[e.type]) || STATUS_CODES[status] || 'Bad request',
-  };
 }

@@ -25,7 +25,7 @@ const BODY_ERRORS: Record<string, string> = {
 };
 
 /**
- * Answers body-parser failures in the common error shape. It runs right after the parsers, so
+ * Answers body-parser failures (and any other exposed 4xx http-error) in the common error shape. It runs right after the parsers, so
  * a JSON.parse message (which quotes the body, and so phone numbers or text) never reaches a client.
  */
 export function bodyParserErrorHandler(
@@ -34,13 +34,13 @@ export function bodyParserErrorHandler(
   res: Response,
   next: NextFunction,
 ): void {
-  const e = err as { type?: unknown; status?: unknown };
+  const e = err as { type?: unknown; status?: unknown; expose?: unknown };
+  const known = typeof e?.type === 'string' && e.type in BODY_ERRORS;
   if (
-    typeof e?.type !== 'string' ||
-    !(e.type in BODY_ERRORS) ||
-    typeof e.status !== 'number' ||
+    typeof e?.status !== 'number' ||
     e.status < 400 ||
-    e.status > 499
+    e.status > 499 ||
+    !(known || e.expose === true)
   ) {
     return next(err);
   }
@@ -49,7 +49,9 @@ export function bodyParserErrorHandler(
     error: STATUS_CODES[e.status] ?? 'Error',
     // Our verify hook phrases its message for clients; JSON.parse's quotes the body.
     message:
-      e.type === 'entity.verify.failed' && err instanceof Error ? err.message : BODY_ERRORS[e.type],
+      e.type === 'entity.verify.failed' && err instanceof Error
+        ? err.message
+        : (known && BODY_ERRORS[e.type as string]) || STATUS_CODES[e.status] || 'Bad request',
     requestId: req.id ?? '',
   });
 }

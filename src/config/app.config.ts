@@ -62,7 +62,11 @@ export const appConfig = registerAs('app', (): AppConfig => {
  * must be given (a localhost default would silently lose every callback), and it must be a
  * plain base: a query string or fragment would corrupt every URL built from it.
  */
-function publicBaseUrl(value: string | undefined, port: number, production: boolean): string {
+export function publicBaseUrl(
+  value: string | undefined,
+  port: number,
+  production: boolean,
+): string {
   if (value === undefined || value === '') {
     if (production)
       throw new Error(

@@ -31,7 +31,6 @@ export const STATUS_RANK: Record<MessageStatus, number> = {
   read: 4,
 };
 
-
 export function isMessageStatus(value: unknown): value is MessageStatus {
   return typeof value === 'string' && (MESSAGE_STATUSES as readonly string[]).includes(value);
 }

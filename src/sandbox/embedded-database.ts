@@ -98,11 +98,10 @@ function goBinDir(): string | undefined {
 }
 
 function findFerretDb(): string | undefined {
-  const candidates = [
-    findOnPath('ferretdb'),
-    goBinDir() && join(goBinDir()!, 'ferretdb'),
-    join(homedir(), 'go', 'bin', 'ferretdb'),
-  ];
+  const onPath = findOnPath('ferretdb');
+  if (onPath) return onPath;
+  const goBin = goBinDir();
+  const candidates = [goBin && join(goBin, 'ferretdb'), join(homedir(), 'go', 'bin', 'ferretdb')];
   return candidates.find((c): c is string => !!c && existsSync(c));
 }
 

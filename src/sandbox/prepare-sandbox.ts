@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
+import { publicBaseUrl } from '../config/app.config';
 import { isProduction } from '../config/validate-config';
 import { startEmbeddedDatabase } from './embedded-database';
 import { PlivoSimulator } from './plivo-simulator';
@@ -29,25 +30,28 @@ export async function prepareSandbox(
   if (!env.PLIVO_AUTH_ID && !env.PLIVO_AUTH_TOKEN) {
     const authToken = randomBytes(24).toString('base64url');
     const port = Number(env.SERVER_PORT ?? 3000);
-    const publicBaseUrl = (env.PUBLIC_BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
+    const appBaseUrl = publicBaseUrl(env.PUBLIC_BASE_URL, port, false);
     const simulator = new PlivoSimulator({
       authId: SANDBOX_AUTH_ID,
       authToken,
       callbackDelayMs: 500,
-      inboundUrl: `${publicBaseUrl}/webhooks/plivo/inbound`,
+      inboundUrl: `${appBaseUrl}/webhooks/plivo/inbound`,
     });
-    const baseUrl = await startOnPreferredPort(simulator, Number(env.PLIVO_SIMULATOR_PORT ?? 3001));
+    const simulatorUrl = await startOnPreferredPort(
+      simulator,
+      Number(env.PLIVO_SIMULATOR_PORT ?? 3001),
+    );
     Object.assign(env, {
       PLIVO_AUTH_ID: SANDBOX_AUTH_ID,
       PLIVO_AUTH_TOKEN: authToken,
-      PLIVO_API_URL: baseUrl,
+      PLIVO_API_URL: simulatorUrl,
       PLIVO_SENDER_NUMBER: env.PLIVO_SENDER_NUMBER ?? SANDBOX_SENDER,
       SANDBOX_PLIVO: 'true',
     });
     sandbox.plivo = simulator;
     stops.push(() => simulator.stop());
     log(
-      `SANDBOX: no Plivo credentials set; the Plivo simulator at ${baseUrl} stands in for api.plivo.com. No real message is sent. Simulate an inbound MMS with POST ${baseUrl}/sandbox/inbound (see README).`,
+      `SANDBOX: no Plivo credentials set; the Plivo simulator at ${simulatorUrl} stands in for api.plivo.com. No real message is sent. Simulate an inbound MMS with POST ${simulatorUrl}/sandbox/inbound (see README).`,
     );
   }
 
