@@ -1,8 +1,10 @@
 /** Two projects: fast unit specs next to the code, and e2e specs that boot the real app
- * against a real MongoDB-wire server (FerretDB or MONGODB_URI) and the Plivo simulator. */
+ * against a real MongoDB server (MONGODB_URI, a mongod, or the stand-in that passes
+ * test/e2e/database-conformance, which runs first) and the Plivo simulator. */
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 module.exports = {
   testTimeout: 60000,
+  testSequencer: '<rootDir>/test/support/conformance-first.sequencer.js',
   projects: [
     {
       displayName: 'unit',

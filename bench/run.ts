@@ -16,7 +16,7 @@
  * listFirstPage, listDeepPage; all by default), --service-node-args "--flag …" (extra node flags
  * for the service, e.g. "--max-old-space-size=128"), --keep-db.
  * MONGODB_URI: use that server (a fresh database mms_bench_<time> on it, dropped at the end)
- * instead of an embedded FerretDB/mongod in a temp dir.
+ * instead of the embedded server (chooseDatabaseServer) in a temp dir.
  */
 import autocannon from 'autocannon';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -358,13 +358,13 @@ async function waitForIdle(pids: (number | undefined)[]): Promise<number> {
   return Math.round(performance.now() - started);
 }
 
-/** The FerretDB/mongod child started by startEmbeddedDatabase (found by its data dir). */
+/** The database child started by startEmbeddedDatabase (found by its data dir). */
 function findDatabasePid(dataDir: string): number | undefined {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmdline.includes(dataDir) && /ferretdb|mongod/.test(cmdline)) return Number(entry);
+      if (cmdline.includes(dataDir) && /secantusd|mongod/.test(cmdline)) return Number(entry);
     } catch {
       // gone
     }
@@ -1005,7 +1005,7 @@ async function main(): Promise<void> {
       const db: EmbeddedDatabase = await startEmbeddedDatabase({ dataDir, log });
       dbStartMs = round(performance.now() - t);
       mongoUri = `${db.uri}/mms_bench`;
-      dbKind = db.kind === 'ferretdb' ? 'FerretDB 1.24 (SQLite), embedded' : 'mongod, embedded';
+      dbKind = db.kind === 'secantusdb' ? 'SecantusDB (secantusd-rs), embedded' : 'mongod, embedded';
       dbPid = findDatabasePid(dataDir);
       cleanups.push(() => db.stop());
     }

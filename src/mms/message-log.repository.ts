@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { FilterQuery, Model, Types, UpdateQuery } from 'mongoose';
-import { KeyedSerializer } from '../common/keyed-serializer';
+import { FilterQuery, Model, Types, mongo } from 'mongoose';
 import { MessageStatus, STATUS_RANK, StatusSource } from './message-status';
 import { InboundMessage } from './webhooks/plivo-callback';
 import { AttemptRecord, MessageLog, StatusHistoryEntry } from './schemas/message-log.schema';
@@ -21,18 +20,22 @@ export interface ListMessagesFilter {
   direction?: 'outbound' | 'inbound';
   recipient?: string;
   limit: number;
-  cursor?: { createdAt: Date; id: Types.ObjectId };
+  /** The _id of the last message of the previous page. */
+  cursor?: Types.ObjectId;
 }
 
 export interface StatusChange {
   status: MessageStatus;
   source: StatusSource;
   at?: Date;
+  /** Identifies a Plivo event: a change whose key the log already holds changes nothing. */
   eventKey?: string;
   errorCode?: string;
   detail?: string;
-  /** Fields set whether or not the status moves (UUIDs, billing details). */
+  /** Top-level fields set whether or not the status moves (UUIDs). */
   set?: Record<string, unknown>;
+  /** Merged into `delivery` whether or not the status moves (billing, carrier details). */
+  delivery?: Record<string, string>;
   /** Fields set only when the status moves (errorCode/errorMessage of the new status). */
   setIfApplied?: Record<string, unknown>;
   attempt?: AttemptRecord;
@@ -42,15 +45,11 @@ export type StatusChangeResult = 'applied' | 'recorded' | 'duplicate' | 'not-fou
 
 export type MessageLogRecord = MessageLog & { _id: Types.ObjectId };
 
+/** Which message a change is for: our id, or (for callbacks without our ref) Plivo's UUID. */
+export type MessageMatch = { _id: Types.ObjectId } | { plivoMessageUuid: string };
+
 @Injectable()
 export class MessageLogRepository {
-  /**
-   * On MongoDB each conditional update below is atomic on its document, which is what makes
-   * concurrent callbacks safe across replicas. FerretDB 1.24 (the embedded/test server) runs an
-   * update as query-then-write, so within one process changes to one message are also queued.
-   */
-  private readonly perMessage = new KeyedSerializer();
-
   constructor(@InjectModel(MessageLog.name) private readonly model: Model<MessageLog>) {}
 
   async createPending(input: NewOutboundMessage): Promise<Types.ObjectId> {
@@ -67,63 +66,27 @@ export class MessageLogRepository {
   }
 
   /**
-   * Moves a message forward, never backwards, in one atomic conditional update (plus a second
-   * one only when the first did not match): safe with concurrent callbacks on several replicas.
-   * A change that would regress the status is still appended to the history, marked not applied;
-   * a change whose eventKey is already in the history is a replay and changes nothing.
+   * Moves a message forward, never backwards, in ONE atomic document write (a pipeline update,
+   * so the decision reads the document the write changes): concurrent callbacks, replicas and
+   * the send path can interleave freely. A change that would regress the status is appended to
+   * the history marked not applied; a change whose eventKey the log already holds is a replay
+   * and changes nothing. The post-image of this very write says which of the two happened.
    */
-  applyStatusChange(
-    match: FilterQuery<MessageLog>,
-    change: StatusChange,
-  ): Promise<StatusChangeResult> {
-    return this.perMessage.run(serializationKey(match), () =>
-      this.applyStatusChangeNow(match, change),
-    );
-  }
-
-  private async applyStatusChangeNow(
-    match: FilterQuery<MessageLog>,
-    change: StatusChange,
-  ): Promise<StatusChangeResult> {
-    const rank = STATUS_RANK[change.status];
-    const entry: StatusHistoryEntry = {
-      status: change.status,
-      at: change.at ?? new Date(),
-      source: change.source,
-      applied: true,
-      ...(change.errorCode ? { errorCode: change.errorCode } : {}),
-      ...(change.detail ? { detail: change.detail } : {}),
-    };
-    const notReplayed: FilterQuery<MessageLog> = change.eventKey
-      ? { eventKeys: { $ne: change.eventKey } }
-      : {};
-    const pushes = {
-      ...(change.eventKey ? { eventKeys: change.eventKey } : {}),
-      ...(change.attempt ? { attemptLog: change.attempt } : {}),
-    };
-    const attempt: UpdateQuery<MessageLog> = change.attempt ? { $inc: { attempts: 1 } } : {};
-
-    const forward = await this.model.updateOne(
-      { ...match, ...notReplayed, statusRank: { $lt: rank } },
+  async applyStatusChange(match: MessageMatch, change: StatusChange): Promise<StatusChangeResult> {
+    const changeId = new Types.ObjectId();
+    const after = await this.model.collection.findOneAndUpdate(
+      match,
+      statusChangePipeline(change, changeId),
       {
-        $set: { ...change.set, ...change.setIfApplied, status: change.status, statusRank: rank },
-        ...attempt,
-        $push: { statusHistory: entry, ...pushes },
+        returnDocument: 'after',
+        projection: { _id: 0, statusHistory: { $slice: -1 } },
+        includeResultMetadata: false,
       },
     );
-    if (forward.matchedCount > 0) return 'applied';
-
-    const late = await this.model.updateOne(
-      { ...match, ...notReplayed },
-      {
-        ...(change.set ? { $set: change.set } : {}),
-        ...attempt,
-        $push: { statusHistory: { ...entry, applied: false }, ...pushes },
-      },
-    );
-    if (late.matchedCount > 0) return 'recorded';
-    if (!change.eventKey) return 'not-found';
-    return (await this.model.exists(match)) ? 'duplicate' : 'not-found';
+    if (!after) return 'not-found';
+    const last = (after.statusHistory as StatusHistoryEntry[] | undefined)?.[0];
+    if (!last?.changeId?.equals(changeId)) return 'duplicate';
+    return last.applied ? 'applied' : 'recorded';
   }
 
   /** Stores an inbound message once: a retried webhook hits the unique UUID index. */
@@ -158,29 +121,25 @@ export class MessageLogRepository {
 
   /** Plivo refused the MMS for this destination: the same log goes on as an SMS. */
   async switchToSms(id: Types.ObjectId, reason: string, attempt: AttemptRecord): Promise<void> {
-    await this.perMessage.run(serializationKey({ _id: id }), () =>
-      this.model.updateOne(
-        { _id: id },
-        {
-          $set: { channel: 'sms', fallbackReason: reason },
-          $inc: { attempts: 1 },
-          $push: { attemptLog: attempt },
-        },
-      ),
+    await this.model.updateOne(
+      { _id: id },
+      {
+        $set: { channel: 'sms', fallbackReason: reason },
+        $inc: { attempts: 1 },
+        $push: { attemptLog: attempt },
+      },
     );
   }
 
   /** A failed attempt that will be retried: counted and kept, status unchanged. */
   async recordAttempt(id: Types.ObjectId, attempt: AttemptRecord): Promise<void> {
-    await this.perMessage.run(serializationKey({ _id: id }), () =>
-      this.model.updateOne(
-        { _id: id },
-        {
-          $inc: { attempts: 1 },
-          $push: { attemptLog: attempt },
-          $set: { errorMessage: attempt.error },
-        },
-      ),
+    await this.model.updateOne(
+      { _id: id },
+      {
+        $inc: { attempts: 1 },
+        $push: { attemptLog: attempt },
+        $set: { errorMessage: attempt.error },
+      },
     );
   }
 
@@ -193,21 +152,74 @@ export class MessageLogRepository {
     if (filter.status) query.status = filter.status;
     if (filter.direction) query.direction = filter.direction;
     if (filter.recipient) query.recipient = filter.recipient;
-    if (filter.cursor) {
-      const { createdAt, id } = filter.cursor;
-      query.$or = [{ createdAt: { $lt: createdAt } }, { createdAt, _id: { $lt: id } }];
-    }
+    // Newest first by _id: an ObjectId starts with its creation second, and ids made by one
+    // process increase, so the page boundary is one range on one indexed key (no $or).
+    if (filter.cursor) query._id = { $lt: filter.cursor };
     return this.model
       .find(query)
-      .sort({ createdAt: -1, _id: -1 })
+      .sort({ _id: -1 })
       .limit(filter.limit)
       .lean<MessageLogRecord[]>()
       .exec();
   }
 }
 
-/** Same key for the same message whichever way it is matched (our id, or Plivo's UUID). */
-function serializationKey(match: FilterQuery<MessageLog>): string {
-  const id = match._id as Types.ObjectId | undefined;
-  return id ? `id:${String(id)}` : `uuid:${String(match.plivoMessageUuid)}`;
+/** A value the pipeline must take as data: a string starting with `$` is otherwise a field path. */
+const literal = (value: unknown) => ({ $literal: value });
+
+/**
+ * The status change as an update pipeline: `replay` and `forward` are computed from the stored
+ * document inside the same atomic write that acts on them, then removed.
+ */
+function statusChangePipeline(change: StatusChange, changeId: Types.ObjectId): mongo.Document[] {
+  const rank = STATUS_RANK[change.status];
+  const entry: StatusHistoryEntry = {
+    changeId,
+    status: change.status,
+    at: change.at ?? new Date(),
+    source: change.source,
+    applied: true,
+    ...(change.errorCode ? { errorCode: change.errorCode } : {}),
+    ...(change.detail ? { detail: change.detail } : {}),
+  };
+  const unlessReplay = (value: unknown, current: string) => ({
+    $cond: ['$__replay', current, value],
+  });
+  const append = (field: string, items: unknown) =>
+    unlessReplay({ $concatArrays: [{ $ifNull: [field, []] }, items] }, field);
+
+  const fields: Record<string, unknown> = {
+    status: { $cond: ['$__forward', change.status, '$status'] },
+    statusRank: { $cond: ['$__forward', rank, '$statusRank'] },
+    statusHistory: append('$statusHistory', [
+      { $mergeObjects: [literal(entry), { applied: '$__forward' }] },
+    ]),
+    updatedAt: unlessReplay(literal(new Date()), '$updatedAt'),
+  };
+  for (const [key, value] of Object.entries(change.set ?? {}))
+    fields[key] = unlessReplay(literal(value), `$${key}`);
+  for (const [key, value] of Object.entries(change.setIfApplied ?? {}))
+    fields[key] = { $cond: ['$__forward', literal(value), `$${key}`] };
+  if (change.delivery)
+    fields.delivery = unlessReplay(
+      { $mergeObjects: [{ $ifNull: ['$delivery', {}] }, literal(change.delivery)] },
+      '$delivery',
+    );
+  if (change.eventKey) fields.eventKeys = append('$eventKeys', [literal(change.eventKey)]);
+  if (change.attempt) {
+    fields.attempts = unlessReplay({ $add: [{ $ifNull: ['$attempts', 0] }, 1] }, '$attempts');
+    fields.attemptLog = append('$attemptLog', [literal(change.attempt)]);
+  }
+  return [
+    {
+      $set: {
+        __replay: change.eventKey
+          ? { $in: [literal(change.eventKey), { $ifNull: ['$eventKeys', []] }] }
+          : false,
+      },
+    },
+    { $set: { __forward: { $and: [{ $not: ['$__replay'] }, { $lt: ['$statusRank', rank] }] } } },
+    { $set: fields },
+    { $unset: ['__replay', '__forward'] },
+  ];
 }

@@ -34,13 +34,14 @@ export function toMessageDto(log: MessageLogRecord): MessageDto {
   };
 }
 
-/** Opaque cursor: the (createdAt, _id) of the last item of a page. */
+/** Opaque cursor: the _id of the last item of a page (pages are ordered by _id, newest first). */
 export function encodeCursor(log: MessageLogRecord): string {
-  return Buffer.from(`${log.createdAt.getTime()}.${log._id.toHexString()}`).toString('base64url');
+  return Buffer.from(log._id.toHexString()).toString('base64url');
 }
 
-export function decodeCursor(cursor: string): { createdAt: Date; id: Types.ObjectId } {
-  const match = /^(\d{1,15})\.([0-9a-f]{24})$/.exec(
+/** Also accepts the earlier `<createdAt ms>.<id>` cursors, so a page walk survives an upgrade. */
+export function decodeCursor(cursor: string): Types.ObjectId {
+  const match = /^(?:\d{1,15}\.)?([0-9a-f]{24})$/.exec(
     Buffer.from(cursor, 'base64url').toString('utf8'),
   );
   if (!match)
@@ -48,7 +49,7 @@ export function decodeCursor(cursor: string): { createdAt: Date; id: Types.Objec
       message: 'cursor is not a cursor returned by this API',
       code: 'INVALID_CURSOR',
     });
-  return { createdAt: new Date(Number(match[1])), id: new Types.ObjectId(match[2]) };
+  return new Types.ObjectId(match[1]);
 }
 
 export function parseMessageId(id: string): Types.ObjectId {

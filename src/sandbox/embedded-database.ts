@@ -1,78 +1,101 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
-import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
+import { mongo } from 'mongoose';
+
+/**
+ * Which MongoDB server the sandbox, the tests and the bench use. One resolution, in this order:
+ *  1. `MONGODB_URI`: that server, started by someone else;
+ *  2. a real `mongod`: `MONGOD_PATH`, else `mongod` on PATH;
+ *  3. the stand-in: SecantusDB's Rust server `secantusd-rs` (`SECANTUSD_PATH`, else on PATH,
+ *     else built on first use by scripts/install-secantusdb.sh into a per-user cache). It passes
+ *     test/e2e/database-conformance (atomic conditional and pipeline updates, unique, partial and
+ *     TTL indexes, index-planned queries); the README's "Database" section says why it was
+ *     chosen. It is GPL-2.0 and runs as a separate process only.
+ * No package here ships a mongod (mongodb-memory-server downloads one at run time, which a
+ * closed network refuses).
+ */
+export type DatabaseServer =
+  | { kind: 'uri'; uri: string }
+  | { kind: 'mongod'; command: string }
+  | { kind: 'secantusdb'; command?: string };
+
+export function chooseDatabaseServer(env: NodeJS.ProcessEnv = process.env): DatabaseServer {
+  if (env.MONGODB_URI?.trim()) return { kind: 'uri', uri: env.MONGODB_URI.trim() };
+  const mongod = env.MONGOD_PATH?.trim() || findOnPath('mongod', env);
+  if (mongod) return { kind: 'mongod', command: mongod };
+  return {
+    kind: 'secantusdb',
+    command: env.SECANTUSD_PATH?.trim() || findOnPath('secantusd-rs', env),
+  };
+}
 
 export interface EmbeddedDatabase {
+  /** mongodb://127.0.0.1:<port>, without a database name. */
   uri: string;
-  kind: 'mongod' | 'ferretdb';
+  kind: 'mongod' | 'secantusdb';
   stop(): Promise<void>;
 }
 
-/**
- * Starts a local MongoDB-wire server for sandbox mode and tests: a real `mongod` when one is on
- * PATH, else FerretDB 1.24 on SQLite (built by scripts/install-ferretdb.sh when Go is present).
- * mongodb-memory-server is not used: it downloads a mongod binary, which closed networks refuse.
- */
-export async function startEmbeddedDatabase(options: {
+export interface StartOptions {
   dataDir: string;
   port?: number;
   log?: (line: string) => void;
-}): Promise<EmbeddedDatabase> {
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Starts the server chooseDatabaseServer() names (never for `uri`: that one is running). */
+export async function startEmbeddedDatabase(options: StartOptions): Promise<EmbeddedDatabase> {
+  const env = options.env ?? process.env;
+  const choice = chooseDatabaseServer({ ...env, MONGODB_URI: '' });
+  if (choice.kind === 'uri') throw new Error('unreachable');
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const port = options.port ?? (await freePort());
   const log = options.log ?? (() => undefined);
 
-  const mongod = findOnPath('mongod');
-  let child: ChildProcess;
-  let kind: EmbeddedDatabase['kind'];
-  if (mongod) {
-    kind = 'mongod';
-    child = spawn(
-      mongod,
-      ['--dbpath', dataDir, '--port', String(port), '--bind_ip', '127.0.0.1', '--quiet'],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+  let command: string;
+  let args: string[];
+  if (choice.kind === 'mongod') {
+    command = choice.command;
+    args = ['--dbpath', dataDir, '--port', String(port), '--bind_ip', '127.0.0.1', '--quiet'];
   } else {
-    kind = 'ferretdb';
-    const ferretdb = findFerretDb() ?? installFerretDb(log);
-    child = spawn(
-      ferretdb,
-      [
-        '--handler=sqlite',
-        `--sqlite-url=file:${dataDir}/`,
-        `--listen-addr=127.0.0.1:${port}`,
-        '--telemetry=disable',
-        '--state-dir=-',
-        '--log-level=warn',
-        '--debug-addr=-',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    command = choice.command ?? (await installSecantusDb(log));
+    // A small cache: a development server, not a production one (WiredTiger's default is 4G).
+    args = ['--host', '127.0.0.1', '--port', String(port), '--storage-path', dataDir];
+    args.push('--log-level', 'WARNING', '--cache-size', '256M');
   }
-  // Do not keep the parent's event loop alive on the server's account (a test runner or the
-  // sandbox decides when to stop it, through stop()).
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // The caller (a test runner, the sandbox) decides when the server stops, through stop():
+  // the child must not keep the parent's event loop alive on its own account.
   child.unref();
   (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+  const exited = new Promise<void>((done) => {
+    if (child.exitCode !== null || child.signalCode !== null) done();
+    child.once('exit', () => done());
+    child.once('error', () => done());
+  });
+  const spawnError = new Promise<string>((done) =>
+    child.once('error', (error) => done(error.message)),
+  );
 
+  const uri = `mongodb://127.0.0.1:${port}`;
   try {
-    await waitForPort(port, 20000, () => child.exitCode !== null);
+    await waitUntilReady(uri, 60_000, () => child.exitCode !== null, spawnError);
   } catch (error) {
     child.kill('SIGKILL');
     throw new Error(
-      `${kind} did not start on port ${port}: ${(error as Error).message}\n${stderr}`,
+      `${choice.kind} (${command}) did not become ready on port ${port}: ${(error as Error).message}\n${stderr}`,
     );
   }
   return {
-    uri: `mongodb://127.0.0.1:${port}`,
-    kind,
+    uri,
+    kind: choice.kind,
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;
@@ -81,44 +104,67 @@ export async function startEmbeddedDatabase(options: {
   };
 }
 
-function findOnPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+/**
+ * Ready means the server answers `ping` through the driver, not merely that its port is open:
+ * the suite restarts servers mid-run and must not race a half-started one.
+ */
+async function waitUntilReady(
+  uri: string,
+  timeoutMs: number,
+  hasExited: () => boolean,
+  spawnError: Promise<string>,
+): Promise<void> {
+  let failed: string | undefined;
+  void spawnError.then((message) => (failed = message));
+  const until = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < until) {
+    if (failed) throw new Error(failed);
+    if (hasExited()) throw new Error('the server process exited');
+    const client = new mongo.MongoClient(uri, {
+      serverSelectionTimeoutMS: 500,
+      connectTimeoutMS: 500,
+      directConnection: true,
+    });
+    try {
+      await client.db('admin').command({ ping: 1 });
+      return;
+    } catch (error) {
+      last = (error as Error).message;
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no answer to ping within ${timeoutMs} ms (${last})`);
+}
+
+/** Runs scripts/install-secantusdb.sh (idempotent), relaying its progress lines. */
+function installSecantusDb(log: (line: string) => void): Promise<string> {
+  const script = resolve(__dirname, '..', '..', 'scripts', 'install-secantusdb.sh');
+  if (!existsSync(script))
+    throw new Error(`No MongoDB server: set MONGODB_URI, MONGOD_PATH or SECANTUSD_PATH`);
+  return new Promise((done, fail) => {
+    const child = execFile('bash', [script], { maxBuffer: 16 * 1024 * 1024 }, (error, stdout) => {
+      if (error) return fail(new Error(`${script} failed: ${error.message}`));
+      done(stdout.trim().split('\n').pop()!);
+    });
+    let pending = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      pending += chunk.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop()!;
+      for (const line of lines) if (line.trim()) log(line);
+    });
+  });
+}
+
+function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
     const candidate = join(dir, name);
     if (dir && existsSync(candidate)) return candidate;
   }
   return undefined;
-}
-
-function goBinDir(): string | undefined {
-  try {
-    return join(execFileSync('go', ['env', 'GOPATH'], { encoding: 'utf8' }).trim(), 'bin');
-  } catch {
-    return undefined;
-  }
-}
-
-function findFerretDb(): string | undefined {
-  const onPath = findOnPath('ferretdb');
-  if (onPath) return onPath;
-  const goBin = goBinDir();
-  const candidates = [goBin && join(goBin, 'ferretdb'), join(homedir(), 'go', 'bin', 'ferretdb')];
-  return candidates.find((c): c is string => !!c && existsSync(c));
-}
-
-function installFerretDb(log: (line: string) => void): string {
-  const script = resolve(__dirname, '..', '..', 'scripts', 'install-ferretdb.sh');
-  if (!goBinDir() || !existsSync(script)) {
-    throw new Error(
-      'No MongoDB-compatible server found. Set MONGODB_URI to a MongoDB server, put `mongod` on PATH, ' +
-        'or install Go and run scripts/install-ferretdb.sh (FerretDB 1.24 on SQLite).',
-    );
-  }
-  log('FerretDB not found: building it with scripts/install-ferretdb.sh (about a minute)…');
-  execFileSync('bash', [script], { stdio: 'inherit' });
-  const installed = findFerretDb();
-  if (!installed)
-    throw new Error('scripts/install-ferretdb.sh ran but no ferretdb binary was found');
-  return installed;
 }
 
 export function freePort(): Promise<number> {

@@ -8,16 +8,19 @@ declare global {
 }
 
 /**
- * One real MongoDB-wire server for the whole e2e run: MONGODB_URI when set (CI may point it at
- * a real MongoDB), else the embedded FerretDB/mongod. Each spec file uses its own database.
+ * One MongoDB server for the whole e2e run, chosen by chooseDatabaseServer(): MONGODB_URI when
+ * set, else a real mongod, else the stand-in (installed on first use). Each spec file uses its
+ * own database; test/e2e/database-conformance checks the server first.
  */
 export default async function globalSetup(): Promise<void> {
   if (process.env.MONGODB_URI) {
     process.env.TEST_MONGODB_SERVER = process.env.MONGODB_URI;
+    process.env.TEST_MONGODB_EXTERNAL = '1';
     return;
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'mms-e2e-db-'));
   const db = await startEmbeddedDatabase({ dataDir, log: (line) => console.log(line) });
+  console.log(`e2e database: embedded ${db.kind} at ${db.uri}`);
   globalThis.__EMBEDDED_DB__ = db;
   process.env.TEST_MONGODB_SERVER = db.uri;
   process.env.TEST_MONGODB_DATA_DIR = dataDir;

@@ -30,5 +30,6 @@ export class IdempotencyRecord {
 }
 
 export const IdempotencyRecordSchema = SchemaFactory.createForClass(IdempotencyRecord);
-// The TTL index on expiresAt (purging keys after 24 h) is created by IdempotencyStore at start:
-// FerretDB 1.24 rejects TTL indexes, and a schema-level index would fail the whole index build.
+// MongoDB's TTL monitor deletes a key once expiresAt has passed (it runs every 60 s, so reads
+// also treat an expired key as absent).
+IdempotencyRecordSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { IdempotencyRecord } from './idempotency-record.schema';
@@ -12,38 +12,10 @@ export type Reservation =
   | { outcome: 'completed'; status: number; body: Record<string, unknown> };
 
 @Injectable()
-export class IdempotencyStore implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger(IdempotencyStore.name);
-  private sweeper?: NodeJS.Timeout;
-
+export class IdempotencyStore {
   constructor(
     @InjectModel(IdempotencyRecord.name) private readonly records: Model<IdempotencyRecord>,
   ) {}
-
-  async onModuleInit(): Promise<void> {
-    try {
-      // Which query: MongoDB's TTL monitor deletes records once expiresAt has passed.
-      await this.records.collection.createIndex(
-        { expiresAt: 1 },
-        { expireAfterSeconds: 0, name: 'expiresAt_ttl' },
-      );
-    } catch (error) {
-      this.logger.warn(
-        { err: error instanceof Error ? error.message : String(error) },
-        'This MongoDB-compatible server has no TTL indexes (FerretDB?): expired idempotency keys are ignored on read and swept every 10 minutes',
-      );
-      // The sweep's query (expiresAt < now) still deserves an index.
-      await this.records.collection
-        .createIndex({ expiresAt: 1 }, { name: 'expiresAt_1' })
-        .catch(() => undefined);
-    }
-    this.sweeper = setInterval(() => void this.purgeExpired(), 10 * 60 * 1000);
-    this.sweeper.unref();
-  }
-
-  onModuleDestroy(): void {
-    clearInterval(this.sweeper);
-  }
 
   /** Claims the key for this request, or says why it cannot (one round trip when new). */
   async reserve(id: string, requestHash: string, now = new Date()): Promise<Reservation> {
@@ -62,6 +34,7 @@ export class IdempotencyStore implements OnModuleInit, OnModuleDestroy {
       }
       const existing = await this.records.findById(id).lean().exec();
       if (!existing) continue; // released between our insert and our read: try again
+      // Expired but not yet removed by the TTL monitor (it wakes once a minute): gone for us.
       if (existing.expiresAt <= now) {
         await this.records.deleteOne({ _id: id, expiresAt: existing.expiresAt });
         continue;
@@ -83,16 +56,5 @@ export class IdempotencyStore implements OnModuleInit, OnModuleDestroy {
   /** Frees the key after a failure that sent nothing, so the client may retry with it. */
   async release(id: string): Promise<void> {
     await this.records.deleteOne({ _id: id, state: 'in-flight' });
-  }
-
-  async purgeExpired(): Promise<void> {
-    try {
-      await this.records.deleteMany({ expiresAt: { $lt: new Date() } });
-    } catch (error) {
-      this.logger.warn(
-        { err: error instanceof Error ? error.message : String(error) },
-        'Idempotency key purge failed',
-      );
-    }
   }
 }

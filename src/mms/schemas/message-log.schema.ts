@@ -4,6 +4,10 @@ import { MESSAGE_STATUSES, MessageStatus, StatusSource } from '../message-status
 
 @Schema({ _id: false })
 export class StatusHistoryEntry {
+  /** Identifies the change that wrote this entry (its writer reads it back from the post-image). */
+  @Prop({ type: Types.ObjectId })
+  changeId?: Types.ObjectId;
+
   @Prop({ required: true, enum: MESSAGE_STATUSES, type: String })
   status: MessageStatus;
 
@@ -105,8 +109,8 @@ export class MessageLog {
 
   /**
    * Dedupe keys (uuid|status|sequence) of the callbacks already recorded: a replay finds its key
-   * and changes nothing. A flat array because `{eventKeys: {$ne: k}}` is one atomic filter on
-   * MongoDB (and, unlike a dotted path into statusHistory, FerretDB evaluates it correctly).
+   * and changes nothing. A flat array of strings so the status update's pipeline tests it with
+   * one `$in`, inside the same atomic write.
    */
   @Prop({ type: [String], default: [] })
   eventKeys: string[];
@@ -122,14 +126,18 @@ export class MessageLog {
 export type MessageLogDocument = HydratedDocument<MessageLog>;
 export const MessageLogSchema = SchemaFactory.createForClass(MessageLog);
 
-// Status callbacks and inbound dedupe look a message up by Plivo's UUID; sparse because a
-// pending send has none yet (partialFilterExpression would be tighter, but FerretDB lacks it).
-MessageLogSchema.index({ plivoMessageUuid: 1 }, { unique: true, sparse: true });
-// GET /messages with no filter: newest first, (createdAt, _id) is the cursor.
-MessageLogSchema.index({ createdAt: -1, _id: -1 });
+// Status callbacks without our ref, and inbound dedupe (unique), find a message by Plivo's UUID.
+// Partial, because a pending send has no UUID yet (and a unique index would count every missing
+// UUID as the same null); an equality on a UUID implies $exists, so the planner uses it.
+MessageLogSchema.index(
+  { plivoMessageUuid: 1 },
+  { unique: true, partialFilterExpression: { plivoMessageUuid: { $exists: true } } },
+);
+// GET /messages with no filter: newest first; the cursor is one range on _id (see list()).
+// The _id index serves it: no declaration needed.
 // GET /messages?status=…
-MessageLogSchema.index({ status: 1, createdAt: -1, _id: -1 });
+MessageLogSchema.index({ status: 1, _id: -1 });
 // GET /messages?recipient=…
-MessageLogSchema.index({ recipient: 1, createdAt: -1, _id: -1 });
+MessageLogSchema.index({ recipient: 1, _id: -1 });
 // GET /messages?direction=…
-MessageLogSchema.index({ direction: 1, createdAt: -1, _id: -1 });
+MessageLogSchema.index({ direction: 1, _id: -1 });

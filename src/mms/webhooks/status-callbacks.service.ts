@@ -1,11 +1,10 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
-import { FilterQuery, Model, Types } from 'mongoose';
+import { Model, Types } from 'mongoose';
 import { AllConfig } from '../../config/config.type';
 import { MetricsService } from '../../metrics/metrics.service';
-import { MessageLogRepository, StatusChangeResult } from '../message-log.repository';
-import { MessageLog } from '../schemas/message-log.schema';
+import { MessageLogRepository, MessageMatch, StatusChangeResult } from '../message-log.repository';
 import {
   CallbackParams,
   InboundMessage,
@@ -15,9 +14,8 @@ import {
 import { describePlivoErrorCode, isSuccessCode } from './plivo-error-codes';
 import { UnmatchedCallback } from './unmatched-callback.schema';
 
-/** How long an orphan is retried, and how long it is kept at all. */
+/** How long an orphan is retried (it is kept for inspection until its TTL, see the schema). */
 const ORPHAN_RETRY_MS = 15 * 60 * 1000;
-const ORPHAN_KEEP_MS = 7 * 24 * 60 * 60 * 1000;
 
 export type CallbackOutcome = StatusChangeResult | 'stored-unmatched';
 
@@ -81,8 +79,8 @@ export class StatusCallbacksService implements OnModuleInit, OnModuleDestroy {
       // A callback that raced its send finds its message within seconds; older orphans (callbacks
       // for messages this service never sent) are only kept for inspection, then dropped. Newest
       // first, so a pile of old orphans can never starve a fresh one.
+      // Orphans older than ORPHAN_KEEP are removed by the TTL index on receivedAt.
       const now = Date.now();
-      await this.unmatched.deleteMany({ receivedAt: { $lt: new Date(now - ORPHAN_KEEP_MS) } });
       const pending = await this.unmatched
         .find({ receivedAt: { $gte: new Date(now - ORPHAN_RETRY_MS) } })
         .sort({ receivedAt: -1 })
@@ -113,19 +111,17 @@ export class StatusCallbacksService implements OnModuleInit, OnModuleDestroy {
   private apply(callback: StatusCallback, ref: string | undefined): Promise<StatusChangeResult> {
     // ref (our log id, in the callback URL Plivo signed) finds the log even before the send
     // response stored Plivo's UUID; without it, the UUID does.
-    const match: FilterQuery<MessageLog> =
-      ref && Types.ObjectId.isValid(ref) && /^[0-9a-f]{24}$/i.test(ref)
+    const match: MessageMatch =
+      ref && /^[0-9a-f]{24}$/i.test(ref)
         ? { _id: new Types.ObjectId(ref) }
         : { plivoMessageUuid: callback.messageUuid };
     const failed = !isSuccessCode(callback.errorCode);
-    const set: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(callback.details)) set[`delivery.${key}`] = value;
     return this.logs.applyStatusChange(match, {
       status: callback.status,
       source: 'plivo-callback',
       eventKey: eventKey(callback),
       errorCode: failed ? callback.errorCode : undefined,
-      set: Object.keys(set).length > 0 ? set : undefined,
+      delivery: Object.keys(callback.details).length > 0 ? callback.details : undefined,
       setIfApplied: failed
         ? {
             errorCode: callback.errorCode,

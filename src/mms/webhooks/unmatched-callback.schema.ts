@@ -30,5 +30,6 @@ export type UnmatchedCallbackDocument = HydratedDocument<UnmatchedCallback>;
 export const UnmatchedCallbackSchema = SchemaFactory.createForClass(UnmatchedCallback);
 // A replayed orphan is stored once.
 UnmatchedCallbackSchema.index({ eventKey: 1 }, { unique: true });
-// The sweeper reads the oldest first.
-UnmatchedCallbackSchema.index({ receivedAt: 1 });
+// The sweeper reads the recent ones (receivedAt range); MongoDB's TTL monitor deletes an orphan
+// a week after it arrived (a callback for a message this service never sent stays unmatched).
+UnmatchedCallbackSchema.index({ receivedAt: 1 }, { expireAfterSeconds: 7 * 24 * 60 * 60 });
