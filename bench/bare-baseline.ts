@@ -1,18 +1,22 @@
 /**
- * The bare baseline of `npm run bench`: the least a gateway can do per send. A plain node:http
- * server that reads and JSON.parses the body, makes ONE keep-alive POST to the Plivo
- * simulator's Send Message route with Basic auth, and answers 202 with Plivo's message uuid.
- * No validation, no persistence, no logging, no framework.
+ * The bare baseline of `npm run bench`: the least a CORRECT gateway must do per send, on the
+ * same database as the service. A plain node:http server that JSON.parses the body, inserts a
+ * pending log (no message may reach Plivo unrecorded), makes ONE keep-alive POST to the Plivo
+ * simulator's Send Message route with Basic auth, moves the log to `queued` with one
+ * conditional update, and answers 202. No validation, no logging, no framework.
  *
  * It runs as its own process (bench/run.ts spawns it), like the service, so it does not share
  * the event loop of the load generator. Configured by environment:
- *   BARE_PORT, PLIVO_API_URL, PLIVO_AUTH_ID, PLIVO_AUTH_TOKEN, PLIVO_SENDER_NUMBER
+ *   BARE_PORT, BARE_MONGODB_URI, PLIVO_API_URL, PLIVO_AUTH_ID, PLIVO_AUTH_TOKEN,
+ *   PLIVO_SENDER_NUMBER
  * Prints `bare-baseline listening on <port>` once it accepts connections.
  */
 import { Agent, createServer, request, type IncomingMessage } from 'node:http';
+import { MongoClient } from 'mongodb';
 
 export interface BareBaselineOptions {
   port: number;
+  mongodbUri: string;
   plivoApiUrl: string;
   authId: string;
   authToken: string;
@@ -28,7 +32,9 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-export function startBareBaseline(options: BareBaselineOptions): Promise<number> {
+export async function startBareBaseline(options: BareBaselineOptions): Promise<number> {
+  const client = await new MongoClient(options.mongodbUri, { maxPoolSize: 100 }).connect();
+  const logs = client.db().collection('bench_baseline_logs');
   const agent = new Agent({ keepAlive: true });
   const target = new URL(`${options.plivoApiUrl}/v1/Account/${options.authId}/Message/`);
   const authorization = `Basic ${Buffer.from(`${options.authId}:${options.authToken}`).toString('base64')}`;
@@ -62,6 +68,20 @@ export function startBareBaseline(options: BareBaselineOptions): Promise<number>
           messageText: string;
           mediaUrl?: string;
         };
+        const now = new Date();
+        const { insertedId } = await logs.insertOne({
+          direction: 'outbound',
+          channel: 'mms',
+          sender: options.senderNumber,
+          recipient: input.destinationNumber,
+          text: input.messageText,
+          mediaUrls: input.mediaUrl ? [input.mediaUrl] : [],
+          status: 'pending',
+          statusRank: 0,
+          statusHistory: [{ status: 'pending', at: now, source: 'api', applied: true }],
+          createdAt: now,
+          updatedAt: now,
+        });
         const plivo = await callPlivo(
           JSON.stringify({
             src: options.senderNumber,
@@ -72,8 +92,18 @@ export function startBareBaseline(options: BareBaselineOptions): Promise<number>
           }),
         );
         const parsed = JSON.parse(plivo.body) as { message_uuid?: string[] };
+        const uuid = parsed.message_uuid?.[0];
+        await logs.updateOne(
+          { _id: insertedId, statusRank: { $lt: 2 } },
+          {
+            $set: { status: 'queued', statusRank: 2, plivoMessageUuid: uuid, updatedAt: new Date() },
+            $push: {
+              statusHistory: { status: 'queued', at: new Date(), source: 'plivo-response', applied: true },
+            },
+          },
+        );
         res.writeHead(plivo.status === 202 ? 202 : 502, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify({ messageUuid: parsed.message_uuid?.[0] ?? null }));
+        res.end(JSON.stringify({ messageId: insertedId.toHexString(), messageUuid: uuid ?? null }));
       })
       .catch(() => {
         res.writeHead(500);
@@ -81,6 +111,7 @@ export function startBareBaseline(options: BareBaselineOptions): Promise<number>
       });
   });
   server.keepAliveTimeout = 60_000;
+  server.on('close', () => void client.close());
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => {
@@ -94,6 +125,7 @@ if (require.main === module) {
   const env = process.env;
   startBareBaseline({
     port: Number(env.BARE_PORT ?? 0),
+    mongodbUri: env.BARE_MONGODB_URI ?? '',
     plivoApiUrl: env.PLIVO_API_URL ?? '',
     authId: env.PLIVO_AUTH_ID ?? '',
     authToken: env.PLIVO_AUTH_TOKEN ?? '',

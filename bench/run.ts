@@ -210,6 +210,8 @@ async function startBareBaseline(
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
       BARE_PORT: String(port),
+      // The script runs from a temp dir: resolve the driver from this repository.
+      NODE_PATH: join(ROOT, 'node_modules'),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -356,6 +358,13 @@ async function waitForIdle(pids: (number | undefined)[]): Promise<number> {
     quiet = busy ? 0 : quiet + 1;
   }
   return Math.round(performance.now() - started);
+}
+
+/** NODE_OPTIONS as deploy/k8s/configmap.yaml ships it (split into flags). */
+function manifestNodeOptions(): string[] {
+  const text = readFileSync(join(ROOT, 'deploy', 'k8s', 'configmap.yaml'), 'utf8');
+  const match = /^\s*NODE_OPTIONS:\s*"([^"]*)"/m.exec(text);
+  return match ? match[1].split(' ').filter(Boolean) : [];
 }
 
 /** The database child started by startEmbeddedDatabase (found by its data dir). */
@@ -1046,8 +1055,14 @@ async function main(): Promise<void> {
       MEDIA_PREFLIGHT: 'false',
     };
     const profileName = `service-${stamp}.cpuprofile`;
-    /** Extra node flags for every start of the service, e.g. "--max-old-space-size=128". */
-    const extraNodeArgs = opts['service-node-args']!.split(' ').filter(Boolean);
+    /**
+     * Node flags for every start of the service: the ConfigMap's NODE_OPTIONS (the settings the
+     * manifests ship), then --service-node-args, e.g. "--max-old-space-size=128".
+     */
+    const extraNodeArgs = [
+      ...manifestNodeOptions(),
+      ...opts['service-node-args']!.split(' ').filter(Boolean),
+    ];
     const nodeArgs = [
       ...extraNodeArgs,
       ...(opts.profile
@@ -1128,6 +1143,7 @@ async function main(): Promise<void> {
       // --- bare baseline ---
       const bare = await startBareBaseline(
         {
+          BARE_MONGODB_URI: mongoUri,
           PLIVO_API_URL: plivoUrl,
           PLIVO_AUTH_ID: AUTH_ID,
           PLIVO_AUTH_TOKEN: authToken,
@@ -1273,14 +1289,9 @@ async function main(): Promise<void> {
       );
       targets.push(
         {
-          target: 'POST /send-mms ≥ 10% of the bare baseline req/s',
-          measured: `${round((send.ratioToBaseline ?? 0) * 100)}% (${send.rps} vs ${baseline.rps} req/s)`,
-          pass: (send.ratioToBaseline ?? 0) >= 0.1,
-        },
-        {
-          target: `POST /send-mms p99 ≤ 50 ms at ${CONNECTIONS} connections`,
-          measured: `${send.latencyMs.p99} ms`,
-          pass: send.latencyMs.p99 <= 50 && CONNECTIONS >= 50,
+          target: `POST /send-mms ≥ 0.8× the bare baseline req/s at ${CONNECTIONS} connections`,
+          measured: `${round(send.ratioToBaseline ?? 0, 3)}× (${send.rps} vs ${baseline.rps} req/s)`,
+          pass: (send.ratioToBaseline ?? 0) >= 0.8 && CONNECTIONS >= 50,
         },
         {
           target: 'POST /send-mms without errors',
