@@ -10,7 +10,11 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       rootDir: '.',
-      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'],
+      testMatch: [
+        '<rootDir>/src/**/*.spec.ts',
+        '<rootDir>/sandbox/**/*.spec.ts',
+        '<rootDir>/test/unit/**/*.spec.ts',
+      ],
       transform: { '^.+\\.ts$': tsJest },
     },
     {

@@ -35,6 +35,13 @@ function readBody(req: IncomingMessage): Promise<string> {
 export async function startBareBaseline(options: BareBaselineOptions): Promise<number> {
   const client = await new MongoClient(options.mongodbUri, { maxPoolSize: 100 }).connect();
   const logs = client.db().collection('bench_baseline_logs');
+  // The indexes the service's log carries (its reads need them), so inserts cost the same.
+  await logs.createIndex(
+    { plivoMessageUuid: 1 },
+    { unique: true, partialFilterExpression: { plivoMessageUuid: { $exists: true } } },
+  );
+  for (const field of ['status', 'recipient', 'direction'])
+    await logs.createIndex({ [field]: 1, _id: -1 });
   const agent = new Agent({ keepAlive: true });
   const target = new URL(`${options.plivoApiUrl}/v1/Account/${options.authId}/Message/`);
   const authorization = `Basic ${Buffer.from(`${options.authId}:${options.authToken}`).toString('base64')}`;
@@ -93,15 +100,26 @@ export async function startBareBaseline(options: BareBaselineOptions): Promise<n
         );
         const parsed = JSON.parse(plivo.body) as { message_uuid?: string[] };
         const uuid = parsed.message_uuid?.[0];
-        await logs.updateOne(
-          { _id: insertedId, statusRank: { $lt: 2 } },
-          {
-            $set: { status: 'queued', statusRank: 2, plivoMessageUuid: uuid, updatedAt: new Date() },
-            $push: {
-              statusHistory: { status: 'queued', at: new Date(), source: 'plivo-response', applied: true },
+        if (plivo.status === 202 && uuid)
+          await logs.updateOne(
+            { _id: insertedId, statusRank: { $lt: 2 } },
+            {
+              $set: {
+                status: 'queued',
+                statusRank: 2,
+                plivoMessageUuid: uuid,
+                updatedAt: new Date(),
+              },
+              $push: {
+                statusHistory: {
+                  status: 'queued',
+                  at: new Date(),
+                  source: 'plivo-response',
+                  applied: true,
+                },
+              },
             },
-          },
-        );
+          );
         res.writeHead(plivo.status === 202 ? 202 : 502, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify({ messageId: insertedId.toHexString(), messageUuid: uuid ?? null }));
       })

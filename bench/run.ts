@@ -42,8 +42,8 @@ import {
   freePort,
   startEmbeddedDatabase,
   type EmbeddedDatabase,
-} from '../src/sandbox/embedded-database';
-import { PlivoSimulator } from '../src/sandbox/plivo-simulator';
+} from '../sandbox/embedded-database';
+import { PlivoSimulator } from '../sandbox/plivo-simulator';
 import { formatProfileSummary, summarizeCpuProfile, type ProfileSummary } from './profile-summary';
 import { seedMessages, type SeedResult } from './seed';
 
@@ -1014,7 +1014,8 @@ async function main(): Promise<void> {
       const db: EmbeddedDatabase = await startEmbeddedDatabase({ dataDir, log });
       dbStartMs = round(performance.now() - t);
       mongoUri = `${db.uri}/mms_bench`;
-      dbKind = db.kind === 'secantusdb' ? 'SecantusDB (secantusd-rs), embedded' : 'mongod, embedded';
+      dbKind =
+        db.kind === 'secantusdb' ? 'SecantusDB (secantusd-rs), embedded' : 'mongod, embedded';
       dbPid = findDatabasePid(dataDir);
       cleanups.push(() => db.stop());
     }

@@ -30,10 +30,12 @@ or install Rust (https://rustup.rs) and run: bash scripts/install-secantusdb.sh
 EOF
   exit 1
 fi
-if ! command -v cc >/dev/null 2>&1; then
-  echo "install-secantusdb: a C compiler is needed to build WiredTiger (apt-get install build-essential)" >&2
-  exit 1
-fi
+for tool in cc make cmake; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "install-secantusdb: '$tool' is needed to build WiredTiger (apt-get install build-essential cmake)" >&2
+    exit 1
+  fi
+done
 
 echo "install-secantusdb: building SecantusDB $VERSION (secantusd-rs) into $ROOT" >&2
 echo "install-secantusdb: first build only, about 8 minutes on 2 cores; cargo's progress follows" >&2

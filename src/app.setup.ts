@@ -80,7 +80,13 @@ export function configureApp(app: INestApplication): INestApplication {
         .setVersion('1.0')
         .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, API_KEY_SCHEME)
         .addBearerAuth(
-          { type: 'http', scheme: 'bearer', description: 'The same API key as a bearer token' },
+          {
+            type: 'http',
+            scheme: 'bearer',
+            // An opaque API key, not a JWT (Nest's default bearerFormat claims JWT).
+            bearerFormat: 'API key',
+            description: 'The same API key as a bearer token',
+          },
           BEARER_SCHEME,
         )
         .build(),

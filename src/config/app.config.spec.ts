@@ -1,15 +1,6 @@
-import { appConfig } from './app.config';
+import { buildAppConfig } from './app.config';
 
-const withEnv = (env: Record<string, string | undefined>) => {
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
-  try {
-    return appConfig();
-  } finally {
-    process.env = saved;
-  }
-};
+const withEnv = (env: Record<string, string | undefined>) => buildAppConfig(env);
 
 describe('app config: PUBLIC_BASE_URL', () => {
   it('is required in production', () => {
@@ -31,5 +22,17 @@ describe('app config: PUBLIC_BASE_URL', () => {
       withEnv({ NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://mms.example.com/base/' })
         .publicBaseUrl,
     ).toBe('https://mms.example.com/base');
+  });
+});
+
+describe('app config: port and host', () => {
+  it('honours PORT when SERVER_PORT is not set, and SERVER_PORT over PORT', () => {
+    expect(withEnv({ PORT: '8080' }).port).toBe(8080);
+    expect(withEnv({ PORT: '8080', SERVER_PORT: '3005' }).port).toBe(3005);
+    expect(withEnv({}).port).toBe(3000);
+  });
+  it('listens on every interface unless SERVER_HOST says otherwise', () => {
+    expect(withEnv({}).host).toBe('0.0.0.0');
+    expect(withEnv({ SERVER_HOST: '127.0.0.1' }).host).toBe('127.0.0.1');
   });
 });

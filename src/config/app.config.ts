@@ -1,6 +1,5 @@
-import { registerAs } from '@nestjs/config';
-import { IsIn, IsInt, IsOptional, IsUrl, Max, Min } from 'class-validator';
-import { validateConfig } from './validate-config';
+import { IsIn, IsInt, IsNotEmpty, IsOptional, IsUrl, Max, Min } from 'class-validator';
+import { ConfigurationError, Environment, validateConfig } from './validate-config';
 
 class AppEnv {
   @IsOptional()
@@ -12,6 +11,17 @@ class AppEnv {
   @Min(0)
   @Max(65535)
   SERVER_PORT?: number;
+
+  /** The platform convention (Heroku, Cloud Run…), honoured when SERVER_PORT is not set. */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT?: number;
+
+  @IsOptional()
+  @IsNotEmpty()
+  SERVER_HOST?: string;
 
   @IsOptional()
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
@@ -31,31 +41,39 @@ class AppEnv {
 export interface AppConfig {
   nodeEnv: 'development' | 'production' | 'test';
   port: number;
+  /** The address to listen on: every interface unless SERVER_HOST says otherwise. */
+  host: string;
   /** The URL Plivo reaches us at; callback URLs and signature checks are built from it, never from Host. */
   publicBaseUrl: string;
   logLevel: string;
   /** How often callbacks that arrived before their message are retried (0 = never). */
   unmatchedCallbackSweepMs: number;
-  /** True when main.ts replaced Plivo and/or MongoDB with local stand-ins. */
-  sandbox: { plivo: boolean; database: boolean };
+  /** What the sandbox entry point stands in for; both false from the production entry point. */
+  sandbox: SandboxState;
 }
 
-export const appConfig = registerAs('app', (): AppConfig => {
-  const env = validateConfig(process.env, AppEnv);
-  const port = env.SERVER_PORT ?? 3000;
-  const nodeEnv = (env.NODE_ENV ?? 'development') as AppConfig['nodeEnv'];
+export interface SandboxState {
+  plivo: boolean;
+  database: boolean;
+}
+
+export function buildAppConfig(
+  env: Environment,
+  sandbox: SandboxState = { plivo: false, database: false },
+): AppConfig {
+  const valid = validateConfig(env, AppEnv);
+  const port = valid.SERVER_PORT ?? valid.PORT ?? 3000;
+  const nodeEnv = (valid.NODE_ENV ?? 'development') as AppConfig['nodeEnv'];
   return {
     nodeEnv,
     port,
-    publicBaseUrl: publicBaseUrl(env.PUBLIC_BASE_URL, port, nodeEnv === 'production'),
-    unmatchedCallbackSweepMs: env.UNMATCHED_CALLBACK_SWEEP_MS ?? 5000,
-    logLevel: env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
-    sandbox: {
-      plivo: process.env.SANDBOX_PLIVO === 'true',
-      database: process.env.SANDBOX_DATABASE === 'true',
-    },
+    host: valid.SERVER_HOST ?? '0.0.0.0',
+    publicBaseUrl: publicBaseUrl(valid.PUBLIC_BASE_URL, port, nodeEnv === 'production'),
+    unmatchedCallbackSweepMs: valid.UNMATCHED_CALLBACK_SWEEP_MS ?? 5000,
+    logLevel: valid.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
+    sandbox,
   };
-});
+}
 
 /**
  * Plivo posts callbacks to this URL and signatures are checked against it, so in production it
@@ -69,16 +87,16 @@ export function publicBaseUrl(
 ): string {
   if (value === undefined || value === '') {
     if (production)
-      throw new Error(
-        'Invalid configuration:\n  - PUBLIC_BASE_URL: required in production (the URL Plivo calls back, e.g. https://mms.example.com)',
-      );
+      throw new ConfigurationError([
+        'PUBLIC_BASE_URL: required in production (the URL Plivo calls back, e.g. https://mms.example.com)',
+      ]);
     return `http://localhost:${port}`;
   }
   const url = new URL(value);
   if (url.search || url.hash || url.username || url.password) {
-    throw new Error(
-      'Invalid configuration:\n  - PUBLIC_BASE_URL: must be a base URL without query string, fragment or credentials',
-    );
+    throw new ConfigurationError([
+      'PUBLIC_BASE_URL: must be a base URL without query string, fragment or credentials',
+    ]);
   }
   return value.replace(/\/+$/, '');
 }

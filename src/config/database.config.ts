@@ -1,6 +1,5 @@
-import { registerAs } from '@nestjs/config';
 import { IsNotEmpty, IsOptional, IsInt, Min, Max, Matches } from 'class-validator';
-import { validateConfig } from './validate-config';
+import { Environment, validateConfig } from './validate-config';
 
 class DatabaseEnv {
   @IsNotEmpty({
@@ -24,10 +23,10 @@ export interface DatabaseConfig {
   serverSelectionTimeoutMs: number;
 }
 
-export const databaseConfig = registerAs('database', (): DatabaseConfig => {
-  const env = validateConfig(process.env, DatabaseEnv);
+export function buildDatabaseConfig(env: Environment): DatabaseConfig {
+  const valid = validateConfig(env, DatabaseEnv);
   return {
-    uri: env.MONGODB_URI,
-    serverSelectionTimeoutMs: env.MONGODB_SERVER_SELECTION_TIMEOUT_MS ?? 5000,
+    uri: valid.MONGODB_URI,
+    serverSelectionTimeoutMs: valid.MONGODB_SERVER_SELECTION_TIMEOUT_MS ?? 5000,
   };
-});
+}

@@ -1,7 +1,12 @@
-import { registerAs } from '@nestjs/config';
 import { createHash } from 'node:crypto';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { isProduction, splitList, validateConfig } from './validate-config';
+import {
+  ConfigurationError,
+  Environment,
+  isProduction,
+  splitList,
+  validateConfig,
+} from './validate-config';
 
 class HttpEnv {
   /** Comma-separated client API keys; required in production. */
@@ -93,38 +98,38 @@ export interface HttpConfig {
 export const sha256 = (value: string): Buffer =>
   createHash('sha256').update(value, 'utf8').digest();
 
-export const httpConfig = registerAs('http', (): HttpConfig => {
-  const env = validateConfig(process.env, HttpEnv);
-  const keys = splitList(env.API_KEYS);
-  if (isProduction() && keys.length === 0) {
-    throw new Error(
-      'Invalid configuration:\n  - API_KEYS: required in production (comma-separated client keys)',
-    );
+export function buildHttpConfig(env: Environment): HttpConfig {
+  const valid = validateConfig(env, HttpEnv);
+  const keys = splitList(valid.API_KEYS);
+  if (isProduction(env) && keys.length === 0) {
+    throw new ConfigurationError([
+      'API_KEYS: required in production (comma-separated client keys)',
+    ]);
   }
   const short = keys.find((k) => k.length < 16);
-  if (short !== undefined && isProduction()) {
-    throw new Error(
-      'Invalid configuration:\n  - API_KEYS: each key must be at least 16 characters in production',
-    );
+  if (short !== undefined && isProduction(env)) {
+    throw new ConfigurationError([
+      'API_KEYS: each key must be at least 16 characters in production',
+    ]);
   }
   return {
     apiKeyDigests: keys.map(sha256),
-    docsEnabled: env.DOCS_ENABLED !== 'false',
-    corsOrigins: splitList(env.CORS_ORIGINS),
-    trustProxy: parseTrustProxy(env.TRUST_PROXY),
-    bodyLimit: env.BODY_LIMIT ?? '100kb',
-    logPii: env.LOG_PII === 'true',
+    docsEnabled: valid.DOCS_ENABLED !== 'false',
+    corsOrigins: splitList(valid.CORS_ORIGINS),
+    trustProxy: parseTrustProxy(valid.TRUST_PROXY),
+    bodyLimit: valid.BODY_LIMIT ?? '100kb',
+    logPii: valid.LOG_PII === 'true',
     throttle: {
-      limit: env.THROTTLE_LIMIT ?? 100,
-      ttlMs: env.THROTTLE_TTL_MS ?? 15 * 60 * 1000,
-      webhookLimit: env.WEBHOOK_THROTTLE_LIMIT ?? 10000,
-      webhookTtlMs: env.WEBHOOK_THROTTLE_TTL_MS ?? 60 * 1000,
-      redisUrl: env.REDIS_URL,
+      limit: valid.THROTTLE_LIMIT ?? 100,
+      ttlMs: valid.THROTTLE_TTL_MS ?? 15 * 60 * 1000,
+      webhookLimit: valid.WEBHOOK_THROTTLE_LIMIT ?? 10000,
+      webhookTtlMs: valid.WEBHOOK_THROTTLE_TTL_MS ?? 60 * 1000,
+      redisUrl: valid.REDIS_URL,
     },
-    shutdownDelayMs: env.SHUTDOWN_DELAY_MS ?? 5000,
-    metricsEnabled: env.METRICS_ENABLED !== 'false',
+    shutdownDelayMs: valid.SHUTDOWN_DELAY_MS ?? 5000,
+    metricsEnabled: valid.METRICS_ENABLED !== 'false',
   };
-});
+}
 
 function parseTrustProxy(value: string | undefined): boolean | number | string {
   if (value === undefined || value === '' || value === 'false') return false;

@@ -1,4 +1,3 @@
-import { registerAs } from '@nestjs/config';
 import {
   IsIn,
   IsInt,
@@ -11,7 +10,7 @@ import {
   Validate,
 } from 'class-validator';
 import { IsE164PhoneNumber } from '../common/validation/is-e164-phone-number';
-import { splitList, validateConfig } from './validate-config';
+import { Environment, splitList, validateConfig } from './validate-config';
 
 class PlivoEnv {
   @IsString()
@@ -70,18 +69,18 @@ export interface PlivoConfig {
   webhookAllowV2: boolean;
 }
 
-export const plivoConfig = registerAs('plivo', (): PlivoConfig => {
-  const env = validateConfig(process.env, PlivoEnv);
-  const extra = splitList(env.PLIVO_WEBHOOK_AUTH_TOKENS);
+export function buildPlivoConfig(env: Environment): PlivoConfig {
+  const valid = validateConfig(env, PlivoEnv);
+  const extra = splitList(valid.PLIVO_WEBHOOK_AUTH_TOKENS);
   return {
-    authId: env.PLIVO_AUTH_ID,
-    authToken: env.PLIVO_AUTH_TOKEN,
-    senderNumber: env.PLIVO_SENDER_NUMBER,
-    apiUrl: (env.PLIVO_API_URL ?? 'https://api.plivo.com').replace(/\/+$/, ''),
-    timeoutMs: env.PLIVO_TIMEOUT_MS ?? 15000,
-    maxRetries: env.PLIVO_MAX_RETRIES ?? 3,
-    sendDeadlineMs: env.PLIVO_SEND_DEADLINE_MS ?? 20000,
-    webhookTokens: [env.PLIVO_AUTH_TOKEN, ...extra],
-    webhookAllowV2: env.PLIVO_WEBHOOK_ALLOW_V2 === 'true',
+    authId: valid.PLIVO_AUTH_ID,
+    authToken: valid.PLIVO_AUTH_TOKEN,
+    senderNumber: valid.PLIVO_SENDER_NUMBER,
+    apiUrl: (valid.PLIVO_API_URL ?? 'https://api.plivo.com').replace(/\/+$/, ''),
+    timeoutMs: valid.PLIVO_TIMEOUT_MS ?? 15000,
+    maxRetries: valid.PLIVO_MAX_RETRIES ?? 3,
+    sendDeadlineMs: valid.PLIVO_SEND_DEADLINE_MS ?? 20000,
+    webhookTokens: [valid.PLIVO_AUTH_TOKEN, ...extra],
+    webhookAllowV2: valid.PLIVO_WEBHOOK_ALLOW_V2 === 'true',
   };
-});
+}

@@ -1,6 +1,5 @@
-import { registerAs } from '@nestjs/config';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { isProduction, validateConfig } from './validate-config';
+import { Environment, isProduction, validateConfig } from './validate-config';
 
 class SendEnv {
   @IsOptional()
@@ -35,14 +34,14 @@ export interface SendConfig {
   fallbackToSms: boolean;
 }
 
-export const sendConfig = registerAs('send', (): SendConfig => {
-  const env = validateConfig(process.env, SendEnv);
-  const production = isProduction();
+export function buildSendConfig(env: Environment): SendConfig {
+  const valid = validateConfig(env, SendEnv);
+  const production = isProduction(env);
   return {
-    idempotencyRequired: env.IDEMPOTENCY_REQUIRED === 'true',
-    mediaAllowHttp: env.MEDIA_ALLOW_HTTP ? env.MEDIA_ALLOW_HTTP === 'true' : !production,
-    mediaPreflight: env.MEDIA_PREFLIGHT ? env.MEDIA_PREFLIGHT === 'true' : production,
-    mediaPreflightTimeoutMs: env.MEDIA_PREFLIGHT_TIMEOUT_MS ?? 3000,
-    fallbackToSms: env.FALLBACK_TO_SMS === 'true',
+    idempotencyRequired: valid.IDEMPOTENCY_REQUIRED === 'true',
+    mediaAllowHttp: valid.MEDIA_ALLOW_HTTP ? valid.MEDIA_ALLOW_HTTP === 'true' : !production,
+    mediaPreflight: valid.MEDIA_PREFLIGHT ? valid.MEDIA_PREFLIGHT === 'true' : production,
+    mediaPreflightTimeoutMs: valid.MEDIA_PREFLIGHT_TIMEOUT_MS ?? 3000,
+    fallbackToSms: valid.FALLBACK_TO_SMS === 'true',
   };
-});
+}

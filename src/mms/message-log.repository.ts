@@ -79,7 +79,8 @@ export class MessageLogRepository {
       statusChangePipeline(change, changeId),
       {
         returnDocument: 'after',
-        projection: { _id: 0, statusHistory: { $slice: -1 } },
+        // An inclusion projection (status: 1): only the new history entry comes back.
+        projection: { _id: 0, status: 1, statusHistory: { $slice: -1 } },
         includeResultMetadata: false,
       },
     );
@@ -164,6 +165,9 @@ export class MessageLogRepository {
   }
 }
 
+const definedEntries = (fields: Record<string, unknown> | undefined) =>
+  Object.entries(fields ?? {}).filter(([, value]) => value !== undefined);
+
 /** A value the pipeline must take as data: a string starting with `$` is otherwise a field path. */
 const literal = (value: unknown) => ({ $literal: value });
 
@@ -171,7 +175,10 @@ const literal = (value: unknown) => ({ $literal: value });
  * The status change as an update pipeline: `replay` and `forward` are computed from the stored
  * document inside the same atomic write that acts on them, then removed.
  */
-function statusChangePipeline(change: StatusChange, changeId: Types.ObjectId): mongo.Document[] {
+export function statusChangePipeline(
+  change: StatusChange,
+  changeId: Types.ObjectId,
+): mongo.Document[] {
   const rank = STATUS_RANK[change.status];
   const entry: StatusHistoryEntry = {
     changeId,
@@ -196,9 +203,10 @@ function statusChangePipeline(change: StatusChange, changeId: Types.ObjectId): m
     ]),
     updatedAt: unlessReplay(literal(new Date()), '$updatedAt'),
   };
-  for (const [key, value] of Object.entries(change.set ?? {}))
+  // An undefined value sets nothing (a $literal would store null, which a unique index counts).
+  for (const [key, value] of definedEntries(change.set))
     fields[key] = unlessReplay(literal(value), `$${key}`);
-  for (const [key, value] of Object.entries(change.setIfApplied ?? {}))
+  for (const [key, value] of definedEntries(change.setIfApplied))
     fields[key] = { $cond: ['$__forward', literal(value), `$${key}`] };
   if (change.delivery)
     fields.delivery = unlessReplay(

@@ -40,7 +40,20 @@ export class SendMmsController {
       'Plivo status callbacks: poll GET /messages/{messageId}. 1 to 10 media in total across mediaUrl, mediaUrls and mediaIds.',
   })
   @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
-  @ApiBody({ type: SendMmsDto })
+  @ApiBody({
+    type: SendMmsDto,
+    // The original request, as the seed's clients send it: the example Swagger UI fills in.
+    examples: {
+      seed: {
+        summary: 'One image (the original contract)',
+        value: {
+          destinationNumber: '+14157654321',
+          messageText: 'Hello from Plivo MMS!',
+          mediaUrl: 'https://media.giphy.com/media/26gscSULUcfKU7dHq/source.gif',
+        },
+      },
+    },
+  })
   @ApiResponse({ status: 202, description: 'Plivo queued the message.', type: SendMmsResponseDto })
   @ApiResponse({
     status: 400,

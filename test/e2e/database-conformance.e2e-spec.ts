@@ -1,5 +1,6 @@
-import mongoose, { mongo } from 'mongoose';
+import mongoose, { mongo, Types } from 'mongoose';
 import { IdempotencyRecordSchema } from '../../src/common/idempotency/idempotency-record.schema';
+import { statusChangePipeline } from '../../src/mms/message-log.repository';
 import { MessageLogSchema } from '../../src/mms/schemas/message-log.schema';
 import { UnmatchedCallbackSchema } from '../../src/mms/webhooks/unmatched-callback.schema';
 
@@ -149,45 +150,64 @@ describe('database conformance (e2e): the MongoDB behaviours the service relies 
 
   itHolds(
     'atomic pipeline update (findOneAndUpdate)',
-    'a pipeline update is one atomic step: racers with the same dedupe key apply once, and findOneAndUpdate returns its own post-image',
+    "the service's status change is one atomic step: racers with one dedupe key apply once, distinct racers each see their own write",
     async () => {
-      // The shape of the service's status change: a dedupe key in the filter, the decision
-      // (forward or late) computed from the document inside the update.
+      // The service's own update (statusChangePipeline), raced as the webhooks and the send path
+      // race it: the filter is only the _id; the replay check and the forward-or-late decision
+      // happen inside the write, and each writer reads its own entry from the post-image.
       const docs = db.collection('pipeline');
-      for (let round = 0; round < ROUNDS; round++) {
-        const { insertedId } = await docs.insertOne({ rank: 2, keys: [], history: [] });
-        const results = await Promise.all(
-          Array.from({ length: RACERS }, (_, racer) =>
+      const race = async (keys: (string | undefined)[]) => {
+        const { insertedId } = await docs.insertOne({
+          status: 'queued',
+          statusRank: 2,
+          statusHistory: [],
+          eventKeys: [],
+        });
+        const changes = keys.map((eventKey) => ({ eventKey, changeId: new Types.ObjectId() }));
+        const posts = await Promise.all(
+          changes.map(({ eventKey, changeId }) =>
             docs.findOneAndUpdate(
-              { _id: insertedId, keys: { $ne: 'k' } },
-              [
-                { $set: { forward: { $lt: ['$rank', 3] } } },
-                {
-                  $set: {
-                    rank: { $cond: ['$forward', 3, '$rank'] },
-                    keys: { $concatArrays: ['$keys', ['k']] },
-                    history: {
-                      $concatArrays: ['$history', [{ racer, applied: '$forward' }]],
-                    },
-                  },
-                },
-                { $unset: 'forward' },
-              ],
-              { returnDocument: 'after', projection: { history: { $slice: -1 } } },
+              { _id: insertedId },
+              statusChangePipeline(
+                { status: 'sent', source: 'plivo-callback', eventKey, errorCode: '$1' },
+                changeId,
+              ),
+              { returnDocument: 'after', projection: { status: 1, statusHistory: { $slice: -1 } } },
             ),
           ),
         );
-        const won = results.filter((r) => r !== null);
-        property('atomic pipeline update with a dedupe key', won.length === 1, {
-          round,
-          applied: won.length,
+        const own = posts.map((post, i) => {
+          const last = (post?.statusHistory as { changeId: Types.ObjectId; applied: boolean }[])[0];
+          return last?.changeId.equals(changes[i].changeId) ? last : undefined;
         });
-        const after = await docs.findOne({ _id: insertedId });
-        property('pipeline update result', after?.rank === 3 && after.history.length === 1, after);
+        return { own, stored: await docs.findOne({ _id: insertedId }) };
+      };
+      for (let round = 0; round < ROUNDS; round++) {
+        const same = await race(Array.from({ length: RACERS }, () => 'uuid|sent|2'));
+        property('one application per dedupe key', same.own.filter(Boolean).length === 1, {
+          round,
+          applied: same.own.filter(Boolean).length,
+        });
+        property('replays change nothing', same.stored?.statusHistory.length === 1, {
+          round,
+          history: same.stored?.statusHistory.length,
+        });
+        const distinct = await race(Array.from({ length: RACERS }, (_, i) => `uuid|sent|${i}`));
         property(
           'findOneAndUpdate returns the post-image of its own write',
-          won[0]?.history?.[0]?.racer === after?.history[0].racer && won[0]?.history[0].applied,
-          won[0],
+          distinct.own.every(Boolean),
+          { round, ownEntries: distinct.own.filter(Boolean).length },
+        );
+        property(
+          'forward-or-late decided atomically (one forward, the rest late)',
+          distinct.own.filter((e) => e?.applied).length === 1 &&
+            distinct.stored?.statusHistory.length === RACERS,
+          { round, forward: distinct.own.filter((e) => e?.applied).length },
+        );
+        property(
+          '$literal keeps a "$" value as data',
+          distinct.stored?.statusHistory[0].errorCode === '$1',
+          distinct.stored?.statusHistory[0],
         );
       }
     },
@@ -228,7 +248,7 @@ describe('database conformance (e2e): the MongoDB behaviours the service relies 
       const docs = db.collection('partial');
       await docs.createIndex(
         { uuid: 1 },
-        { unique: true, partialFilterExpression: { uuid: { $type: 'string' } } },
+        { unique: true, partialFilterExpression: { uuid: { $exists: true } } },
       );
       await docs.insertMany([{ pending: 1 }, { pending: 2 }, { uuid: 'a' }]);
       const duplicate = await docs.insertOne({ uuid: 'a' }).then(
@@ -242,6 +262,9 @@ describe('database conformance (e2e): the MongoDB behaviours the service relies 
         indexes.some((i) => i.name === 'uuid_1' && i.partialFilterExpression),
         indexes,
       );
+      // An equality on the field implies $exists: the planner may (and must) use the index.
+      const plan = JSON.stringify(await docs.find({ uuid: 'a' }).explain());
+      property('partial index planned for an equality lookup', !plan.includes('COLLSCAN'), plan);
     },
   );
 

@@ -1,8 +1,9 @@
 import request from 'supertest';
 import { Types } from 'mongoose';
 import { MessageLog } from '../../src/mms/schemas/message-log.schema';
-import { FailurePlan } from '../../src/sandbox/plivo-simulator';
+import { FailurePlan } from '../../sandbox/plivo-simulator';
 import { DisposableDatabase } from '../support/disposable-database';
+import { eventually } from '../support/eventually';
 import { createTestApp, TestApp } from '../support/test-app';
 
 const TOTAL = 200;
@@ -71,14 +72,14 @@ describe('faults under concurrent load (e2e): nothing lost, nothing sent twice',
       while (next < TOTAL) {
         const i = next++;
         if (i === 80) {
-          dbDown = true;
           stopping = database.stop();
           await stopping;
+          dbDown = true; // from here until the restart begins, the server is certainly gone
         }
         if (i === 130) {
           await stopping; // never start the server again before it has stopped
-          await database.start();
           dbDown = false;
+          await database.start();
         }
         const downWhenSent = dbDown;
         const res = await request(t.baseUrl)
@@ -95,8 +96,14 @@ describe('faults under concurrent load (e2e): nothing lost, nothing sent twice',
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     expect(done).toBe(TOTAL);
 
-    // Let in-flight callbacks and their retries settle, with the database back.
-    await new Promise((r) => setTimeout(r, 3000));
+    // Let in-flight callbacks and their retries settle, with the database back: wait until the
+    // simulator has none scheduled or running (a retry schedules the next before it ends).
+    await eventually(
+      async () => t.plivo.pendingCallbacks,
+      (pending) => pending === 0,
+      'the simulator to deliver every status callback',
+      30000,
+    );
     const logs = await t.db.model<MessageLog>(MessageLog.name).find().lean();
     const byId = new Map(logs.map((l) => [l._id.toHexString(), l]));
 
@@ -126,7 +133,13 @@ describe('faults under concurrent load (e2e): nothing lost, nothing sent twice',
     expect(requestRefs.filter((ref) => ref === null)).toEqual([]);
     for (const ref of requestRefs) expect(byId.has(ref!)).toBe(true);
 
-    // A 503 for the database never came with a Plivo call: no log, no request with its id.
+    // A send made and answered while the database was down is a 503 DATABASE_UNAVAILABLE, and
+    // a 503 for the database never came with a Plivo call: no log, no request with its id.
+    const duringOutage = answers.filter((a) => a.dbDown);
+    expect(duringOutage.length).toBeGreaterThan(0);
+    expect(
+      duringOutage.filter((a) => a.status !== 503 || a.body.code !== 'DATABASE_UNAVAILABLE'),
+    ).toEqual([]);
     const dbRefusals = answers.filter((a) => a.body.code === 'DATABASE_UNAVAILABLE');
     expect(dbRefusals.length).toBeGreaterThan(0);
     for (const a of dbRefusals) expect(a.body.messageId).toBeUndefined();

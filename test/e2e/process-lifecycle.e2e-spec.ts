@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import request from 'supertest';
-import { freePort } from '../../src/sandbox/embedded-database';
-import { PlivoSimulator } from '../../src/sandbox/plivo-simulator';
+import { freePort } from '../../sandbox/embedded-database';
+import { PlivoSimulator } from '../../sandbox/plivo-simulator';
 import { postSigned } from '../support/plivo-signing';
 import { spawnService, SpawnedService } from '../support/spawned-service';
 

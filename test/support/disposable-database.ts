@@ -2,11 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  EmbeddedDatabase,
-  freePort,
-  startEmbeddedDatabase,
-} from '../../src/sandbox/embedded-database';
+import { EmbeddedDatabase, freePort, startEmbeddedDatabase } from '../../sandbox/embedded-database';
 
 /**
  * A database a test can stop mid-run (and start again on the same port and data) without

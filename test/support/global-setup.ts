@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedDatabase, EmbeddedDatabase } from '../../src/sandbox/embedded-database';
+import { startEmbeddedDatabase, EmbeddedDatabase } from '../../sandbox/embedded-database';
+import { ensureSystemPackages } from './system-packages';
 
 declare global {
   var __EMBEDDED_DB__: EmbeddedDatabase | undefined;
@@ -13,6 +14,7 @@ declare global {
  * own database; test/e2e/database-conformance checks the server first.
  */
 export default async function globalSetup(): Promise<void> {
+  ensureSystemPackages((line) => console.log(line));
   if (process.env.MONGODB_URI) {
     process.env.TEST_MONGODB_SERVER = process.env.MONGODB_URI;
     process.env.TEST_MONGODB_EXTERNAL = '1';

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { freePort, waitForPort } from '../../src/sandbox/embedded-database';
+import { freePort, waitForPort } from '../../sandbox/embedded-database';
 
 /** A real redis-server (Debian's package; .ci/run installs it) on a free loopback port. */
 export async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {

@@ -1,6 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
-import { freePort } from '../../src/sandbox/embedded-database';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort } from '../../sandbox/embedded-database';
 
 export interface SpawnedService {
   baseUrl: string;
@@ -14,19 +16,37 @@ export interface SpawnedService {
 
 const ROOT = resolve(__dirname, '..', '..');
 
+export interface SpawnOptions {
+  /**
+   * The entry point, relative to the repository or absolute (default: the production one,
+   * src/main.ts). A .ts file runs through ts-node (transpile only), a .js file as it is.
+   */
+  entry?: string;
+  /** The working directory, where a `.env` would be read (default: a fresh empty folder). */
+  cwd?: string;
+}
+
 /**
- * Runs src/main.ts as its own process, exactly as `npm start` does minus the build (ts-node,
- * transpile only), so signals, exit codes and stdout can be observed.
+ * Runs an entry point as its own process through ts-node (transpile only), so signals, exit
+ * codes and stdout can be observed. It starts in an empty folder unless told otherwise, so a
+ * developer's .env cannot change what a test sees.
  */
-export async function spawnService(env: Record<string, string>): Promise<SpawnedService> {
+export async function spawnService(
+  env: Record<string, string>,
+  options: SpawnOptions = {},
+): Promise<SpawnedService> {
   const port = await freePort();
   let output = '';
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
-    cwd: ROOT,
+  const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), 'mms-spawn-'));
+  const entry = resolve(ROOT, options.entry ?? 'src/main.ts');
+  const tsNode = require.resolve('ts-node/register/transpile-only');
+  const args = entry.endsWith('.ts') ? ['-r', tsNode, entry] : [entry];
+  const child = spawn(process.execPath, args, {
+    cwd,
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
-      TS_NODE_PROJECT: 'tsconfig.json',
+      TS_NODE_PROJECT: resolve(ROOT, 'tsconfig.json'),
       SERVER_PORT: String(port),
       PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
       ...env,

@@ -5,8 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { Connection } from 'mongoose';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
-import { freePort } from '../../src/sandbox/embedded-database';
-import { PlivoSimulator } from '../../src/sandbox/plivo-simulator';
+import { loadConfiguration } from '../../src/config/configuration';
+import { freePort } from '../../sandbox/embedded-database';
+import { PlivoSimulator } from '../../sandbox/plivo-simulator';
 
 export const TEST_AUTH_ID = 'MATESTACCOUNT0000000';
 export const TEST_SENDER = '+14155550100';
@@ -23,13 +24,6 @@ export interface TestApp {
 }
 
 let counter = 0;
-/** The environment before any test app changed it: each app starts from it, so settings never leak between apps. */
-const BASELINE_ENV = { ...process.env };
-
-function resetEnvironment(): void {
-  for (const key of Object.keys(process.env)) if (!(key in BASELINE_ENV)) delete process.env[key];
-  Object.assign(process.env, BASELINE_ENV);
-}
 
 /**
  * Boots the real AppModule, configured exactly as main.ts does, on a real port (Plivo's
@@ -57,8 +51,9 @@ export async function createTestApp(
   const base = new URL(server);
   base.pathname = `/${dbName}`;
 
-  resetEnvironment();
-  Object.assign(process.env, {
+  // The app gets its configuration passed in, as from an entry point: nothing here reads or
+  // writes process.env, so settings never leak between apps.
+  const config = loadConfiguration({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     SERVER_PORT: String(port),
@@ -73,7 +68,9 @@ export async function createTestApp(
     ...env,
   });
 
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.forRoot(config)],
+  }).compile();
   const app = moduleRef.createNestApplication({ bufferLogs: true });
   configureApp(app);
   await app.listen(port, '127.0.0.1');

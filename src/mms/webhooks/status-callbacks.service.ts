@@ -79,7 +79,7 @@ export class StatusCallbacksService implements OnModuleInit, OnModuleDestroy {
       // A callback that raced its send finds its message within seconds; older orphans (callbacks
       // for messages this service never sent) are only kept for inspection, then dropped. Newest
       // first, so a pile of old orphans can never starve a fresh one.
-      // Orphans older than ORPHAN_KEEP are removed by the TTL index on receivedAt.
+      // Orphans are deleted a week after they arrived by the TTL index on receivedAt.
       const now = Date.now();
       const pending = await this.unmatched
         .find({ receivedAt: { $gte: new Date(now - ORPHAN_RETRY_MS) } })

@@ -61,7 +61,7 @@ export async function startEmbeddedDatabase(options: StartOptions): Promise<Embe
     command = choice.command;
     args = ['--dbpath', dataDir, '--port', String(port), '--bind_ip', '127.0.0.1', '--quiet'];
   } else {
-    command = choice.command ?? (await installSecantusDb(log));
+    command = choice.command ?? (await installSecantusDb(log, env));
     // A small cache: a development server, not a production one (WiredTiger's default is 4G).
     args = ['--host', '127.0.0.1', '--port', String(port), '--storage-path', dataDir];
     args.push('--log-level', 'WARNING', '--cache-size', '256M');
@@ -84,7 +84,7 @@ export async function startEmbeddedDatabase(options: StartOptions): Promise<Embe
 
   const uri = `mongodb://127.0.0.1:${port}`;
   try {
-    await waitUntilReady(uri, 60_000, () => child.exitCode !== null, spawnError);
+    await waitUntilReady(uri, child.pid, 60_000, () => child.exitCode !== null, spawnError);
   } catch (error) {
     child.kill('SIGKILL');
     throw new Error(
@@ -105,11 +105,13 @@ export async function startEmbeddedDatabase(options: StartOptions): Promise<Embe
 }
 
 /**
- * Ready means the server answers `ping` through the driver, not merely that its port is open:
- * the suite restarts servers mid-run and must not race a half-started one.
+ * Ready means OUR server answers through the driver, not merely that its port is open: the
+ * suite restarts servers mid-run on a port it released, and must neither race a half-started
+ * server nor take another process that grabbed the port for its own (serverStatus.pid).
  */
 async function waitUntilReady(
   uri: string,
+  pid: number | undefined,
   timeoutMs: number,
   hasExited: () => boolean,
   spawnError: Promise<string>,
@@ -127,7 +129,9 @@ async function waitUntilReady(
       directConnection: true,
     });
     try {
-      await client.db('admin').command({ ping: 1 });
+      const status = await client.db('admin').command({ serverStatus: 1 });
+      if (pid !== undefined && status.pid !== undefined && Number(status.pid) !== pid)
+        throw new Error(`port taken by another server (pid ${String(status.pid)})`);
       return;
     } catch (error) {
       last = (error as Error).message;
@@ -140,12 +144,14 @@ async function waitUntilReady(
 }
 
 /** Runs scripts/install-secantusdb.sh (idempotent), relaying its progress lines. */
-function installSecantusDb(log: (line: string) => void): Promise<string> {
-  const script = resolve(__dirname, '..', '..', 'scripts', 'install-secantusdb.sh');
+function installSecantusDb(log: (line: string) => void, env: NodeJS.ProcessEnv): Promise<string> {
+  const script = resolve(__dirname, '..', 'scripts', 'install-secantusdb.sh');
   if (!existsSync(script))
     throw new Error(`No MongoDB server: set MONGODB_URI, MONGOD_PATH or SECANTUSD_PATH`);
   return new Promise((done, fail) => {
-    const child = execFile('bash', [script], { maxBuffer: 16 * 1024 * 1024 }, (error, stdout) => {
+    const scriptEnv = { ...process.env, SECANTUSDB_HOME: env.SECANTUSDB_HOME?.trim() || undefined };
+    const options = { maxBuffer: 16 * 1024 * 1024, env: scriptEnv };
+    const child = execFile('bash', [script], options, (error, stdout) => {
       if (error) return fail(new Error(`${script} failed: ${error.message}`));
       done(stdout.trim().split('\n').pop()!);
     });

@@ -20,7 +20,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { computeV3Signature } from '../mms/webhooks/plivo-signature';
+import { computeV3Signature } from '../src/mms/webhooks/plivo-signature';
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -172,6 +172,7 @@ export class PlivoSimulator {
   private url?: string;
   private plans: FailurePlan[] = [];
   private latencyMs = 0;
+  private callbacksRunning = 0;
   /** Callback timers: cleared by reset() and stop(). */
   private readonly callbackTimers = new Set<NodeJS.Timeout>();
   /** Delayed-answer timers: cleared by stop() only, so reset() never strands a waiting client. */
@@ -525,9 +526,17 @@ export class PlivoSimulator {
   private scheduleCallback(fn: () => Promise<void>, ms: number): void {
     const timer = setTimeout(() => {
       this.callbackTimers.delete(timer);
-      fn().catch((err: unknown) => this.log(`callback timer failed: ${String(err)}`));
+      this.callbacksRunning++;
+      fn()
+        .catch((err: unknown) => this.log(`callback timer failed: ${String(err)}`))
+        .finally(() => this.callbacksRunning--);
     }, ms);
     this.callbackTimers.add(timer);
+  }
+
+  /** Status callbacks scheduled or being delivered (retries included): 0 once all settled. */
+  get pendingCallbacks(): number {
+    return this.callbackTimers.size + this.callbacksRunning;
   }
 
   private cancelCallbacks(): void {

@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { publicBaseUrl } from '../src/config/app.config';
+import { loadConfiguration } from '../src/config/configuration';
+import { readEnvironment } from '../src/config/environment';
+import { ConfigurationError, Environment, withoutBlanks } from '../src/config/validate-config';
+import { startGateway } from '../src/start-gateway';
+import { startEmbeddedDatabase } from './embedded-database';
+import { PlivoSimulator } from './plivo-simulator';
+
+/**
+ * The sandbox entry point (`npm start`): the service with a simulated Plivo (the real SDK talks
+ * to it over HTTP) and, without MONGODB_URI, an embedded MongoDB server with its data under
+ * .data/. It lives outside src/, so the production build (`node dist/main.js`) cannot run it.
+ * Its stand-ins reach the service as configuration passed in, never through process.env.
+ */
+export const SANDBOX_AUTH_ID = 'MASANDBOX0000000000';
+export const SANDBOX_SENDER = '+14155550100';
+
+/** Made for trying things on one machine; each can still be set in .env or the environment. */
+const SANDBOX_DEFAULTS: Environment = {
+  NODE_ENV: 'development',
+  SERVER_HOST: '127.0.0.1',
+  THROTTLE_LIMIT: '100000',
+  SHUTDOWN_DELAY_MS: '0',
+};
+
+function fail(message: string): never {
+  console.error(`sandbox: failed to start: ${message}`);
+  process.exit(1);
+}
+
+/** The settings the sandbox provides, over what the user configured. */
+function withStandIns(env: Environment, plivo: { url: string; token: string }, mongodbUri: string) {
+  return {
+    ...env,
+    PLIVO_AUTH_ID: SANDBOX_AUTH_ID,
+    PLIVO_AUTH_TOKEN: plivo.token,
+    PLIVO_API_URL: plivo.url,
+    PLIVO_SENDER_NUMBER: env.PLIVO_SENDER_NUMBER ?? SANDBOX_SENDER,
+    MONGODB_URI: mongodbUri,
+  };
+}
+
+async function main(): Promise<void> {
+  const env: Environment = { ...SANDBOX_DEFAULTS, ...withoutBlanks(readEnvironment()) };
+  if (env.NODE_ENV === 'production')
+    fail('NODE_ENV=production: the sandbox never runs in production (npm run start:prod does)');
+  const simulatorPort = Number(env.PLIVO_SIMULATOR_PORT ?? 3001);
+  if (!Number.isInteger(simulatorPort) || simulatorPort < 0 || simulatorPort > 65535)
+    fail(`PLIVO_SIMULATOR_PORT must be a port number, not "${env.PLIVO_SIMULATOR_PORT}"`);
+  const dataDir = resolve(env.SANDBOX_DATA_DIR ?? '.data/db');
+  const external = env.MONGODB_URI;
+  console.log(
+    `sandbox: simulated Plivo at http://127.0.0.1:${simulatorPort}, ${external ? 'database at MONGODB_URI' : `embedded database at ${dataDir}`}; no real message is sent`,
+  );
+  if (env.PLIVO_AUTH_ID)
+    console.log(
+      'sandbox: PLIVO_AUTH_ID is ignored here, Plivo is always simulated (npm run start:prod uses the real one)',
+    );
+
+  // Every invalid variable is reported now, before anything is started or built.
+  const token = randomBytes(24).toString('base64url');
+  const placeholders = withStandIns(env, { url: 'http://127.0.0.1', token }, 'mongodb://127.0.0.1');
+  const appConfig = loadConfiguration(placeholders).app;
+
+  const simulator = new PlivoSimulator({
+    authId: SANDBOX_AUTH_ID,
+    authToken: token,
+    callbackDelayMs: 500,
+    inboundUrl: `${publicBaseUrl(env.PUBLIC_BASE_URL, appConfig.port, false)}/webhooks/plivo/inbound`,
+  });
+  const simulatorUrl = await simulator
+    .start(simulatorPort)
+    .catch((error: Error) =>
+      fail(
+        `the Plivo simulator cannot listen on port ${simulatorPort} (${error.message}); set PLIVO_SIMULATOR_PORT to a free port`,
+      ),
+    );
+  const stops: (() => Promise<void>)[] = [() => simulator.stop()];
+  const stopAll = () => Promise.all(stops.map((stop) => stop())).then(() => undefined);
+
+  try {
+    let mongodbUri = external;
+    if (!mongodbUri) {
+      const db = await startEmbeddedDatabase({
+        dataDir,
+        env,
+        log: (line) => console.log(`sandbox: ${line}`),
+      });
+      stops.push(() => db.stop());
+      mongodbUri = `${db.uri}/mms_gateway`;
+      console.log(`sandbox: embedded ${db.kind} ready at ${mongodbUri}`);
+    }
+    const config = loadConfiguration(withStandIns(env, { url: simulatorUrl, token }, mongodbUri), {
+      plivo: true,
+      database: !external,
+    });
+    console.log(
+      `sandbox: simulate an inbound MMS with POST ${simulatorUrl}/sandbox/inbound (see README)`,
+    );
+    await startGateway(config, { afterClose: stopAll, banner: ' [sandbox]' });
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+main().catch((error: unknown) => {
+  // A ConfigurationError's message is the list of bad variables; no stack trace either way.
+  fail(
+    error instanceof ConfigurationError || error instanceof Error ? error.message : String(error),
+  );
+});

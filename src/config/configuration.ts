@@ -1,0 +1,35 @@
+import { buildAppConfig, SandboxState } from './app.config';
+import type { AllConfig } from './config.type';
+import { buildDatabaseConfig } from './database.config';
+import { buildHttpConfig } from './http.config';
+import { buildPlivoConfig } from './plivo.config';
+import { buildSendConfig } from './send.config';
+import { ConfigurationError, Environment, withoutBlanks } from './validate-config';
+
+/**
+ * The service's whole configuration, validated at once from the environment an entry point
+ * passes in (blank variables count as not set). Every bad variable of every namespace is named
+ * in one ConfigurationError, so fixing a `.env` takes one try, not five.
+ */
+export function loadConfiguration(env: Environment, sandbox?: SandboxState): AllConfig {
+  const vars = withoutBlanks(env);
+  const problems: string[] = [];
+  const section = <T>(build: () => T): T | undefined => {
+    try {
+      return build();
+    } catch (error) {
+      if (!(error instanceof ConfigurationError)) throw error;
+      problems.push(...error.problems);
+      return undefined;
+    }
+  };
+  const config = {
+    app: section(() => buildAppConfig(vars, sandbox)),
+    plivo: section(() => buildPlivoConfig(vars)),
+    database: section(() => buildDatabaseConfig(vars)),
+    http: section(() => buildHttpConfig(vars)),
+    send: section(() => buildSendConfig(vars)),
+  };
+  if (problems.length > 0) throw new ConfigurationError(problems);
+  return config as AllConfig;
+}

@@ -1,0 +1,46 @@
+import mongoose from 'mongoose';
+import {
+  IdempotencyRecord,
+  IdempotencyRecordSchema,
+} from './common/idempotency/idempotency-record.schema';
+import { readEnvironment } from './config/environment';
+import { withoutBlanks } from './config/validate-config';
+import { indexDrift } from './database/index-drift';
+import { MessageLog, MessageLogSchema } from './mms/schemas/message-log.schema';
+import {
+  UnmatchedCallback,
+  UnmatchedCallbackSchema,
+} from './mms/webhooks/unmatched-callback.schema';
+
+/**
+ * `npm run db:indexes` (node dist/db-indexes.js): makes each collection's indexes exactly what
+ * its schema declares (Model.syncIndexes: drops undeclared or changed ones, builds the rest).
+ * Run it once after an upgrade that changes an index; the service warns at start until then.
+ */
+async function main(): Promise<void> {
+  const uri = withoutBlanks(readEnvironment()).MONGODB_URI;
+  if (!uri) throw new Error('MONGODB_URI is not set');
+  const connection = await mongoose.createConnection(uri, { autoIndex: false }).asPromise();
+  try {
+    const models = [
+      connection.model(MessageLog.name, MessageLogSchema),
+      connection.model(IdempotencyRecord.name, IdempotencyRecordSchema),
+      connection.model(UnmatchedCallback.name, UnmatchedCallbackSchema),
+    ];
+    for (const model of models) {
+      const dropped = await model.syncIndexes();
+      console.log(
+        `${model.collection.collectionName}: in sync${dropped.length > 0 ? `; dropped ${dropped.join(', ')}` : ''}`,
+      );
+    }
+    const drift = await indexDrift(connection);
+    if (drift.length > 0) throw new Error(`still differs: ${drift.join('; ')}`);
+  } finally {
+    await connection.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`db:indexes failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

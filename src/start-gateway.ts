@@ -1,0 +1,72 @@
+import 'reflect-metadata';
+import { Logger as NestLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { Server } from 'node:http';
+import { AppModule } from './app.module';
+import { configureApp } from './app.setup';
+import { AllConfig } from './config/config.type';
+import { ShutdownState } from './health/shutdown-state';
+
+export interface StartOptions {
+  /** Runs after the app has closed on SIGTERM/SIGINT (the sandbox stops its stand-ins here). */
+  afterClose?: () => Promise<void>;
+  /** Appended to the "listening" line. */
+  banner?: string;
+}
+
+/**
+ * Boots the service with a validated configuration, listens, and drains gracefully on
+ * SIGTERM/SIGINT. Shared by the production entry point (src/main.ts) and the sandbox's.
+ */
+export async function startGateway(config: AllConfig, options: StartOptions = {}): Promise<void> {
+  // abortOnError: false lets a boot failure (e.g. MongoDB unreachable) reach the caller, which
+  // prints one clear line and exits non-zero.
+  const app = await NestFactory.create(AppModule.forRoot(config), {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  configureApp(app);
+  const { port, host, publicBaseUrl } = config.app;
+  const { shutdownDelayMs, apiKeyDigests } = config.http;
+  // The longest a request can run: media preflight, then sends (SMS fallback included) inside
+  // one PLIVO_SEND_DEADLINE_MS, then its final write.
+  const handlerWaitMs = config.plivo.sendDeadlineMs + config.send.mediaPreflightTimeoutMs + 5000;
+  const logger = new NestLogger('Bootstrap');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    // Readiness fails at once; the listener stays open for SHUTDOWN_DELAY_MS so load balancers
+    // stop routing here first; then in-flight requests finish before MongoDB is closed.
+    const state = app.get(ShutdownState);
+    state.begin();
+    logger.log(`${signal}: readiness is now 503; closing the listener in ${shutdownDelayMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, shutdownDelayMs));
+    const server = app.getHttpServer() as Server;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    // A handler whose client hung up no longer holds a connection open: wait for it anyway,
+    // so its log update lands before MongoDB closes.
+    if (!(await state.waitForIdle(handlerWaitMs))) {
+      logger.warn(
+        `${state.inFlight} request(s) still running after ${handlerWaitMs} ms; closing anyway`,
+      );
+    }
+    await app.close();
+    await options.afterClose?.();
+    logger.log('Shut down cleanly');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  await app.listen(port, host);
+  if (apiKeyDigests.length === 0) {
+    logger.warn(
+      'API_KEYS is not set: client routes are OPEN (allowed outside production only). Set API_KEYS to require X-API-Key.',
+    );
+  }
+  logger.log(
+    `MMS gateway listening on port ${port} (${host}); public URL ${publicBaseUrl}; API docs at ${publicBaseUrl}/docs${options.banner ?? ''}`,
+  );
+}
