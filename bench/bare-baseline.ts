@@ -14,6 +14,21 @@
 import { Agent, createServer, request, type IncomingMessage } from 'node:http';
 import { MongoClient } from 'mongodb';
 
+interface BaselineLog {
+  direction: string;
+  channel: string;
+  sender: string;
+  recipient: string;
+  text: string;
+  mediaUrls: string[];
+  status: string;
+  statusRank: number;
+  statusHistory: { status: string; at: Date; source: string; applied: boolean }[];
+  plivoMessageUuid?: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 export interface BareBaselineOptions {
   port: number;
   mongodbUri: string;
@@ -34,7 +49,9 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 export async function startBareBaseline(options: BareBaselineOptions): Promise<number> {
   const client = await new MongoClient(options.mongodbUri, { maxPoolSize: 100 }).connect();
-  const logs = client.db().collection('bench_baseline_logs');
+  const logs = client
+    .db()
+    .collection<{ statusHistory: object[] } & Record<string, unknown>>('bench_baseline_logs');
   // The indexes the service's log carries (its reads need them), so inserts cost the same.
   await logs.createIndex(
     { plivoMessageUuid: 1 },
