@@ -49,9 +49,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 export async function startBareBaseline(options: BareBaselineOptions): Promise<number> {
   const client = await new MongoClient(options.mongodbUri, { maxPoolSize: 100 }).connect();
-  const logs = client
-    .db()
-    .collection<{ statusHistory: object[] } & Record<string, unknown>>('bench_baseline_logs');
+  const logs = client.db().collection<BaselineLog>('bench_baseline_logs');
   // The indexes the service's log carries (its reads need them), so inserts cost the same.
   await logs.createIndex(
     { plivoMessageUuid: 1 },
