@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
-import { delimiter, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { mongo } from 'mongoose';
 
 /**
@@ -34,7 +34,8 @@ export function chooseDatabaseServer(env: NodeJS.ProcessEnv = process.env): Data
 export interface EmbeddedDatabase {
   /** mongodb://127.0.0.1:<port>, without a database name. */
   uri: string;
-  kind: 'mongod' | 'secantusdb';
+  /** secantusdb-interim: the Python server in memory, while the faithful one is being built. */
+  kind: 'mongod' | 'secantusdb' | 'secantusdb-interim';
   stop(): Promise<void>;
 }
 
@@ -43,6 +44,12 @@ export interface StartOptions {
   port?: number;
   log?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
+  /**
+   * When the stand-in has never been built: build it in the background (log next to dataDir)
+   * and serve this run from SecantusDB's Python server in memory, installed in seconds. For
+   * the sandbox's first start only; the tests and the bench always wait for the real build.
+   */
+  interimWhileBuilding?: boolean;
 }
 
 /** Starts the server chooseDatabaseServer() names (never for `uri`: that one is running). */
@@ -57,14 +64,28 @@ export async function startEmbeddedDatabase(options: StartOptions): Promise<Embe
 
   let command: string;
   let args: string[];
+  let kind: EmbeddedDatabase['kind'] = choice.kind;
   if (choice.kind === 'mongod') {
     command = choice.command;
     args = ['--dbpath', dataDir, '--port', String(port), '--bind_ip', '127.0.0.1', '--quiet'];
   } else {
-    command = choice.command ?? (await installSecantusDb(log, env));
-    // A small cache: a development server, not a production one (WiredTiger's default is 4G).
-    args = ['--host', '127.0.0.1', '--port', String(port), '--storage-path', dataDir];
-    args.push('--log-level', 'WARNING', '--cache-size', '256M');
+    const built = choice.command ?? (await runScript('install-secantusdb.sh', ['--check'], env));
+    if (built || !options.interimWhileBuilding) {
+      command = built ?? printed(await runScript('install-secantusdb.sh', [], env, log));
+      // A small cache: a development server, not a production one (WiredTiger's default is 4G).
+      args = ['--host', '127.0.0.1', '--port', String(port), '--storage-path', dataDir];
+      args.push('--log-level', 'WARNING', '--cache-size', '256M');
+    } else {
+      const buildLog = join(dirname(dataDir), 'secantusdb-build.log');
+      buildInBackground(buildLog, env);
+      log(
+        `the embedded MongoDB server (SecantusDB, secantusd-rs) is being built in the background, once (about 8 minutes; progress in ${buildLog}); until it is ready, starts use an interim server in memory: data is not kept`,
+      );
+      command = printed(await runScript('install-secantusdb-py.sh', [], env, log));
+      kind = 'secantusdb-interim';
+      args = ['--host', '127.0.0.1', '--port', String(port), '--storage-path', ':memory:'];
+      args.push('--log-level', 'WARNING');
+    }
   }
   const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   // The caller (a test runner, the sandbox) decides when the server stops, through stop():
@@ -88,12 +109,12 @@ export async function startEmbeddedDatabase(options: StartOptions): Promise<Embe
   } catch (error) {
     child.kill('SIGKILL');
     throw new Error(
-      `${choice.kind} (${command}) did not become ready on port ${port}: ${(error as Error).message}\n${stderr}`,
+      `${kind} (${command}) did not become ready on port ${port}: ${(error as Error).message}\n${stderr}`,
     );
   }
   return {
     uri,
-    kind: choice.kind,
+    kind,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
@@ -143,15 +164,35 @@ async function waitUntilReady(
   throw new Error(`no answer to ping within ${timeoutMs} ms (${last})`);
 }
 
-/** Runs scripts/install-secantusdb.sh (idempotent), relaying its progress lines. */
-function installSecantusDb(log: (line: string) => void, env: NodeJS.ProcessEnv): Promise<string> {
-  const script = resolve(__dirname, '..', 'scripts', 'install-secantusdb.sh');
+const SCRIPTS = resolve(__dirname, '..', 'scripts');
+
+/** The scripts' own variables, from the sandbox's environment (.env included). */
+function scriptEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const pick = (name: string) => env[name]?.trim() || undefined;
+  return {
+    ...process.env,
+    SECANTUSDB_HOME: pick('SECANTUSDB_HOME'),
+    SECANTUSDB_PY_HOME: pick('SECANTUSDB_PY_HOME'),
+  };
+}
+
+/**
+ * Runs an install script (idempotent), relaying its progress lines; resolves with the path it
+ * prints last, or undefined when it exits 3 (`--check`: not installed).
+ */
+function runScript(
+  name: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  log: (line: string) => void = () => undefined,
+): Promise<string | undefined> {
+  const script = join(SCRIPTS, name);
   if (!existsSync(script))
     throw new Error(`No MongoDB server: set MONGODB_URI, MONGOD_PATH or SECANTUSD_PATH`);
   return new Promise((done, fail) => {
-    const scriptEnv = { ...process.env, SECANTUSDB_HOME: env.SECANTUSDB_HOME?.trim() || undefined };
-    const options = { maxBuffer: 16 * 1024 * 1024, env: scriptEnv };
-    const child = execFile('bash', [script], options, (error, stdout) => {
+    const options = { maxBuffer: 16 * 1024 * 1024, env: scriptEnv(env) };
+    const child = execFile('bash', [script, ...args], options, (error, stdout) => {
+      if (error && error.code === 3) return done(undefined);
       if (error) return fail(new Error(`${script} failed: ${error.message}`));
       done(stdout.trim().split('\n').pop()!);
     });
@@ -163,6 +204,25 @@ function installSecantusDb(log: (line: string) => void, env: NodeJS.ProcessEnv):
       for (const line of lines) if (line.trim()) log(line);
     });
   });
+}
+
+function printed(path: string | undefined): string {
+  if (!path) throw new Error('the install script printed no server path');
+  return path;
+}
+
+/** Starts the faithful server's build, detached: it outlives this process if need be. */
+function buildInBackground(logFile: string, env: NodeJS.ProcessEnv): void {
+  mkdirSync(dirname(logFile), { recursive: true });
+  const out = openSync(logFile, 'a');
+  const child = spawn('nice', ['-n', '10', 'bash', join(SCRIPTS, 'install-secantusdb.sh')], {
+    detached: true,
+    stdio: ['ignore', out, out],
+    env: scriptEnv(env),
+  });
+  child.on('error', () => undefined);
+  child.unref();
+  closeSync(out);
 }
 
 function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undefined {

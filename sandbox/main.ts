@@ -86,6 +86,7 @@ async function main(): Promise<void> {
       const db = await startEmbeddedDatabase({
         dataDir,
         env,
+        interimWhileBuilding: true,
         log: (line) => console.log(`sandbox: ${line}`),
       });
       stops.push(() => db.stop());

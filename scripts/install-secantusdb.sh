@@ -9,15 +9,30 @@
 # WiredTiger and the server (about 8 minutes on 2 cores); cargo's progress is shown.
 #
 #   SECANTUSDB_HOME   install root (default ~/.cache/plivo-mms-gateway/secantusdb-<version>)
-# Prints the server's path on its last line of stdout; everything else goes to stderr.
+#   --check           print the server's path if it is installed (exit 0), else exit 3; no build
+# Prints the server's path on its last line of stdout; everything else goes to stderr. Two
+# builds never run at once (a lock file): the second waits, then finds the first one's binary.
 set -euo pipefail
 VERSION=0.5.3-beta.196
 ROOT="${SECANTUSDB_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/plivo-mms-gateway/secantusdb-$VERSION}"
 SERVER="$ROOT/bin/secantusd-rs"
 
-if [ -x "$SERVER" ] && "$SERVER" --version >/dev/null 2>&1; then
+installed() { [ -x "$SERVER" ] && "$SERVER" --version >/dev/null 2>&1; }
+if installed; then
   echo "$SERVER"
   exit 0
+fi
+if [ "${1:-}" = "--check" ]; then exit 3; fi
+
+mkdir -p "$ROOT"
+exec 9>"$ROOT.lock"
+if ! flock -n 9; then
+  echo "install-secantusdb: another build is running (lock $ROOT.lock); waiting for it" >&2
+  flock 9
+  if installed; then
+    echo "$SERVER"
+    exit 0
+  fi
 fi
 
 CARGO="$(command -v cargo || true)"
@@ -39,7 +54,6 @@ done
 
 echo "install-secantusdb: building SecantusDB $VERSION (secantusd-rs) into $ROOT" >&2
 echo "install-secantusdb: first build only, about 8 minutes on 2 cores; cargo's progress follows" >&2
-mkdir -p "$ROOT"
 # --locked: the crate's own lock file; --ignore-rust-version: it declares a newer rust-version
 # than it needs (builds and passes the conformance suite with Rust 1.95).
 "$CARGO" install secantus-mdb --version "=$VERSION" --locked --ignore-rust-version \
