@@ -112,6 +112,22 @@ describe('GET /messages and /messages/:id (e2e)', () => {
       expect(ids).toEqual([...ids].sort().reverse());
     });
 
+    it('still accepts a cursor in the earlier <createdAt ms>.<id> form, paging by its id', async () => {
+      await seed(5);
+      const first = await request(t.baseUrl).get('/messages').query({ limit: 2 }).expect(200);
+      const lastId = first.body.items[1].id as string;
+      const legacy = Buffer.from(`${Date.now()}.${lastId}`).toString('base64url');
+      const [modern, old] = await Promise.all(
+        [first.body.nextCursor as string, legacy].map((cursor) =>
+          request(t.baseUrl).get('/messages').query({ limit: 10, cursor }).expect(200),
+        ),
+      );
+      expect(old.body.items.map((m: { id: string }) => m.id)).toEqual(
+        modern.body.items.map((m: { id: string }) => m.id),
+      );
+      expect(old.body.items).toHaveLength(3);
+    });
+
     it('filters by status, direction and recipient', async () => {
       await seed(6, (i) => ({
         status: i % 2 === 0 ? 'delivered' : 'failed',
