@@ -15,7 +15,12 @@ export class IndexDriftCheck implements OnApplicationBootstrap {
 
   constructor(@InjectConnection() private readonly connection: Connection) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  onApplicationBootstrap(): void {
+    // In the background: readiness must not wait for the index builds this comparison awaits.
+    void this.check();
+  }
+
+  private async check(): Promise<void> {
     try {
       const drift = await indexDrift(this.connection);
       if (drift.length > 0)
