@@ -69,22 +69,35 @@ export async function startEmbeddedDatabase(options: StartOptions): Promise<Embe
     command = choice.command;
     args = ['--dbpath', dataDir, '--port', String(port), '--bind_ip', '127.0.0.1', '--quiet'];
   } else {
-    const built = choice.command ?? (await runScript('install-secantusdb.sh', ['--check'], env));
-    if (built || !options.interimWhileBuilding) {
-      command = built ?? printed(await runScript('install-secantusdb.sh', [], env, log));
-      // A small cache: a development server, not a production one (WiredTiger's default is 4G).
-      args = ['--host', '127.0.0.1', '--port', String(port), '--storage-path', dataDir];
-      args.push('--log-level', 'WARNING', '--cache-size', '256M');
-    } else {
-      const buildLog = join(dirname(dataDir), 'secantusdb-build.log');
-      buildInBackground(buildLog, env);
-      log(
-        `the embedded MongoDB server (SecantusDB, secantusd-rs) is being built in the background, once (about 8 minutes; progress in ${buildLog}); until it is ready, starts use an interim server in memory: data is not kept`,
-      );
-      command = printed(await runScript('install-secantusdb-py.sh', [], env, log));
+    const check = choice.command
+      ? { path: choice.command }
+      : await runScript('install-secantusdb.sh', ['--check'], env);
+    const buildLog = join(dirname(dataDir), 'secantusdb-build.log');
+    // An earlier background build that left no server behind failed: build in the foreground,
+    // so its progress and its error are on screen, not in a log nobody reads.
+    const failedBefore = !check.path && check.code === 3 && existsSync(buildLog);
+    const interim = options.interimWhileBuilding && !check.path && !failedBefore;
+    const interimServer = interim
+      ? await startInterim(check.code === 4, buildLog, env, log).catch((error: Error) => {
+          log(
+            `the interim server could not be installed (${error.message}); waiting for the build`,
+          );
+          return undefined;
+        })
+      : undefined;
+    if (interimServer) {
+      command = interimServer;
       kind = 'secantusdb-interim';
       args = ['--host', '127.0.0.1', '--port', String(port), '--storage-path', ':memory:'];
       args.push('--log-level', 'WARNING');
+    } else {
+      if (failedBefore)
+        log(`the previous background build failed (see ${buildLog}); building in the foreground`);
+      command =
+        check.path ?? printed((await runScript('install-secantusdb.sh', [], env, log)).path);
+      // A small cache: a development server, not a production one (WiredTiger's default is 4G).
+      args = ['--host', '127.0.0.1', '--port', String(port), '--storage-path', dataDir];
+      args.push('--log-level', 'WARNING', '--cache-size', '256M');
     }
   }
   const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -178,23 +191,23 @@ function scriptEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 
 /**
  * Runs an install script (idempotent), relaying its progress lines; resolves with the path it
- * prints last, or undefined when it exits 3 (`--check`: not installed).
+ * prints last, or with its exit code 3 or 4 (`--check`: not installed; a build is running).
  */
 function runScript(
   name: string,
   args: string[],
   env: NodeJS.ProcessEnv,
   log: (line: string) => void = () => undefined,
-): Promise<string | undefined> {
+): Promise<{ path?: string; code?: number }> {
   const script = join(SCRIPTS, name);
   if (!existsSync(script))
     throw new Error(`No MongoDB server: set MONGODB_URI, MONGOD_PATH or SECANTUSD_PATH`);
   return new Promise((done, fail) => {
     const options = { maxBuffer: 16 * 1024 * 1024, env: scriptEnv(env) };
     const child = execFile('bash', [script, ...args], options, (error, stdout) => {
-      if (error && error.code === 3) return done(undefined);
+      if (error && (error.code === 3 || error.code === 4)) return done({ code: error.code });
       if (error) return fail(new Error(`${script} failed: ${error.message}`));
-      done(stdout.trim().split('\n').pop()!);
+      done({ path: stdout.trim().split('\n').pop()! });
     });
     let pending = '';
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -209,6 +222,23 @@ function runScript(
 function printed(path: string | undefined): string {
   if (!path) throw new Error('the install script printed no server path');
   return path;
+}
+
+/**
+ * The first start on a machine: the faithful server builds in the background (unless a build
+ * is already running) while SecantusDB's Python server, installed in seconds, serves in memory.
+ */
+async function startInterim(
+  buildRunning: boolean,
+  buildLog: string,
+  env: NodeJS.ProcessEnv,
+  log: (line: string) => void,
+): Promise<string> {
+  if (!buildRunning) buildInBackground(buildLog, env);
+  log(
+    `the embedded MongoDB server (SecantusDB, secantusd-rs) is being built in the background, once (about 8 minutes; progress in ${buildLog}); until it is ready, starts use an interim server in memory: data is not kept`,
+  );
+  return printed((await runScript('install-secantusdb-py.sh', [], env, log)).path);
 }
 
 /** Starts the faithful server's build, detached: it outlives this process if need be. */

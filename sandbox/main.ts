@@ -1,12 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import { publicBaseUrl } from '../src/config/app.config';
-import { loadConfiguration } from '../src/config/configuration';
 import { readEnvironment } from '../src/config/environment';
 import { ConfigurationError, Environment, withoutBlanks } from '../src/config/validate-config';
-import { startGateway } from '../src/start-gateway';
-import { startEmbeddedDatabase } from './embedded-database';
-import { PlivoSimulator } from './plivo-simulator';
 
 /**
  * The sandbox entry point (`npm start`): the service with a simulated Plivo (the real SDK talks
@@ -58,6 +53,15 @@ async function main(): Promise<void> {
     console.log(
       'sandbox: PLIVO_AUTH_ID is ignored here, Plivo is always simulated (npm run start:prod uses the real one)',
     );
+  // Loaded after the first line, so it comes at once (these pull in Nest, Mongoose, the SDK).
+  const [{ publicBaseUrl }, { loadConfiguration }, { startGateway }, database, { PlivoSimulator }] =
+    await Promise.all([
+      import('../src/config/app.config'),
+      import('../src/config/configuration'),
+      import('../src/start-gateway'),
+      import('./embedded-database'),
+      import('./plivo-simulator'),
+    ]);
 
   // Every invalid variable is reported now, before anything is started or built.
   const token = randomBytes(24).toString('base64url');
@@ -83,7 +87,7 @@ async function main(): Promise<void> {
   try {
     let mongodbUri = external;
     if (!mongodbUri) {
-      const db = await startEmbeddedDatabase({
+      const db = await database.startEmbeddedDatabase({
         dataDir,
         env,
         interimWhileBuilding: true,
@@ -100,7 +104,7 @@ async function main(): Promise<void> {
     console.log(
       `sandbox: simulate an inbound MMS with POST ${simulatorUrl}/sandbox/inbound (see README)`,
     );
-    await startGateway(config, { afterClose: stopAll, banner: ' [sandbox]' });
+    await startGateway(config, { afterClose: stopAll });
   } catch (error) {
     await stopAll();
     throw error;

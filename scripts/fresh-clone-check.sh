@@ -45,20 +45,25 @@ git clone -q "$REPO" "$WORK/repo"
 cd "$WORK/repo"
 echo "fresh-clone-check: $WORK/repo ($([ "$COLD" = 1 ] && echo cold || echo warm) caches)"
 
-# Starts `npm start` in the background; returns when it listens (or fails).
+# Starts `npm start` in the background; returns when it listens (or fails, or 15 minutes pass).
 start_sandbox() {
-  local log="$1" t0="$2"
+  local log="$1" t0="$2" waited=0
   npm start >"$log" 2>&1 &
   APP=$!
   until grep -q 'listening on port' "$log"; do
-    if ! kill -0 "$APP" 2>/dev/null; then
-      echo "fresh-clone-check: npm start exited:" >&2
+    if ! kill -0 "$APP" 2>/dev/null || [ "$waited" -gt 4500 ]; then
+      echo "fresh-clone-check: npm start exited or did not listen within 15 minutes:" >&2
       cat "$log" >&2
       exit 1
     fi
     sleep 0.2
+    waited=$((waited + 1))
   done
-  echo "  listening after $(since "$t0") s"
+  LISTEN_S="$(since "$t0")"
+  echo "  listening after $LISTEN_S s"
+}
+verdict() { # measured seconds, target seconds
+  if [ "$(echo "$1 <= $2" | bc)" = 1 ]; then echo "within the $2 s target"; else echo "OVER the $2 s target"; fi
 }
 
 t0="$(now)"
@@ -69,20 +74,24 @@ start_sandbox start-1.log "$t0"
 status="$(curl -s -o curl.json -w '%{http_code}' -X POST http://localhost:3000/send-mms \
   -H "Content-Type: application/json" \
   -d '{"destinationNumber": "+14157654321", "messageText": "Hello from Plivo MMS!", "mediaUrl": "https://media.giphy.com/media/26gscSULUcfKU7dHq/source.gif"}')"
-echo "  README curl: HTTP $status after $(since "$t0") s: $(head -c 160 curl.json)"
+FIRST_202="$(since "$t0")"
+echo "  README curl: HTTP $status after $FIRST_202 s ($(verdict "$FIRST_202" 120)): $(head -c 120 curl.json)"
 [ "$status" = 202 ] || exit 1
 grep '^sandbox:' start-1.log | sed 's/^/  | /'
 kill "$APP"; wait "$APP" 2>/dev/null || true; APP=""
 
 echo "2. npm start again"
 start_sandbox start-2.log "$(now)"
+echo "  ($(verdict "$LISTEN_S" 10))"
+grep '^sandbox:' start-2.log | sed 's/^/  | /'
 kill "$APP"; wait "$APP" 2>/dev/null || true; APP=""
 
 if [ "$RUN_TESTS" = 1 ]; then
   echo "3. npm test"
   t2="$(now)"
   if npm test >test.log 2>&1; then result=passed; else result=FAILED; fi
-  echo "  npm test $result in $(since "$t2") s: $(grep -E '^Tests:' test.log | tail -1)"
+  TEST_S="$(since "$t2")"
+  echo "  npm test $result in $TEST_S s ($(verdict "$TEST_S" 300)): $(grep -E '^Tests:' test.log | tail -1)"
   [ "$result" = passed ] || { tail -40 test.log; exit 1; }
 fi
 echo "fresh-clone-check: done ($WORK kept for inspection)"

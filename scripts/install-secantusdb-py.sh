@@ -22,6 +22,11 @@ fi
 mkdir -p "$(dirname "$VENV")"
 exec 9>"$VENV.lock"
 flock 9
+# Another start may have installed it while this one waited for the lock.
+if [ -x "$SERVER" ] && "$VENV/bin/python" -c 'import secantus' >/dev/null 2>&1; then
+  echo "$SERVER"
+  exit 0
+fi
 rm -rf "$VENV"
 echo "install-secantusdb-py: installing SecantusDB $VERSION (Python server) into $VENV" >&2
 # uv (a single wheel from PyPI) installs the server's packages in parallel: seconds, not a minute.

@@ -9,7 +9,8 @@
 # WiredTiger and the server (about 8 minutes on 2 cores); cargo's progress is shown.
 #
 #   SECANTUSDB_HOME   install root (default ~/.cache/plivo-mms-gateway/secantusdb-<version>)
-#   --check           print the server's path if it is installed (exit 0), else exit 3; no build
+#   --check           print the server's path if it is installed (exit 0); else exit 4 while a
+#                     build is running, 3 when none is; never builds
 # Prints the server's path on its last line of stdout; everything else goes to stderr. Two
 # builds never run at once (a lock file): the second waits, then finds the first one's binary.
 set -euo pipefail
@@ -22,10 +23,11 @@ if installed; then
   echo "$SERVER"
   exit 0
 fi
-if [ "${1:-}" = "--check" ]; then exit 3; fi
-
 mkdir -p "$ROOT"
 exec 9>"$ROOT.lock"
+if [ "${1:-}" = "--check" ]; then
+  if flock -n 9; then exit 3; else exit 4; fi
+fi
 if ! flock -n 9; then
   echo "install-secantusdb: another build is running (lock $ROOT.lock); waiting for it" >&2
   flock 9

@@ -1,13 +1,13 @@
 import { loadConfiguration } from './config/configuration';
 import { readEnvironment } from './config/environment';
-import { ConfigurationError, withoutBlanks } from './config/validate-config';
+import { ConfigurationError, Environment, withoutBlanks } from './config/validate-config';
 import { startGateway } from './start-gateway';
 
 /**
  * The production entry point (`node dist/main.js`). It never simulates anything: without real
- * Plivo and MongoDB settings it refuses to start, whatever NODE_ENV says. The sandbox, with a
- * Plivo simulator and an embedded database, has its own entry point outside the build
- * (sandbox/main.ts, `npm start`).
+ * Plivo and MongoDB settings it refuses to start, whatever NODE_ENV says, and NODE_ENV defaults
+ * to production here. The sandbox, with a Plivo simulator and an embedded database, has its own
+ * entry point outside the build (sandbox/main.ts, `npm start`).
  */
 const REQUIRED = ['PLIVO_AUTH_ID', 'PLIVO_AUTH_TOKEN', 'PLIVO_SENDER_NUMBER', 'MONGODB_URI'];
 
@@ -16,17 +16,30 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+/** The other problems of the configuration, so one try shows everything to fix. */
+function otherProblems(env: Environment, missing: string[]): string[] {
+  try {
+    loadConfiguration(env);
+    return [];
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    return error.problems.filter((p) => !missing.includes(p.split(':')[0]));
+  }
+}
+
 async function main(): Promise<void> {
-  const env = withoutBlanks(readEnvironment());
+  const env: Environment = { NODE_ENV: 'production', ...withoutBlanks(readEnvironment()) };
   const missing = REQUIRED.filter((name) => env[name] === undefined);
-  if (missing.length > 0)
+  if (missing.length > 0) {
+    const others = otherProblems(env, missing).map((p) => `\n  - ${p}`);
     fail(
-      `${missing.join(', ')} not set. This entry point talks to the real Plivo and MongoDB only; for a sandbox with simulated Plivo and an embedded database run "npm start".`,
+      `${missing.join(', ')} not set. This entry point talks to the real Plivo and MongoDB only; for a sandbox with simulated Plivo and an embedded database run "npm start".${others.join('')}`,
     );
+  }
   await startGateway(loadConfiguration(env));
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigurationError) fail(error.message);
+  // A ConfigurationError's message lists every bad variable; no stack trace either way.
   fail(error instanceof Error ? error.message : String(error));
 });

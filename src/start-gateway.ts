@@ -10,8 +10,6 @@ import { ShutdownState } from './health/shutdown-state';
 export interface StartOptions {
   /** Runs after the app has closed on SIGTERM/SIGINT (the sandbox stops its stand-ins here). */
   afterClose?: () => Promise<void>;
-  /** Appended to the "listening" line. */
-  banner?: string;
 }
 
 /**
@@ -66,7 +64,11 @@ export async function startGateway(config: AllConfig, options: StartOptions = {}
       'API_KEYS is not set: client routes are OPEN (allowed outside production only). Set API_KEYS to require X-API-Key.',
     );
   }
+  const { sandbox } = config.app;
+  const standIns = [sandbox.plivo && 'simulated Plivo', sandbox.database && 'embedded database'];
+  const banner =
+    sandbox.plivo || sandbox.database ? ` [sandbox: ${standIns.filter(Boolean).join(', ')}]` : '';
   logger.log(
-    `MMS gateway listening on port ${port} (${host}); public URL ${publicBaseUrl}; API docs at ${publicBaseUrl}/docs${options.banner ?? ''}`,
+    `MMS gateway listening on port ${port} (${host}); public URL ${publicBaseUrl}; API docs at ${publicBaseUrl}/docs${banner}`,
   );
 }

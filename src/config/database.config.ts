@@ -3,8 +3,7 @@ import { Environment, validateConfig } from './validate-config';
 
 class DatabaseEnv {
   @IsNotEmpty({
-    message:
-      'MONGODB_URI is required (outside production an embedded server is started when it is unset)',
+    message: 'MONGODB_URI is required (npm start runs the sandbox, with an embedded server)',
   })
   @Matches(/^mongodb(\+srv)?:\/\//, {
     message: 'MONGODB_URI must start with mongodb:// or mongodb+srv://',

@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { freePort, waitForPort } from '../../sandbox/embedded-database';
 
-/** A real redis-server (Debian's package; .ci/run installs it) on a free loopback port. */
+/** A real redis-server (Debian's package; the e2e set-up installs it) on a free loopback port. */
 export async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
   const child: ChildProcess = spawn(
