@@ -34,9 +34,19 @@ if [ "$COLD" = 1 ]; then
   mkdir -p "$HOME"
 fi
 APP=""
-cleanup() {
-  [ -n "$APP" ] && kill "$APP" 2>/dev/null && wait "$APP" 2>/dev/null || true
+# npm start runs in a process group of its own (setsid): stopping it stops the sandbox under
+# npm too, as Ctrl-C does in a terminal; then wait until its ports are free again.
+stop_sandbox() {
+  [ -n "$APP" ] || return 0
+  kill -TERM -- "-$APP" 2>/dev/null || true
+  wait "$APP" 2>/dev/null || true
+  APP=""
+  for _ in $(seq 1 100); do
+    (exec 3<>/dev/tcp/127.0.0.1/3001) 2>/dev/null || (exec 3<>/dev/tcp/127.0.0.1/3000) 2>/dev/null || return 0
+    sleep 0.1
+  done
 }
+cleanup() { stop_sandbox; }
 trap cleanup EXIT
 now() { date +%s.%N; }
 since() { printf '%.1f' "$(echo "$(now) - $1" | bc)"; }
@@ -48,7 +58,7 @@ echo "fresh-clone-check: $WORK/repo ($([ "$COLD" = 1 ] && echo cold || echo warm
 # Starts `npm start` in the background; returns when it listens (or fails, or 15 minutes pass).
 start_sandbox() {
   local log="$1" t0="$2" waited=0
-  npm start >"$log" 2>&1 &
+  setsid npm start >"$log" 2>&1 &
   APP=$!
   until grep -q 'listening on port' "$log"; do
     if ! kill -0 "$APP" 2>/dev/null || [ "$waited" -gt 4500 ]; then
@@ -78,13 +88,13 @@ FIRST_202="$(since "$t0")"
 echo "  README curl: HTTP $status after $FIRST_202 s ($(verdict "$FIRST_202" 120)): $(head -c 120 curl.json)"
 [ "$status" = 202 ] || exit 1
 grep '^sandbox:' start-1.log | sed 's/^/  | /'
-kill "$APP"; wait "$APP" 2>/dev/null || true; APP=""
+stop_sandbox
 
 echo "2. npm start again"
 start_sandbox start-2.log "$(now)"
 echo "  ($(verdict "$LISTEN_S" 10))"
 grep '^sandbox:' start-2.log | sed 's/^/  | /'
-kill "$APP"; wait "$APP" 2>/dev/null || true; APP=""
+stop_sandbox
 
 if [ "$RUN_TESTS" = 1 ]; then
   echo "3. npm test"
