@@ -58,6 +58,7 @@ echo "fresh-clone-check: $WORK/repo ($([ "$COLD" = 1 ] && echo cold || echo warm
 # Starts `npm start` in the background; returns when it listens (or fails, or 15 minutes pass).
 start_sandbox() {
   local log="$1" t0="$2" waited=0
+  : >"$log"
   setsid npm start >"$log" 2>&1 &
   APP=$!
   until grep -q 'listening on port' "$log"; do
