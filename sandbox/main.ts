@@ -65,7 +65,11 @@ async function main(): Promise<void> {
 
   // Every invalid variable is reported now, before anything is started or built.
   const token = randomBytes(24).toString('base64url');
-  const placeholders = withStandIns(env, { url: 'http://127.0.0.1', token }, 'mongodb://127.0.0.1');
+  const placeholders = withStandIns(
+    env,
+    { url: 'http://127.0.0.1', token },
+    external ?? 'mongodb://127.0.0.1',
+  );
   const appConfig = loadConfiguration(placeholders).app;
 
   const simulator = new PlivoSimulator({
