@@ -5,7 +5,7 @@ import { PlivoSimulator, type CallbackAttempt } from './plivo-simulator';
 
 /**
  * Everything goes through the real `plivo` SDK (4.79.0) so the simulator is checked against what
- * the SDK actually sends and how it reacts (see /work/shared/plivo-facts.md §1), and signatures
+ * the SDK actually sends and how it reacts (plivo-node 4.79 `lib/rest/axios.js`), and signatures
  * are checked with the SDK's own validateV3Signature as the oracle.
  */
 
@@ -293,7 +293,7 @@ describe('PlivoSimulator', () => {
     });
   });
 
-  describe('failure injection (SDK reactions per plivo-facts §1)', () => {
+  describe('failure injection (SDK reactions, plivo-node 4.79 lib/rest/axios.js)', () => {
     it('429 → plain Error "…status code 429" without status', async () => {
       sim.failNext({ status: 429, headers: { 'Retry-After': '1' } });
       const err = (await rejectionOf(sendMms(client))) as Record<string, unknown>;

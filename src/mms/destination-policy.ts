@@ -1,7 +1,7 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { PlivoFailure } from './plivo/plivo-failure';
 
-/** Plivo sends MMS to US and Canadian numbers only (plivo-facts §2). */
+/** Plivo sends MMS to US and Canadian numbers only (plivo.com/docs/faq/messaging/mms). */
 const MMS_COUNTRIES = new Set(['US', 'CA']);
 export const MAX_SMS_TEXT = 1600;
 

@@ -4,6 +4,7 @@ import { FilterQuery, Model, Types, mongo } from 'mongoose';
 import { MessageStatus, STATUS_RANK, StatusSource } from './message-status';
 import { InboundMessage } from './webhooks/plivo-callback';
 import { AttemptRecord, MessageLog, StatusHistoryEntry } from './schemas/message-log.schema';
+import { isDuplicateKeyError } from '../common/duplicate-key';
 
 export interface NewOutboundMessage {
   channel: 'mms' | 'sms';
@@ -115,7 +116,7 @@ export class MessageLogRepository {
       });
       return 'stored';
     } catch (error) {
-      if ((error as { code?: number }).code === 11000) return 'duplicate';
+      if (isDuplicateKeyError(error)) return 'duplicate';
       throw error;
     }
   }

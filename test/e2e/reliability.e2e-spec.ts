@@ -1,3 +1,7 @@
+import ipaddr from 'ipaddr.js';
+import { lookup } from 'node:dns/promises';
+import { AddressInfo, createServer } from 'node:net';
+import { hostname } from 'node:os';
 import request from 'supertest';
 import { MessageLog } from '../../src/mms/schemas/message-log.schema';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -204,19 +208,32 @@ describe('never lose a message, never send one twice (e2e)', () => {
       }
     });
 
-    it('with MEDIA_PREFLIGHT=true, a host resolving to a private address is refused (422) without fetching it', async () => {
+    it('with MEDIA_PREFLIGHT=true, a host resolving to a private address is refused (422) and never connected to', async () => {
+      // This machine's own name resolves (through /etc/hosts) to a non-public address; a media
+      // server listens there and would serve a valid GIF, so only the resolver's check stops it.
+      const host = hostname();
+      const resolved = await lookup(host);
+      expect([host, ipaddr.parse(resolved.address).range()]).not.toEqual([host, 'unicast']);
+      let connections = 0;
+      const media = createServer((socket) => {
+        connections++;
+        socket.end('HTTP/1.1 200 OK\r\nContent-Type: image/gif\r\nContent-Length: 1\r\n\r\nG');
+      });
+      await new Promise<void>((done) => media.listen(0, resolved.address, done));
+      const { port } = media.address() as AddressInfo;
       const preflight = await createTestApp({ MEDIA_PREFLIGHT: 'true' });
       try {
-        // localtest.me-style names are not needed: "localhost." style names are caught statically,
-        // so use a name that resolves through /etc/hosts to loopback.
         const res = await request(preflight.baseUrl)
           .post('/send-mms')
-          .send({ ...SEED, mediaUrl: 'http://ip6-localhost/a.gif' });
-        expect([400, 422]).toContain(res.status);
-        expect(res.body.message).toMatch(/non-public address|localhost|could not be fetched/);
+          .send({ ...SEED, mediaUrl: `http://${host}:${port}/a.gif` });
+        expect(res.status).toBe(422);
+        expect(res.body.code).toBe('MEDIA_NOT_DELIVERABLE');
+        expect(JSON.stringify(res.body)).toMatch(/non-public address/);
+        expect(connections).toBe(0);
         expect(preflight.plivo.requests).toHaveLength(0);
       } finally {
         await preflight.close();
+        await new Promise((done) => media.close(done));
       }
     });
   });

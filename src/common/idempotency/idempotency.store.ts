@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { IdempotencyRecord } from './idempotency-record.schema';
+import { isDuplicateKeyError } from '../duplicate-key';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -30,7 +31,7 @@ export class IdempotencyStore {
         });
         return { outcome: 'reserved' };
       } catch (error) {
-        if ((error as { code?: number }).code !== 11000) throw error;
+        if (!isDuplicateKeyError(error)) throw error;
       }
       const existing = await this.records.findById(id).lean().exec();
       if (!existing) continue; // released between our insert and our read: try again

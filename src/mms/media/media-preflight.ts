@@ -12,7 +12,10 @@ export const MEDIA_ADDRESS_FILTER = Symbol('MEDIA_ADDRESS_FILTER');
 export const MAX_MEDIA_BYTES = 2 * 1024 * 1024;
 export const MAX_TOTAL_MEDIA_BYTES = 5 * 1024 * 1024;
 const MAX_REDIRECTS = 3;
-/** Types Plivo delivers as MMS (plivo-facts §2): images, video, audio, contact cards. */
+/**
+ * Types Plivo delivers as MMS: images, video, audio, contact cards
+ * (support.plivo.com/hc/en-us/articles/360041855032, plivo.com/docs/faq/messaging/mms).
+ */
 const ACCEPTED_TYPE =
   /^(image\/(jpeg|jpg|png|gif|bmp|webp)|video\/(mp4|3gpp|3gpp2|quicktime|mpeg)|audio\/(mpeg|mp3|mp4|wav|x-wav|amr|3gpp|ogg|aac)|text\/(x-)?vcard)$/i;
 
@@ -44,7 +47,7 @@ export class MediaPreflight {
     this.timeoutMs = config.get('send.mediaPreflightTimeoutMs', { infer: true });
   }
 
-  /** Plivo's limit is text + media below 5 MB (plivo-facts §2). */
+  /** Plivo's limit is text + media below 5 MB (support.plivo.com/hc/en-us/articles/360041855032). */
   async assertDeliverable(urls: string[], textBytes = 0): Promise<void> {
     const inspections = await Promise.all(urls.map((url) => this.inspect(url)));
     const problems = inspections.filter((i) => i.problem);

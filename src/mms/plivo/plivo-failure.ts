@@ -1,8 +1,9 @@
 /**
- * What a failed Plivo call means for us. The SDK makes this harder than it should be
- * (plivo-facts §1): its errors carry no `statusCode`; some carry `status`, some only a message
- * like "Request failed with status code 429"; timeouts and refused connections reject with a
- * plain string (the axios stack); and `instanceof` on its error classes is always false.
+ * What a failed Plivo call means for us. The SDK makes this harder than it should be (plivo-node
+ * 4.79, `lib/rest/axios.js` and `lib/utils/restException.js`): its errors carry no `statusCode`;
+ * some carry `status`, some only a message like "Request failed with status code 429"; timeouts
+ * and refused connections reject with a plain string (the axios stack); and `instanceof` on its
+ * error classes is always false.
  */
 export type PlivoFailureKind =
   | 'rejected' // Plivo refused the request (4xx): the caller's input or our account settings

@@ -1,4 +1,7 @@
-/** Plivo's message error codes (plivo-facts §3), stored next to the code on failed messages. */
+/**
+ * Plivo's message error codes (plivo.com/docs/messaging/troubleshooting/error-codes), stored
+ * next to the code on failed messages.
+ */
 export const PLIVO_ERROR_CODES: Record<string, string> = {
   '000': 'OK',
   '10': 'Invalid message',

@@ -13,6 +13,7 @@ import {
 } from './plivo-callback';
 import { describePlivoErrorCode, isSuccessCode } from './plivo-error-codes';
 import { UnmatchedCallback } from './unmatched-callback.schema';
+import { isDuplicateKeyError } from '../../common/duplicate-key';
 
 /** How long an orphan is retried (it is kept for inspection until its TTL, see the schema). */
 const ORPHAN_RETRY_MS = 15 * 60 * 1000;
@@ -149,7 +150,7 @@ export class StatusCallbacksService implements OnModuleInit, OnModuleDestroy {
         'Status callback for an unknown message kept for later',
       );
     } catch (error) {
-      if ((error as { code?: number }).code !== 11000) throw error;
+      if (!isDuplicateKeyError(error)) throw error;
     }
   }
 }
