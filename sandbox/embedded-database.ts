@@ -16,13 +16,17 @@ import { mongo } from 'mongoose';
  * No package here ships a mongod (mongodb-memory-server downloads one at run time, which a
  * closed network refuses).
  */
-export type DatabaseServer =
-  | { kind: 'uri'; uri: string }
-  | { kind: 'mongod'; command: string }
-  | { kind: 'secantusdb'; command?: string };
+export type EmbeddedServer =
+  { kind: 'mongod'; command: string } | { kind: 'secantusdb'; command?: string };
+export type DatabaseServer = { kind: 'uri'; uri: string } | EmbeddedServer;
 
 export function chooseDatabaseServer(env: NodeJS.ProcessEnv = process.env): DatabaseServer {
   if (env.MONGODB_URI?.trim()) return { kind: 'uri', uri: env.MONGODB_URI.trim() };
+  return chooseEmbeddedServer(env);
+}
+
+/** Steps 2 and 3 of chooseDatabaseServer: the server to start when there is no MONGODB_URI. */
+export function chooseEmbeddedServer(env: NodeJS.ProcessEnv = process.env): EmbeddedServer {
   const mongod = env.MONGOD_PATH?.trim() || findOnPath('mongod', env);
   if (mongod) return { kind: 'mongod', command: mongod };
   return {
@@ -52,11 +56,10 @@ export interface StartOptions {
   interimWhileBuilding?: boolean;
 }
 
-/** Starts the server chooseDatabaseServer() names (never for `uri`: that one is running). */
+/** Starts the server chooseEmbeddedServer() names. */
 export async function startEmbeddedDatabase(options: StartOptions): Promise<EmbeddedDatabase> {
   const env = options.env ?? process.env;
-  const choice = chooseDatabaseServer({ ...env, MONGODB_URI: '' });
-  if (choice.kind === 'uri') throw new Error('unreachable');
+  const choice = chooseEmbeddedServer(env);
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const port = options.port ?? (await freePort());
@@ -255,7 +258,7 @@ function buildInBackground(logFile: string, env: NodeJS.ProcessEnv): void {
   closeSync(out);
 }
 
-function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
+export function findOnPath(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     const candidate = join(dir, name);
     if (dir && existsSync(candidate)) return candidate;

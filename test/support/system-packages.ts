@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
-import { chooseDatabaseServer } from '../../sandbox/embedded-database';
+import { resolve } from 'node:path';
+import { chooseDatabaseServer, findOnPath } from '../../sandbox/embedded-database';
 
 interface Need {
   command: string;
@@ -10,8 +10,7 @@ interface Need {
   present: () => boolean;
 }
 
-const onPath = (command: string) =>
-  (process.env.PATH ?? '').split(delimiter).some((dir) => dir && existsSync(join(dir, command)));
+const onPath = (command: string) => findOnPath(command) !== undefined;
 
 /** The database stand-in must still be built (no MONGODB_URI, no mongod, not built yet). */
 function standInToBuild(): boolean {
