@@ -3,7 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { MongooseModule } from '@nestjs/mongoose';
 import { LoggerModule } from 'nestjs-pino';
-import { loggerParams } from './common/logger.config';
+import { loggerParams } from './http/logger.config';
 import { AllConfig } from './config/config.type';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { IndexDriftCheck } from './database/index-drift';

@@ -4,14 +4,14 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
-import { HttpExceptionFilter } from './common/http-exception.filter';
+import { HttpExceptionFilter } from './http/http-exception.filter';
 import {
   bodyParserErrorHandler,
   bodyShapeGuard,
   refuseReservedFormKeys,
   requestIdMiddleware,
-} from './common/request-guards';
-import { createValidationPipe } from './common/validation';
+} from './http/request-guards';
+import { createValidationPipe } from './http/validation-pipe';
 import { AllConfig } from './config/config.type';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { MetricsService } from './metrics/metrics.service';

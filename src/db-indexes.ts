@@ -2,11 +2,11 @@ import mongoose from 'mongoose';
 import {
   IdempotencyRecord,
   IdempotencyRecordSchema,
-} from './common/idempotency/idempotency-record.schema';
+} from './mms/send/idempotency/idempotency-record.schema';
 import { readEnvironment } from './config/environment';
 import { withoutBlanks } from './config/validate-config';
 import { indexDrift } from './database/index-drift';
-import { MessageLog, MessageLogSchema } from './mms/schemas/message-log.schema';
+import { MessageLog, MessageLogSchema } from './mms/message-log/message-log.schema';
 import {
   UnmatchedCallback,
   UnmatchedCallbackSchema,

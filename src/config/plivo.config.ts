@@ -9,7 +9,7 @@ import {
   Min,
   Validate,
 } from 'class-validator';
-import { IsE164PhoneNumber } from '../common/validation/is-e164-phone-number';
+import { IsE164PhoneNumber } from '../shared/is-e164-phone-number';
 import { Environment, splitList, validateConfig } from './validate-config';
 
 class PlivoEnv {

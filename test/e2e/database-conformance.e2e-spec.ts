@@ -1,7 +1,7 @@
 import mongoose, { mongo, Types } from 'mongoose';
-import { IdempotencyRecordSchema } from '../../src/common/idempotency/idempotency-record.schema';
-import { statusChangePipeline } from '../../src/mms/message-log.repository';
-import { MessageLogSchema } from '../../src/mms/schemas/message-log.schema';
+import { IdempotencyRecordSchema } from '../../src/mms/send/idempotency/idempotency-record.schema';
+import { statusChangePipeline } from '../../src/mms/message-log/message-log.repository';
+import { MessageLogSchema } from '../../src/mms/message-log/message-log.schema';
 import { UnmatchedCallbackSchema } from '../../src/mms/webhooks/unmatched-callback.schema';
 
 /**

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { Types } from 'mongoose';
-import { MessageLog } from '../../src/mms/schemas/message-log.schema';
+import { MessageLog } from '../../src/mms/message-log/message-log.schema';
 import { FailurePlan } from '../../sandbox/plivo-simulator';
 import { DisposableDatabase } from '../support/disposable-database';
 import { eventually } from '../support/eventually';

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { Types } from 'mongoose';
-import { MessageLog } from '../../src/mms/schemas/message-log.schema';
+import { MessageLog } from '../../src/mms/message-log/message-log.schema';
 import { createTestApp, TestApp } from '../support/test-app';
 
 describe('GET /messages and /messages/:id (e2e)', () => {

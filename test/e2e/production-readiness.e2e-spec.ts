@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { MessageLog } from '../../src/mms/schemas/message-log.schema';
+import { MessageLog } from '../../src/mms/message-log/message-log.schema';
 import { DisposableDatabase } from '../support/disposable-database';
 import { postSigned } from '../support/plivo-signing';
 import { startRedis } from '../support/redis-server';

@@ -3,7 +3,7 @@ import { lookup } from 'node:dns/promises';
 import { AddressInfo, createServer } from 'node:net';
 import { hostname } from 'node:os';
 import request from 'supertest';
-import { MessageLog } from '../../src/mms/schemas/message-log.schema';
+import { MessageLog } from '../../src/mms/message-log/message-log.schema';
 import { createTestApp, TestApp } from '../support/test-app';
 
 const SEED = {

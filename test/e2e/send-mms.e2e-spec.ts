@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { MessageLog } from '../../src/mms/schemas/message-log.schema';
+import { MessageLog } from '../../src/mms/message-log/message-log.schema';
 import { createTestApp, TEST_SENDER, TestApp } from '../support/test-app';
 
 const SEED = {

@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
-import { MessageLogRepository } from '../../src/mms/message-log.repository';
-import { MessageLog } from '../../src/mms/schemas/message-log.schema';
+import { MessageLogRepository } from '../../src/mms/message-log/message-log.repository';
+import { MessageLog } from '../../src/mms/message-log/message-log.schema';
 import { eventually } from '../support/eventually';
 import { postSigned } from '../support/plivo-signing';
 import { createTestApp, TestApp } from '../support/test-app';

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { Types } from 'mongoose';
-import { MessageLog } from '../../src/mms/schemas/message-log.schema';
+import { MessageLog } from '../../src/mms/message-log/message-log.schema';
 import { StatusCallbacksService } from '../../src/mms/webhooks/status-callbacks.service';
 import { UnmatchedCallback } from '../../src/mms/webhooks/unmatched-callback.schema';
 import { computeV3Signature } from '../../src/mms/webhooks/plivo-signature';

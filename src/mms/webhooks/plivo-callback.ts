@@ -1,5 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
-import { isMessageStatus, MessageStatus } from '../message-status';
+import { isMessageStatus, MessageStatus } from '../message-log/message-status';
 
 /** Plivo sends form fields as strings; a JSON body may carry numbers. Anything else is ignored. */
 export type CallbackParams = Record<string, string>;

@@ -4,16 +4,16 @@ import { InjectModel } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
 import { AllConfig } from '../../config/config.type';
 import { MetricsService } from '../../metrics/metrics.service';
-import { MessageLogRepository, MessageMatch, StatusChangeResult } from '../message-log.repository';
+import { MessageLogRepository, MessageMatch, StatusChangeResult } from '../message-log/message-log.repository';
 import {
   CallbackParams,
   InboundMessage,
   parseStatusCallback,
   StatusCallback,
 } from './plivo-callback';
-import { describePlivoErrorCode, isSuccessCode } from './plivo-error-codes';
+import { describePlivoErrorCode, isSuccessCode } from '../plivo/plivo-error-codes';
 import { UnmatchedCallback } from './unmatched-callback.schema';
-import { isDuplicateKeyError } from '../../common/duplicate-key';
+import { isDuplicateKeyError } from '../../shared/duplicate-key';
 
 /** How long an orphan is retried (it is kept for inspection until its TTL, see the schema). */
 const ORPHAN_RETRY_MS = 15 * 60 * 1000;

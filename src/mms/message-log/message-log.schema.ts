@@ -1,6 +1,6 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { HydratedDocument, Types } from 'mongoose';
-import { MESSAGE_STATUSES, MessageStatus, StatusSource } from '../message-status';
+import { MESSAGE_STATUSES, MessageStatus, StatusSource } from './message-status';
 
 @Schema({ _id: false })
 export class StatusHistoryEntry {

@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { FilterQuery, Model, Types, mongo } from 'mongoose';
 import { MessageStatus, STATUS_RANK, StatusSource } from './message-status';
-import { InboundMessage } from './webhooks/plivo-callback';
-import { AttemptRecord, MessageLog, StatusHistoryEntry } from './schemas/message-log.schema';
-import { isDuplicateKeyError } from '../common/duplicate-key';
+import { InboundMessage } from '../webhooks/plivo-callback';
+import { AttemptRecord, MessageLog, StatusHistoryEntry } from './message-log.schema';
+import { isDuplicateKeyError } from '../../shared/duplicate-key';
 
 export interface NewOutboundMessage {
   channel: 'mms' | 'sms';

@@ -1,7 +1,7 @@
 import type { Params } from 'nestjs-pino';
 import type { AppConfig } from '../config/app.config';
-import { maskPii } from './pii';
-import { assignRequestId } from './request-id';
+import { maskPii } from '../shared/pii';
+import { assignRequestId } from '../shared/request-id';
 
 /** Headers that must never reach a log line. */
 export const REDACTED_PATHS = [

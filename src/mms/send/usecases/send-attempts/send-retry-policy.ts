@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { AllConfig } from '../config/config.type';
-import { ProviderSendError } from './plivo/messaging-provider';
+import { AllConfig } from '../../../../config/config.type';
+import { ProviderSendError } from '../../../plivo/messaging-provider';
 
 export interface SendDeadline {
   readonly endsAt: number;

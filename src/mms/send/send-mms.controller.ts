@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, UseInterceptors } from '@nestjs/common';
-import { IdempotencyInterceptor } from '../common/idempotency/idempotency.interceptor';
+import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import {
   ApiBody,
   ApiConsumes,
@@ -10,10 +10,10 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
-import { API_KEY_SCHEME, BEARER_SCHEME } from '../app.setup';
+import { API_KEY_SCHEME, BEARER_SCHEME } from '../../app.setup';
 import { SendMmsDto } from './dto/send-mms.dto';
 import { ErrorResponseDto, SendMmsResponseDto } from './dto/send-mms-response.dto';
-import { MmsService } from './mms.service';
+import { MmsService } from './usecases/send-mms/send-mms.usecase';
 
 @ApiTags('send')
 @ApiSecurity(API_KEY_SCHEME)

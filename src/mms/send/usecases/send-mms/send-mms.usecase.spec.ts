@@ -9,27 +9,27 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Types } from 'mongoose';
-import { AllConfig } from '../config/config.type';
-import { MetricsService } from '../metrics/metrics.service';
-import { SendMmsDto } from './dto/send-mms.dto';
+import { AllConfig } from '../../../../config/config.type';
+import { MetricsService } from '../../../../metrics/metrics.service';
+import { SendMmsDto } from '../../dto/send-mms.dto';
 import {
   MessageLogRepository,
   NewOutboundMessage,
   StatusChange,
   StatusChangeResult,
-} from './message-log.repository';
-import { MediaPreflight } from './media/media-preflight';
-import { MediaUrlPolicy } from './media/media-url-policy';
-import { MmsService, STATUS_CALLBACK_PATH } from './mms.service';
+} from '../../../message-log/message-log.repository';
+import { MediaPreflight } from '../../../media/media-preflight';
+import { MediaUrlPolicy } from '../../../media/media-url-policy';
+import { MmsService, STATUS_CALLBACK_PATH } from './send-mms.usecase';
 import {
   MessagingProvider,
   OutboundMessage,
   ProviderAcceptance,
   ProviderSendError,
-} from './plivo/messaging-provider';
-import { PlivoFailure, PlivoFailureKind } from './plivo/plivo-failure';
-import { AttemptRecord } from './schemas/message-log.schema';
-import { SendRetryPolicy } from './send-retry-policy';
+} from '../../../plivo/messaging-provider';
+import { PlivoFailure, PlivoFailureKind } from '../../../plivo/plivo-failure';
+import { AttemptRecord } from '../../../message-log/message-log.schema';
+import { SendRetryPolicy } from '../send-attempts/send-retry-policy';
 
 const SENDER = '+14155550100';
 const BASE_URL = 'https://gateway.example.com';

@@ -1,7 +1,7 @@
 import { CallHandler, ExecutionContext, HttpException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { lastValueFrom, of, throwError } from 'rxjs';
-import { AllConfig } from '../../config/config.type';
+import { AllConfig } from '../../../config/config.type';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { IdempotencyStore, Reservation } from './idempotency.store';
 

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
-import { isDatabaseUnavailable } from './database-errors';
+import { isDatabaseUnavailable } from '../shared/database-errors';
 
 interface ErrorBody {
   statusCode: number;

@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { PlivoFailure } from './plivo/plivo-failure';
+import { PlivoFailure } from '../../../plivo/plivo-failure';
 
 /** Plivo sends MMS to US and Canadian numbers only (plivo.com/docs/faq/messaging/mms). */
 const MMS_COUNTRIES = new Set(['US', 'CA']);

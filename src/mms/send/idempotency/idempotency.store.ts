@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { IdempotencyRecord } from './idempotency-record.schema';
-import { isDuplicateKeyError } from '../duplicate-key';
+import { isDuplicateKeyError } from '../../../shared/duplicate-key';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
-import { assignRequestId } from './request-id';
+import { assignRequestId } from '../shared/request-id';
 
 /** First middleware: every response, even a body-parser error, carries a request id. */
 export function requestIdMiddleware(

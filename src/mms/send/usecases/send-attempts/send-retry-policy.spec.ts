@@ -1,6 +1,6 @@
 import { ConfigService } from '@nestjs/config';
-import { AllConfig } from '../config/config.type';
-import { ProviderSendError } from './plivo/messaging-provider';
+import { AllConfig } from '../../../../config/config.type';
+import { ProviderSendError } from '../../../plivo/messaging-provider';
 import { SendRetryPolicy } from './send-retry-policy';
 
 function policyWith(maxRetries: number, sendDeadlineMs: number): SendRetryPolicy {

@@ -1,10 +1,10 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
-import { API_KEY_SCHEME, BEARER_SCHEME } from '../app.setup';
+import { API_KEY_SCHEME, BEARER_SCHEME } from '../../app.setup';
 import { ListMessagesQueryDto, MessageDto, MessageListDto } from './dto/message.dto';
-import { ErrorResponseDto } from './dto/send-mms-response.dto';
-import { MmsService } from './mms.service';
+import { ErrorResponseDto } from '../send/dto/send-mms-response.dto';
+import { MmsService } from '../send/usecases/send-mms/send-mms.usecase';
 
 @ApiTags('messages')
 @ApiSecurity(API_KEY_SCHEME)

@@ -13,8 +13,8 @@ import { ConfigService } from '@nestjs/config';
 import type { Request, Response } from 'express';
 import { createHash } from 'node:crypto';
 import { Observable, catchError, from, mergeMap, throwError } from 'rxjs';
-import { presentedApiKey } from '../../auth/api-key.verifier';
-import { AllConfig } from '../../config/config.type';
+import { presentedApiKey } from '../../../auth/api-key.verifier';
+import { AllConfig } from '../../../config/config.type';
 import { IdempotencyStore } from './idempotency.store';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';

@@ -12,24 +12,24 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Types } from 'mongoose';
-import { AllConfig } from '../config/config.type';
-import { MetricsService } from '../metrics/metrics.service';
-import { ListMessagesQueryDto, MessageDto, MessageListDto } from './dto/message.dto';
-import { MAX_MEDIA, SendMmsDto } from './dto/send-mms.dto';
-import { SendMmsResponseDto } from './dto/send-mms-response.dto';
-import { MessageLogRepository } from './message-log.repository';
-import { decodeCursor, encodeCursor, parseMessageId, toMessageDto } from './message-view';
+import { AllConfig } from '../../../../config/config.type';
+import { MetricsService } from '../../../../metrics/metrics.service';
+import { ListMessagesQueryDto, MessageDto, MessageListDto } from '../../../messages/dto/message.dto';
+import { MAX_MEDIA, SendMmsDto } from '../../dto/send-mms.dto';
+import { SendMmsResponseDto } from '../../dto/send-mms-response.dto';
+import { MessageLogRepository } from '../../../message-log/message-log.repository';
+import { decodeCursor, encodeCursor, parseMessageId, toMessageDto } from '../../../messages/message-view';
 import {
   MessagingProvider,
   OutboundMessage,
   ProviderAcceptance,
   ProviderSendError,
-} from './plivo/messaging-provider';
-import { PlivoFailure } from './plivo/plivo-failure';
-import { SendDeadline, SendRetryPolicy } from './send-retry-policy';
+} from '../../../plivo/messaging-provider';
+import { PlivoFailure } from '../../../plivo/plivo-failure';
+import { SendDeadline, SendRetryPolicy } from '../send-attempts/send-retry-policy';
 import { canReceiveMms, ChannelPlan, isMmsRefusal, smsFallback } from './destination-policy';
-import { MediaPreflight } from './media/media-preflight';
-import { MediaUrlPolicy } from './media/media-url-policy';
+import { MediaPreflight } from '../../../media/media-preflight';
+import { MediaUrlPolicy } from '../../../media/media-url-policy';
 
 export const STATUS_CALLBACK_PATH = '/webhooks/plivo/status';
 /** Minimum time an attempt needs to be worth starting. */

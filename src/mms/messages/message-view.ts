@@ -1,7 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
 import { Types } from 'mongoose';
 import { MessageDto } from './dto/message.dto';
-import { MessageLogRecord } from './message-log.repository';
+import { MessageLogRecord } from '../message-log/message-log.repository';
 
 export function toMessageDto(log: MessageLogRecord): MessageDto {
   return {

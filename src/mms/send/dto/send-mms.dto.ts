@@ -12,7 +12,7 @@ import {
   MaxLength,
   Validate,
 } from 'class-validator';
-import { IsE164PhoneNumber } from '../../common/validation/is-e164-phone-number';
+import { IsE164PhoneNumber } from '../../../shared/is-e164-phone-number';
 
 export const MAX_MEDIA = 10;
 export const MAX_TEXT_LENGTH = 1600;

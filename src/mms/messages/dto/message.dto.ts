@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min, Validate } from 'class-validator';
-import { IsE164PhoneNumber } from '../../common/validation/is-e164-phone-number';
-import { MESSAGE_STATUSES, MessageStatus } from '../message-status';
+import { IsE164PhoneNumber } from '../../../shared/is-e164-phone-number';
+import { MESSAGE_STATUSES, MessageStatus } from '../../message-log/message-status';
 
 export class StatusHistoryEntryDto {
   @ApiProperty({ enum: MESSAGE_STATUSES })
