@@ -13,11 +13,10 @@ import {
 } from './http/request-guards';
 import { createValidationPipe } from './http/validation-pipe';
 import { AllConfig } from './config/config.type';
+import { API_KEY_SCHEME, BEARER_SCHEME } from './auth/api-key-auth.decorator';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { MetricsService } from './metrics/metrics.service';
-
-export const API_KEY_SCHEME = 'api-key';
-export const BEARER_SCHEME = 'bearer';
+import { PLIVO_WEBHOOK_ROUTES } from './mms/plivo/webhook-routes';
 
 /** Everything main.ts applies to the app, shared with the e2e tests so they test the real thing. */
 export function configureApp(app: INestApplication): INestApplication {
@@ -59,7 +58,8 @@ export function configureApp(app: INestApplication): INestApplication {
   express.useBodyParser('urlencoded', {
     limit: http.bodyLimit,
     extended: false,
-    verify: refuseReservedFormKeys,
+    // Plivo's webhooks keep any field Plivo sends.
+    verify: refuseReservedFormKeys(PLIVO_WEBHOOK_ROUTES.prefix),
   });
   express.use(bodyParserErrorHandler);
   // Client routes only: Plivo's webhook bodies are read as flat strings, and their unknown

@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { Request } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import { AllConfig } from '../config/config.type';
-import { sha256 } from '../config/http.config';
+import { sha256, sha256Hex } from '../shared/crypto';
 
 /** The client's key from X-API-Key or Authorization: Bearer, if any. */
 export function presentedApiKey(req: Request): string | undefined {
@@ -12,6 +12,14 @@ export function presentedApiKey(req: Request): string | undefined {
   const auth = req.headers.authorization;
   const bearer = typeof auth === 'string' ? /^Bearer\s+(\S+)$/i.exec(auth) : null;
   return bearer?.[1];
+}
+
+/**
+ * The client id of an API key: a short digest, so neither logs, Redis nor MongoDB ever hold
+ * a key in clear. Computed here only.
+ */
+export function apiKeyClientId(key: string): string {
+  return sha256Hex(key).slice(0, 32);
 }
 
 /**

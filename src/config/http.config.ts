@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '../shared/crypto';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import {
   ConfigurationError,
@@ -94,9 +94,6 @@ export interface HttpConfig {
   shutdownDelayMs: number;
   metricsEnabled: boolean;
 }
-
-export const sha256 = (value: string): Buffer =>
-  createHash('sha256').update(value, 'utf8').digest();
 
 export function buildHttpConfig(env: Environment): HttpConfig {
   const valid = validateConfig(env, HttpEnv);

@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { DatabasePingIndicator } from './database-ping.indicator';
@@ -7,7 +7,6 @@ import { HealthController } from './health.controller';
 import { InFlightInterceptor } from './in-flight.interceptor';
 import { ShutdownState } from './shutdown-state';
 
-@Global()
 @Module({
   imports: [TerminusModule.forRoot({ logger: false })],
   controllers: [HealthController],
@@ -17,6 +16,5 @@ import { ShutdownState } from './shutdown-state';
     ShutdownState,
     { provide: APP_INTERCEPTOR, useClass: InFlightInterceptor },
   ],
-  exports: [ShutdownState],
 })
 export class HealthModule {}

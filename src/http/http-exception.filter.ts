@@ -7,16 +7,9 @@ import {
   Logger,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { STATUS_CODES } from 'node:http';
 import { isDatabaseUnavailable } from '../shared/database-errors';
-
-interface ErrorBody {
-  statusCode: number;
-  error: string;
-  message: string;
-  requestId?: string;
-  [extra: string]: unknown;
-}
+import { ErrorBody, errorBody } from '../shared/error-body';
+import { RetryableHttpException } from '../shared/retryable.exception';
 
 const PASSED_THROUGH = ['errors', 'messageId', 'code', 'details'] as const;
 
@@ -29,7 +22,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const req = ctx.getRequest<Request & { id?: string }>();
     const res = ctx.getResponse<Response>();
-    const body = this.toBody(exception);
+    const body = toBody(exception);
     body.requestId =
       typeof req.id === 'string' ? req.id : String(res.getHeader('X-Request-Id') ?? '');
     if (body.statusCode >= 500 && !(exception instanceof HttpException)) {
@@ -44,43 +37,40 @@ export class HttpExceptionFilter implements ExceptionFilter {
         'Unhandled error',
       );
     }
-    const retryAfter = body.retryAfterSeconds;
-    delete body.retryAfterSeconds;
-    if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
+    const retryAfter = retryAfterSeconds(exception, body.statusCode);
+    if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
     if (res.headersSent) return;
     res.status(body.statusCode).json(body);
   }
+}
 
-  private toBody(exception: unknown): ErrorBody {
-    if (exception instanceof HttpException) {
-      const statusCode = exception.getStatus();
-      const response = exception.getResponse();
-      const body: ErrorBody = {
-        statusCode,
-        error: STATUS_CODES[statusCode] ?? 'Error',
-        message: exception.message,
-      };
-      if (typeof response === 'string') body.message = response;
-      else if (response && typeof response === 'object') {
-        const r = response as Record<string, unknown>;
-        if (Array.isArray(r.message)) body.message = r.message.join('; ');
-        else if (typeof r.message === 'string') body.message = r.message;
-        for (const key of PASSED_THROUGH) if (r[key] !== undefined) body[key] = r[key];
-        if (typeof r.retryAfterSeconds === 'number') body.retryAfterSeconds = r.retryAfterSeconds;
-      }
-      if (statusCode === HttpStatus.SERVICE_UNAVAILABLE && body.retryAfterSeconds === undefined)
-        body.retryAfterSeconds = 5;
-      return body;
+/** A 503 always says when to come back; other retryable errors say so through their type. */
+const DEFAULT_RETRY_AFTER_SECONDS = 5;
+
+function retryAfterSeconds(exception: unknown, statusCode: number): number | undefined {
+  if (exception instanceof RetryableHttpException) return exception.retryAfterSeconds;
+  return statusCode === HttpStatus.SERVICE_UNAVAILABLE ? DEFAULT_RETRY_AFTER_SECONDS : undefined;
+}
+
+function toBody(exception: unknown): ErrorBody {
+  if (exception instanceof HttpException) {
+    const response = exception.getResponse();
+    const body = errorBody(exception.getStatus(), exception.message);
+    if (typeof response === 'string') body.message = response;
+    else if (response && typeof response === 'object') {
+      const r = response as Record<string, unknown>;
+      if (Array.isArray(r.message)) body.message = r.message.join('; ');
+      else if (typeof r.message === 'string') body.message = r.message;
+      for (const key of PASSED_THROUGH) if (r[key] !== undefined) body[key] = r[key];
     }
-    if (isDatabaseUnavailable(exception)) {
-      return {
-        statusCode: HttpStatus.SERVICE_UNAVAILABLE,
-        error: 'Service Unavailable',
-        message: 'The message store is unavailable; nothing was sent. Retry later.',
-        code: 'DATABASE_UNAVAILABLE',
-        retryAfterSeconds: 5,
-      };
-    }
-    return { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' };
+    return body;
   }
+  if (isDatabaseUnavailable(exception)) {
+    return errorBody(
+      HttpStatus.SERVICE_UNAVAILABLE,
+      'The message store is unavailable; nothing was sent. Retry later.',
+      { code: 'DATABASE_UNAVAILABLE' },
+    );
+  }
+  return errorBody(HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error');
 }

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
+import { errorBody } from '../shared/error-body';
 import { assignRequestId } from '../shared/request-id';
 
 /** First middleware: every response, even a body-parser error, carries a request id. */
@@ -44,25 +45,27 @@ export function bodyParserErrorHandler(
   ) {
     return next(err);
   }
-  res.status(e.status).json({
-    statusCode: e.status,
-    error: STATUS_CODES[e.status] ?? 'Error',
-    // Our verify hook phrases its message for clients; JSON.parse's quotes the body.
-    message:
-      e.type === 'entity.verify.failed' && err instanceof Error
-        ? err.message
-        : (known && BODY_ERRORS[e.type as string]) || STATUS_CODES[e.status] || 'Bad request',
-    requestId: req.id ?? '',
-  });
+  // Our verify hook phrases its message for clients; JSON.parse's quotes the body.
+  const message =
+    e.type === 'entity.verify.failed' && err instanceof Error
+      ? err.message
+      : (known && BODY_ERRORS[e.type as string]) || STATUS_CODES[e.status] || 'Bad request';
+  res.status(e.status).json(errorBody(e.status, message, { requestId: req.id ?? '' }));
 }
 
 /**
  * body-parser `verify` hook for form bodies: the form parser silently drops keys like
- * __proto__ before we could see them, so they are refused here, on the raw text.
+ * __proto__ before we could see them, so they are refused here, on the raw text. Requests
+ * under `exemptPrefix` (webhooks whose sender may add any field) are left alone.
  */
-export function refuseReservedFormKeys(req: { url?: string }, _res: unknown, buf: Buffer): void {
-  // Client routes only: Plivo's webhooks keep any field they send.
-  if (req.url?.startsWith('/webhooks/')) return;
+export const refuseReservedFormKeys =
+  (exemptPrefix: string) =>
+  (req: { url?: string }, _res: unknown, buf: Buffer): void => {
+    if (req.url?.startsWith(exemptPrefix)) return;
+    refuseReservedKeysIn(buf);
+  };
+
+function refuseReservedKeysIn(buf: Buffer): void {
   for (const key of new URLSearchParams(buf.toString('utf8')).keys()) {
     const bare = key.replace(/\[.*$/, '');
     if (RESERVED_KEYS.has(bare)) {
@@ -90,13 +93,9 @@ export function bodyShapeGuard(
 ): void {
   const problem = shapeProblem(req.body);
   if (!problem) return next();
-  res.status(400).json({
-    statusCode: 400,
-    error: 'Bad Request',
-    message: problem,
-    code: 'MALFORMED_BODY',
-    requestId: req.id ?? '',
-  });
+  res
+    .status(400)
+    .json(errorBody(400, problem, { code: 'MALFORMED_BODY', requestId: req.id ?? '' }));
 }
 
 function shapeProblem(body: unknown): string | undefined {

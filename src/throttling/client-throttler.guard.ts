@@ -8,8 +8,7 @@ import {
   ThrottlerStorage,
 } from '@nestjs/throttler';
 import type { Request } from 'express';
-import { createHash } from 'node:crypto';
-import { ApiKeyVerifier, presentedApiKey } from '../auth/api-key.verifier';
+import { apiKeyClientId, ApiKeyVerifier, presentedApiKey } from '../auth/api-key.verifier';
 
 /**
  * One bucket per valid API key (hashed: keys never reach Redis in clear), else per client IP
@@ -39,8 +38,7 @@ export class ClientThrottlerGuard extends ThrottlerGuard {
   protected override async getTracker(req: Record<string, unknown>): Promise<string> {
     const request = req as unknown as Request;
     const key = presentedApiKey(request);
-    if (key && this.keys.matches(key))
-      return `key:${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
+    if (key && this.keys.matches(key)) return `key:${apiKeyClientId(key)}`;
     return `ip:${request.ip ?? 'unknown'}`;
   }
 }

@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { AllConfig } from '../../config/config.type';
 import { isPublicAddress } from './address-policy';
-import { MAX_MEDIA_BYTES, MAX_TOTAL_MEDIA_BYTES, MediaPreflight } from './media-preflight';
+import { MAX_MEDIA_BYTES, MAX_TOTAL_MEDIA_BYTES } from '../plivo/plivo-limits';
+import { MediaPreflight } from './media-preflight';
 import { MediaUrlPolicy } from './media-url-policy';
 
 /**
@@ -206,10 +207,13 @@ describe('MediaPreflight (real HTTP servers on loopback)', () => {
 
   const preflight = (filter: (address: string) => boolean) => {
     const policyConfig = stubConfig({ 'send.mediaAllowHttp': true });
-    return new MediaPreflight(
+    return new (class extends MediaPreflight {
+      protected override addressAllowed(address: string): boolean {
+        return filter(address);
+      }
+    })(
       viaPolicy ? new LoopbackNamePolicy(policyConfig, host) : new MediaUrlPolicy(policyConfig),
       stubConfig({ 'send.mediaPreflightTimeoutMs': TIMEOUT_MS }),
-      filter,
     );
   };
   let open: MediaPreflight;

@@ -1,16 +1,14 @@
-import { Inject, Injectable, Optional, UnprocessableEntityException } from '@nestjs/common';
+import { Injectable, UnprocessableEntityException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { lookup as dnsLookup, LookupAddress } from 'node:dns';
 import { request as httpRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { AllConfig } from '../../config/config.type';
+import { MAX_MEDIA_BYTES, MAX_TOTAL_MEDIA_BYTES } from '../plivo/plivo-limits';
 import { isPublicAddress } from './address-policy';
 import { MediaUrlPolicy } from './media-url-policy';
 
-export const MEDIA_ADDRESS_FILTER = Symbol('MEDIA_ADDRESS_FILTER');
-export const MAX_MEDIA_BYTES = 2 * 1024 * 1024;
-export const MAX_TOTAL_MEDIA_BYTES = 5 * 1024 * 1024;
 const MAX_REDIRECTS = 3;
 /**
  * Types Plivo delivers as MMS: images, video, audio, contact cards
@@ -35,16 +33,17 @@ export interface MediaInspection {
 @Injectable()
 export class MediaPreflight {
   private readonly timeoutMs: number;
-  private readonly addressAllowed: (address: string) => boolean;
 
   constructor(
     private readonly policy: MediaUrlPolicy,
     config: ConfigService<AllConfig, true>,
-    /** Replaced only by tests that serve media from loopback. */
-    @Optional() @Inject(MEDIA_ADDRESS_FILTER) addressFilter?: (address: string) => boolean,
   ) {
-    this.addressAllowed = addressFilter ?? isPublicAddress;
     this.timeoutMs = config.get('send.mediaPreflightTimeoutMs', { infer: true });
+  }
+
+  /** Only public addresses may be fetched (SSRF); a test subclass serving loopback media widens it. */
+  protected addressAllowed(address: string): boolean {
+    return isPublicAddress(address);
   }
 
   /** Plivo's limit is text + media below 5 MB (support.plivo.com/hc/en-us/articles/360041855032). */

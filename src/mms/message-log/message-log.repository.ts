@@ -2,9 +2,20 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { FilterQuery, Model, Types, mongo } from 'mongoose';
 import { MessageStatus, STATUS_RANK, StatusSource } from './message-status';
-import { InboundMessage } from '../webhooks/plivo-callback';
 import { AttemptRecord, MessageLog, StatusHistoryEntry } from './message-log.schema';
 import { isDuplicateKeyError } from '../../shared/duplicate-key';
+
+/** An inbound message as Plivo's webhook described it. */
+export interface NewInboundMessage {
+  messageUuid: string;
+  from: string;
+  to: string;
+  type: 'mms' | 'sms';
+  text?: string;
+  mediaUrls: string[];
+  mediaCount?: number;
+  errorCode?: string;
+}
 
 export interface NewOutboundMessage {
   channel: 'mms' | 'sms';
@@ -92,7 +103,7 @@ export class MessageLogRepository {
   }
 
   /** Stores an inbound message once: a retried webhook hits the unique UUID index. */
-  async createInbound(message: InboundMessage): Promise<'stored' | 'duplicate'> {
+  async createInbound(message: NewInboundMessage): Promise<'stored' | 'duplicate'> {
     const now = new Date();
     try {
       await this.model.create({

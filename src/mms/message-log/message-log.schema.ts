@@ -1,5 +1,5 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-import { HydratedDocument, Types } from 'mongoose';
+import { Types } from 'mongoose';
 import { MESSAGE_STATUSES, MessageStatus, StatusSource } from './message-status';
 
 @Schema({ _id: false })
@@ -123,7 +123,6 @@ export class MessageLog {
   updatedAt: Date;
 }
 
-export type MessageLogDocument = HydratedDocument<MessageLog>;
 export const MessageLogSchema = SchemaFactory.createForClass(MessageLog);
 
 // Status callbacks without our ref, and inbound dedupe (unique), find a message by Plivo's UUID.

@@ -1,14 +1,14 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
-import { API_KEY_SCHEME, BEARER_SCHEME } from '../../app.setup';
+import { ApiKeyAuth } from '../../auth/api-key-auth.decorator';
 import { ListMessagesQueryDto, MessageDto, MessageListDto } from './dto/message.dto';
-import { ErrorResponseDto } from '../send/dto/send-mms-response.dto';
-import { MmsService } from '../send/usecases/send-mms/send-mms.usecase';
+import { ErrorResponseDto } from '../../shared/error-response.dto';
+import { GetMessageUseCase } from './usecases/get-message/get-message.usecase';
+import { ListMessagesUseCase } from './usecases/list-messages/list-messages.usecase';
 
 @ApiTags('messages')
-@ApiSecurity(API_KEY_SCHEME)
-@ApiSecurity(BEARER_SCHEME)
+@ApiKeyAuth()
 @ApiResponse({ status: 401, description: 'Missing or invalid API key.', type: ErrorResponseDto })
 @ApiResponse({
   status: 429,
@@ -18,7 +18,10 @@ import { MmsService } from '../send/usecases/send-mms/send-mms.usecase';
 @SkipThrottle({ webhook: true })
 @Controller('messages')
 export class MessagesController {
-  constructor(private readonly mms: MmsService) {}
+  constructor(
+    private readonly listMessages: ListMessagesUseCase,
+    private readonly getMessage: GetMessageUseCase,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'List logged messages, newest first, with cursor pagination' })
@@ -29,7 +32,7 @@ export class MessagesController {
     type: ErrorResponseDto,
   })
   list(@Query() query: ListMessagesQueryDto): Promise<MessageListDto> {
-    return this.mms.list(query);
+    return this.listMessages.execute(query);
   }
 
   @Get(':id')
@@ -43,6 +46,6 @@ export class MessagesController {
   @ApiResponse({ status: 400, description: 'Malformed id.', type: ErrorResponseDto })
   @ApiResponse({ status: 404, description: 'No such message.', type: ErrorResponseDto })
   findOne(@Param('id') id: string): Promise<MessageDto> {
-    return this.mms.findOne(id);
+    return this.getMessage.execute(id);
   }
 }

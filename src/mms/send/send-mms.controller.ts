@@ -6,22 +6,21 @@ import {
   ApiHeader,
   ApiOperation,
   ApiResponse,
-  ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
-import { API_KEY_SCHEME, BEARER_SCHEME } from '../../app.setup';
+import { ApiKeyAuth } from '../../auth/api-key-auth.decorator';
 import { SendMmsDto } from './dto/send-mms.dto';
-import { ErrorResponseDto, SendMmsResponseDto } from './dto/send-mms-response.dto';
-import { MmsService } from './usecases/send-mms/send-mms.usecase';
+import { SendMmsResponseDto } from './dto/send-mms-response.dto';
+import { ErrorResponseDto } from '../../shared/error-response.dto';
+import { SendMmsUseCase } from './usecases/send-mms/send-mms.usecase';
 
 @ApiTags('send')
-@ApiSecurity(API_KEY_SCHEME)
-@ApiSecurity(BEARER_SCHEME)
+@ApiKeyAuth()
 @SkipThrottle({ webhook: true })
 @Controller()
 export class SendMmsController {
-  constructor(private readonly mms: MmsService) {}
+  constructor(private readonly sendMms: SendMmsUseCase) {}
 
   @Post('send-mms')
   @HttpCode(HttpStatus.ACCEPTED)
@@ -89,6 +88,6 @@ export class SendMmsController {
     type: ErrorResponseDto,
   })
   send(@Body() dto: SendMmsDto): Promise<SendMmsResponseDto> {
-    return this.mms.send(dto);
+    return this.sendMms.execute(dto);
   }
 }

@@ -1,5 +1,6 @@
 import { BadRequestException } from '@nestjs/common';
 import { isMessageStatus, MessageStatus } from '../message-log/message-status';
+import { NewInboundMessage } from '../message-log/message-log.repository';
 
 /** Plivo sends form fields as strings; a JSON body may carry numbers. Anything else is ignored. */
 export type CallbackParams = Record<string, string>;
@@ -61,19 +62,8 @@ export function parseStatusCallback(params: CallbackParams): StatusCallback {
   };
 }
 
-export interface InboundMessage {
-  messageUuid: string;
-  from: string;
-  to: string;
-  type: 'mms' | 'sms';
-  text?: string;
-  mediaUrls: string[];
-  mediaCount?: number;
-  errorCode?: string;
-}
-
 /** Plivo numbers media Media1… in one doc and Media0… in another: read every MediaN in order. */
-export function parseInboundMessage(params: CallbackParams): InboundMessage {
+export function parseInboundMessage(params: CallbackParams): NewInboundMessage {
   const messageUuid = params.MessageUUID;
   const from = params.From?.trim();
   const to = params.To?.trim();

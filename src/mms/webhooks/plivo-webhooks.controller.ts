@@ -11,7 +11,7 @@ import {
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { Public } from '../../auth/public.decorator';
-import { ErrorResponseDto } from '../send/dto/send-mms-response.dto';
+import { ErrorResponseDto } from '../../shared/error-response.dto';
 import { InboundMessageCallbackDto, StatusCallbackDto } from './dto/plivo-callback.dto';
 import { normalizeParams, parseInboundMessage } from './plivo-callback';
 import { PlivoSignatureGuard } from './plivo-signature.guard';

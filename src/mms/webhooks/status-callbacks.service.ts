@@ -4,13 +4,13 @@ import { InjectModel } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
 import { AllConfig } from '../../config/config.type';
 import { MetricsService } from '../../metrics/metrics.service';
-import { MessageLogRepository, MessageMatch, StatusChangeResult } from '../message-log/message-log.repository';
 import {
-  CallbackParams,
-  InboundMessage,
-  parseStatusCallback,
-  StatusCallback,
-} from './plivo-callback';
+  MessageLogRepository,
+  MessageMatch,
+  NewInboundMessage,
+  StatusChangeResult,
+} from '../message-log/message-log.repository';
+import { CallbackParams, parseStatusCallback, StatusCallback } from './plivo-callback';
 import { describePlivoErrorCode, isSuccessCode } from '../plivo/plivo-error-codes';
 import { UnmatchedCallback } from './unmatched-callback.schema';
 import { isDuplicateKeyError } from '../../shared/duplicate-key';
@@ -65,7 +65,7 @@ export class StatusCallbacksService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Inbound messages are stored once per MessageUUID (Plivo retries unanswered webhooks). */
-  async storeInbound(message: InboundMessage): Promise<'stored' | 'duplicate'> {
+  async storeInbound(message: NewInboundMessage): Promise<'stored' | 'duplicate'> {
     const result = await this.logs.createInbound(message);
     this.metrics.webhookEvents.inc({ kind: 'inbound', status: 'received', verdict: 'accepted' });
     return result;

@@ -1,5 +1,4 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-import { HydratedDocument } from 'mongoose';
 
 /**
  * A signed status callback whose message we could not find yet (it raced the send response,
@@ -26,7 +25,6 @@ export class UnmatchedCallback {
   @Prop({ default: 0 })
   sweeps: number;
 }
-export type UnmatchedCallbackDocument = HydratedDocument<UnmatchedCallback>;
 export const UnmatchedCallbackSchema = SchemaFactory.createForClass(UnmatchedCallback);
 // A replayed orphan is stored once.
 UnmatchedCallbackSchema.index({ eventKey: 1 }, { unique: true });

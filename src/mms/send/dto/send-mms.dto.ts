@@ -13,9 +13,8 @@ import {
   Validate,
 } from 'class-validator';
 import { IsE164PhoneNumber } from '../../../shared/is-e164-phone-number';
+import { MAX_MEDIA, MAX_TEXT_LENGTH } from '../../plivo/plivo-limits';
 
-export const MAX_MEDIA = 10;
-export const MAX_TEXT_LENGTH = 1600;
 const URL_OPTIONS = {
   protocols: ['http', 'https'],
   require_protocol: true,

@@ -1,9 +1,9 @@
 import {
   BadRequestException,
   CallHandler,
-  ConflictException,
   ExecutionContext,
   HttpException,
+  HttpStatus,
   Injectable,
   Logger,
   NestInterceptor,
@@ -11,10 +11,11 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Request, Response } from 'express';
-import { createHash } from 'node:crypto';
 import { Observable, catchError, from, mergeMap, throwError } from 'rxjs';
-import { presentedApiKey } from '../../../auth/api-key.verifier';
+import { apiKeyClientId, presentedApiKey } from '../../../auth/api-key.verifier';
 import { AllConfig } from '../../../config/config.type';
+import { sha256Hex } from '../../../shared/crypto';
+import { RetryableHttpException } from '../../../shared/retryable.exception';
 import { IdempotencyStore } from './idempotency.store';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
@@ -75,11 +76,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
               code: 'IDEMPOTENCY_KEY_REUSED',
             });
           case 'in-flight':
-            throw new ConflictException({
-              message: 'A request with this Idempotency-Key is still in progress',
-              code: 'IDEMPOTENCY_IN_FLIGHT',
-              retryAfterSeconds: 1,
-            });
+            throw new RetryableHttpException(
+              {
+                message: 'A request with this Idempotency-Key is still in progress',
+                code: 'IDEMPOTENCY_IN_FLIGHT',
+              },
+              HttpStatus.CONFLICT,
+              1,
+            );
           case 'completed':
             res.setHeader('Idempotent-Replayed', 'true');
             if (reservation.status >= 400)
@@ -131,12 +135,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
 function clientOf(req: Request): string {
   const key = presentedApiKey(req);
-  return key ? createHash('sha256').update(key).digest('hex').slice(0, 32) : 'anonymous';
+  return key ? apiKeyClientId(key) : 'anonymous';
 }
 
 /** Canonical JSON (sorted keys), so field order and JSON-vs-form encoding do not matter. */
 export function hashBody(body: unknown): string {
-  return createHash('sha256').update(canonicalJson(body)).digest('hex');
+  return sha256Hex(canonicalJson(body));
 }
 
 function canonicalJson(value: unknown): string {

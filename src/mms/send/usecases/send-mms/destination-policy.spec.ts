@@ -1,4 +1,5 @@
-import { canReceiveMms, isMmsRefusal, MAX_SMS_TEXT, smsFallback } from './destination-policy';
+import { MAX_TEXT_LENGTH } from '../../../plivo/plivo-limits';
+import { canReceiveMms, isMmsRefusal, smsFallback } from './destination-policy';
 
 describe('destination policy', () => {
   it.each([
@@ -55,7 +56,7 @@ describe('destination policy', () => {
       refused: expect.stringMatching(/media ids/),
     });
     expect(
-      smsFallback('x'.repeat(MAX_SMS_TEXT - 5), ['https://a.example/1.png'], [], 'why'),
+      smsFallback('x'.repeat(MAX_TEXT_LENGTH - 5), ['https://a.example/1.png'], [], 'why'),
     ).toEqual({ refused: expect.stringMatching(/limit 1600/) });
   });
 });

@@ -1,9 +1,9 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { PlivoFailure } from '../../../plivo/plivo-failure';
+import { MAX_TEXT_LENGTH } from '../../../plivo/plivo-limits';
 
 /** Plivo sends MMS to US and Canadian numbers only (plivo.com/docs/faq/messaging/mms). */
 const MMS_COUNTRIES = new Set(['US', 'CA']);
-export const MAX_SMS_TEXT = 1600;
 
 export function canReceiveMms(e164: string): boolean {
   const country = parsePhoneNumberFromString(e164)?.country;
@@ -33,9 +33,9 @@ export function smsFallback(
   if (mediaIds.length > 0)
     return { refused: 'media given as Plivo media ids cannot be sent as links in an SMS' };
   const body = [text, ...mediaUrls].join('\n');
-  if (body.length > MAX_SMS_TEXT)
+  if (body.length > MAX_TEXT_LENGTH)
     return {
-      refused: `the SMS with media links would be ${body.length} characters (limit ${MAX_SMS_TEXT})`,
+      refused: `the SMS with media links would be ${body.length} characters (limit ${MAX_TEXT_LENGTH})`,
     };
   return { channel: 'sms', text: body, mediaUrls: [], mediaIds: [], fallbackReason: reason };
 }

@@ -5,7 +5,6 @@ import {
   HttpException,
   InternalServerErrorException,
   Logger,
-  ServiceUnavailableException,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Types } from 'mongoose';
@@ -20,7 +19,11 @@ import {
 } from '../../../message-log/message-log.repository';
 import { MediaPreflight } from '../../../media/media-preflight';
 import { MediaUrlPolicy } from '../../../media/media-url-policy';
-import { MmsService, STATUS_CALLBACK_PATH } from './send-mms.usecase';
+import { SendMmsUseCase } from './send-mms.usecase';
+import { PLIVO_WEBHOOK_ROUTES } from '../../../plivo/webhook-routes';
+import { RetryableHttpException } from '../../../../shared/retryable.exception';
+import { RecordSendFailureUseCase } from '../record-send-failure/record-send-failure.usecase';
+import { SendAttemptsUseCase } from '../send-attempts/send-attempts.usecase';
 import {
   MessagingProvider,
   OutboundMessage,
@@ -159,7 +162,7 @@ class FakeMetrics {
 }
 
 interface Setup {
-  service: MmsService;
+  service: SendMmsUseCase;
   metrics: FakeMetrics;
   repo: FakeMessageLogRepository;
   provider: ScriptedProvider;
@@ -178,10 +181,11 @@ function setup(steps: Step[], retry = { maxRetries: 2, sendDeadlineMs: 10_000 })
     }),
   );
   const metrics = new FakeMetrics();
-  const service = new MmsService(
-    repo as unknown as MessageLogRepository,
-    provider,
-    policy,
+  const logs = repo as unknown as MessageLogRepository;
+  const service = new SendMmsUseCase(
+    logs,
+    new SendAttemptsUseCase(provider, policy, logs),
+    new RecordSendFailureUseCase(logs, metrics as unknown as MetricsService),
     metrics as unknown as MetricsService,
     new MediaUrlPolicy(stubConfig({ 'send.mediaAllowHttp': false })),
     { assertDeliverable: async () => undefined } as unknown as MediaPreflight,
@@ -209,7 +213,7 @@ function responseOf(error: unknown): Record<string, unknown> {
   return (error as HttpException).getResponse() as Record<string, unknown>;
 }
 
-describe('MmsService.send', () => {
+describe('SendMmsUseCase (with its send attempts and failure recording)', () => {
   let logError: jest.SpyInstance;
   let logWarn: jest.SpyInstance;
 
@@ -226,14 +230,14 @@ describe('MmsService.send', () => {
   describe('when Plivo accepts at once', () => {
     it('logs the message before sending it, then marks it queued', async () => {
       const { service, events } = setup([ACCEPTED]);
-      await settle(service.send(dto()));
+      await settle(service.execute(dto()));
       expect(events).toEqual(['createPending', 'send', 'applyStatusChange:queued']);
     });
 
     it('logs what will be sent', async () => {
       const { service, repo } = setup([ACCEPTED]);
       await settle(
-        service.send(
+        service.execute(
           dto({
             mediaUrls: ['https://e.com/b.png', 'https://e.com/c.png'],
             mediaIds: ['801c2056-33ab-499c-80ef-58b574a462a2'],
@@ -254,7 +258,9 @@ describe('MmsService.send', () => {
 
     it('sends an MMS whose callback URL carries ?ref=<log id>', async () => {
       const { service, repo, provider } = setup([ACCEPTED]);
-      await settle(service.send(dto({ mediaUrl: undefined, mediaUrls: ['https://e.com/b.png'] })));
+      await settle(
+        service.execute(dto({ mediaUrl: undefined, mediaUrls: ['https://e.com/b.png'] })),
+      );
       expect(provider.sent).toEqual([
         {
           src: SENDER,
@@ -263,7 +269,7 @@ describe('MmsService.send', () => {
           type: 'mms',
           mediaUrls: ['https://e.com/b.png'],
           mediaIds: [],
-          callbackUrl: `${BASE_URL}${STATUS_CALLBACK_PATH}?ref=${repo.id.toHexString()}`,
+          callbackUrl: `${BASE_URL}${PLIVO_WEBHOOK_ROUTES.status}?ref=${repo.id.toHexString()}`,
         },
       ]);
       expect(new URL(provider.sent[0].callbackUrl).searchParams.get('ref')).toBe(
@@ -273,7 +279,7 @@ describe('MmsService.send', () => {
 
     it("stores Plivo's ids with the queued status and answers with the 202 body", async () => {
       const { service, repo } = setup([ACCEPTED]);
-      const { value, error } = await settle(service.send(dto()));
+      const { value, error } = await settle(service.execute(dto()));
       expect(error).toBeUndefined();
       expect(value).toEqual({
         message: 'MMS sending request accepted.',
@@ -297,7 +303,7 @@ describe('MmsService.send', () => {
   describe('retries', () => {
     it('retries a retryable failure and records the failed attempt', async () => {
       const { service, repo, provider, events } = setup([fail('unavailable'), ACCEPTED]);
-      const { value, error } = await settle(service.send(dto()));
+      const { value, error } = await settle(service.execute(dto()));
       expect(error).toBeUndefined();
       expect(value?.status).toBe('queued');
       expect(events).toEqual([
@@ -323,7 +329,7 @@ describe('MmsService.send', () => {
     it('waits the policy delay between attempts', async () => {
       jest.spyOn(Math, 'random').mockReturnValue(0); // attempt 1 → 250 ms
       const { service, provider } = setup([fail('throttled'), ACCEPTED]);
-      const outcome = service.send(dto()).then(
+      const outcome = service.execute(dto()).then(
         (v) => v,
         (e: unknown) => e,
       );
@@ -339,7 +345,7 @@ describe('MmsService.send', () => {
         [fail('unavailable'), fail('throttled'), fail('network'), ACCEPTED],
         { maxRetries: 2, sendDeadlineMs: 60_000 },
       );
-      const { error } = await settle(service.send(dto()));
+      const { error } = await settle(service.execute(dto()));
       expect(provider.sent).toHaveLength(3); // 1 + 2 retries
       expect(events).toEqual([
         'createPending',
@@ -359,11 +365,11 @@ describe('MmsService.send', () => {
         setIfApplied: { errorCode: 'PLIVO_UNREACHABLE', errorMessage: REASONS.network },
         attempt: { outcome: 'network', error: REASONS.network },
       });
-      expect(error).toBeInstanceOf(ServiceUnavailableException);
+      expect(error).toBeInstanceOf(RetryableHttpException);
+      expect((error as RetryableHttpException).retryAfterSeconds).toBe(5);
       expect(responseOf(error)).toMatchObject({
         messageId: repo.id.toHexString(),
         code: 'PLIVO_UNREACHABLE',
-        retryAfterSeconds: 5,
       });
     });
 
@@ -373,10 +379,10 @@ describe('MmsService.send', () => {
         maxRetries: 5,
         sendDeadlineMs: 500,
       });
-      const { error } = await settle(service.send(dto()));
+      const { error } = await settle(service.execute(dto()));
       expect(provider.sent).toHaveLength(1);
       expect(repo.attempts).toEqual([]);
-      expect(error).toBeInstanceOf(ServiceUnavailableException);
+      expect(error).toBeInstanceOf(RetryableHttpException);
     });
 
     it.each<PlivoFailureKind>(['rejected', 'auth', 'ambiguous', 'unexpected'])(
@@ -386,7 +392,7 @@ describe('MmsService.send', () => {
           maxRetries: 5,
           sendDeadlineMs: 60_000,
         });
-        const { error } = await settle(service.send(dto()));
+        const { error } = await settle(service.execute(dto()));
         expect(error).toBeInstanceOf(HttpException);
         expect(provider.sent).toHaveLength(1);
         expect(repo.attempts).toEqual([]);
@@ -400,14 +406,14 @@ describe('MmsService.send', () => {
     it.each<[PlivoFailureKind, number, string, string, ExceptionClass]>([
       ['rejected', 400, 'failed', 'PLIVO_REJECTED', BadRequestException],
       ['auth', 502, 'failed', 'PLIVO_AUTH_FAILED', BadGatewayException],
-      ['throttled', 503, 'failed', 'PLIVO_THROTTLED', ServiceUnavailableException],
-      ['unavailable', 503, 'failed', 'PLIVO_UNAVAILABLE', ServiceUnavailableException],
-      ['network', 503, 'failed', 'PLIVO_UNREACHABLE', ServiceUnavailableException],
+      ['throttled', 503, 'failed', 'PLIVO_THROTTLED', RetryableHttpException],
+      ['unavailable', 503, 'failed', 'PLIVO_UNAVAILABLE', RetryableHttpException],
+      ['network', 503, 'failed', 'PLIVO_UNREACHABLE', RetryableHttpException],
       ['ambiguous', 504, 'unknown', 'PLIVO_OUTCOME_UNKNOWN', GatewayTimeoutException],
       ['unexpected', 500, 'failed', 'PLIVO_CLIENT_ERROR', InternalServerErrorException],
     ])('%s → HTTP %i, log status %s, code %s', async (kind, httpStatus, logStatus, code, type) => {
       const { service, repo } = setup([fail(kind)], { maxRetries: 0, sendDeadlineMs: 10_000 });
-      const { error } = await settle(service.send(dto()));
+      const { error } = await settle(service.execute(dto()));
       expect(error).toBeInstanceOf(type);
       expect((error as HttpException).getStatus()).toBe(httpStatus);
       const body = responseOf(error);
@@ -424,22 +430,30 @@ describe('MmsService.send', () => {
       });
     });
 
+    it('a 503 is a typed retryable exception that asks for a retry after 5 s', async () => {
+      const { service } = setup([fail('unavailable')], { maxRetries: 0, sendDeadlineMs: 10_000 });
+      const { error } = await settle(service.execute(dto()));
+      expect(error).toBeInstanceOf(RetryableHttpException);
+      expect((error as RetryableHttpException).retryAfterSeconds).toBe(5);
+      expect(responseOf(error)).not.toHaveProperty('retryAfterSeconds');
+    });
+
     it('a rejection passes Plivo’s reason to the caller', async () => {
       const { service } = setup([fail('rejected')]);
-      const { error } = await settle(service.send(dto()));
+      const { error } = await settle(service.execute(dto()));
       expect(responseOf(error).message).toBe(REASONS.rejected);
     });
 
     it('an auth failure does not blame the caller and does not leak the reason', async () => {
       const { service } = setup([fail('auth')]);
-      const { error } = await settle(service.send(dto()));
+      const { error } = await settle(service.execute(dto()));
       expect((error as HttpException).getStatus()).not.toBe(401);
       expect(responseOf(error).message).not.toContain('401');
     });
 
     it('an ambiguous failure tells the caller to poll, not to retry', async () => {
       const { service, repo } = setup([fail('ambiguous')]);
-      const { error } = await settle(service.send(dto()));
+      const { error } = await settle(service.execute(dto()));
       expect(responseOf(error).message).toContain(`GET /messages/${repo.id.toHexString()}`);
     });
 
@@ -448,7 +462,7 @@ describe('MmsService.send', () => {
         maxRetries: 3,
         sendDeadlineMs: 2000,
       });
-      const { error } = await settle(service.send(dto()));
+      const { error } = await settle(service.execute(dto()));
       expect(Date.now() - 1_700_000_000_000).toBe(2000);
       expect(provider.sent).toHaveLength(1);
       expect(error).toBeInstanceOf(GatewayTimeoutException);
@@ -463,7 +477,7 @@ describe('MmsService.send', () => {
         maxRetries: 3,
         sendDeadlineMs: 5000,
       });
-      const { error } = await settle(service.send(dto()));
+      const { error } = await settle(service.execute(dto()));
       expect(provider.sent).toHaveLength(2);
       expect(repo.attempts.map((a) => a.attempt.outcome)).toEqual(['unavailable']);
       expect(error).toBeInstanceOf(GatewayTimeoutException);
@@ -472,7 +486,7 @@ describe('MmsService.send', () => {
 
     it('a non-ProviderSendError from the provider is unexpected: 500, failed, not retried', async () => {
       const { service, provider, repo } = setup([new TypeError('oops'), ACCEPTED]);
-      const { error } = await settle(service.send(dto()));
+      const { error } = await settle(service.execute(dto()));
       expect(provider.sent).toHaveLength(1);
       expect(error).toBeInstanceOf(InternalServerErrorException);
       expect(responseOf(error).message).not.toContain('oops');
@@ -482,7 +496,7 @@ describe('MmsService.send', () => {
     it('still answers with the mapped error when recording the failure fails', async () => {
       const { service, repo } = setup([fail('rejected')]);
       repo.failApplyStatusChange = new Error('db down');
-      const { error } = await settle(service.send(dto()));
+      const { error } = await settle(service.execute(dto()));
       expect(error).toBeInstanceOf(BadRequestException);
       expect(logError).toHaveBeenCalled();
     });
@@ -493,7 +507,7 @@ describe('MmsService.send', () => {
       const { service, repo, provider, events } = setup([ACCEPTED]);
       const dbError = new Error('db down');
       repo.failCreatePending = dbError;
-      const { error } = await settle(service.send(dto()));
+      const { error } = await settle(service.execute(dto()));
       expect(error).toBe(dbError);
       expect(provider.sent).toEqual([]);
       expect(events).toEqual(['createPending']);
@@ -502,7 +516,7 @@ describe('MmsService.send', () => {
     it('when the final update fails after Plivo accepted, still resolves with the 202 body', async () => {
       const { service, repo, provider } = setup([ACCEPTED]);
       repo.failApplyStatusChange = new Error('db down');
-      const { value, error } = await settle(service.send(dto()));
+      const { value, error } = await settle(service.execute(dto()));
       expect(error).toBeUndefined();
       expect(value).toEqual({
         message: 'MMS sending request accepted.',
@@ -532,16 +546,16 @@ describe('MmsService.send', () => {
         sendDeadlineMs: 2000,
       });
       repo.recordAttemptMs = 3000; // the deadline is gone before the retry starts
-      const { error } = await settle(service.send(dto()));
+      const { error } = await settle(service.execute(dto()));
       expect(provider.sent).toHaveLength(1);
-      expect(error).toBeInstanceOf(ServiceUnavailableException);
+      expect(error).toBeInstanceOf(RetryableHttpException);
     });
 
     it('when recording a failed attempt throws, the retry still happens and the outcome is recorded', async () => {
       // Recording an attempt is best effort: a blip must not leave the log pending forever.
       const { service, repo, provider } = setup([fail('unavailable'), ACCEPTED]);
       repo.failRecordAttempt = new Error('db down');
-      const { value, error } = await settle(service.send(dto()));
+      const { value, error } = await settle(service.execute(dto()));
       expect(error).toBeUndefined();
       expect(value).toMatchObject({ status: 'queued' });
       expect(provider.sent).toHaveLength(2);
@@ -551,21 +565,21 @@ describe('MmsService.send', () => {
 
   it('counts each final outcome once, not each attempt', async () => {
     const ok = setup([fail('unavailable'), ACCEPTED]);
-    await settle(ok.service.send(dto()));
+    await settle(ok.service.execute(dto()));
     expect(ok.metrics.counted).toEqual([{ outcome: 'queued', reason: 'ok' }]);
 
     const rejected = setup([fail('rejected')]);
-    await settle(rejected.service.send(dto()));
+    await settle(rejected.service.execute(dto()));
     expect(rejected.metrics.counted).toEqual([{ outcome: 'failed', reason: 'rejected' }]);
 
     const ambiguous = setup([fail('ambiguous')]);
-    await settle(ambiguous.service.send(dto()));
+    await settle(ambiguous.service.execute(dto()));
     expect(ambiguous.metrics.counted).toEqual([{ outcome: 'unknown', reason: 'ambiguous' }]);
   });
 
   it('logs retries as warnings', async () => {
     const { service } = setup([fail('network'), ACCEPTED]);
-    await settle(service.send(dto()));
+    await settle(service.execute(dto()));
     expect(logWarn).toHaveBeenCalledWith(
       expect.objectContaining({ attempt: 1, kind: 'network' }),
       'Plivo send failed; retrying',

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { MessageLog, MessageLogSchema } from './message-log.schema';
+import { MessageLogRepository } from './message-log.repository';
+
+/** Every message, outbound and inbound, with its status history; read and written only here. */
+@Module({
+  imports: [MongooseModule.forFeature([{ name: MessageLog.name, schema: MessageLogSchema }])],
+  providers: [MessageLogRepository],
+  exports: [MessageLogRepository],
+})
+export class MessageLogModule {}

@@ -1,0 +1,29 @@
+import { Injectable } from '@nestjs/common';
+import { MessageLogRepository } from '../../../message-log/message-log.repository';
+import { ListMessagesQueryDto, MessageListDto } from '../../dto/message.dto';
+import { decodeCursor, encodeCursor, toMessageDto } from '../../message-view';
+
+const DEFAULT_PAGE_SIZE = 20;
+
+/** A page of messages, newest first; `nextCursor` is null on the last page. */
+@Injectable()
+export class ListMessagesUseCase {
+  constructor(private readonly logs: MessageLogRepository) {}
+
+  async execute(query: ListMessagesQueryDto): Promise<MessageListDto> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    // One more than the page: its presence says whether there is a next page.
+    const logs = await this.logs.list({
+      status: query.status,
+      direction: query.direction,
+      recipient: query.recipient,
+      cursor: query.cursor ? decodeCursor(query.cursor) : undefined,
+      limit: limit + 1,
+    });
+    const page = logs.slice(0, limit);
+    return {
+      items: page.map(toMessageDto),
+      nextCursor: logs.length > limit ? encodeCursor(page[page.length - 1]) : null,
+    };
+  }
+}

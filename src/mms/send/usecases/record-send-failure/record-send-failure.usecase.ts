@@ -1,0 +1,68 @@
+import { HttpException, Injectable, Logger } from '@nestjs/common';
+import { Types } from 'mongoose';
+import { MetricsService } from '../../../../metrics/metrics.service';
+import { describeError } from '../../../../shared/describe-error';
+import { MessageLogRepository } from '../../../message-log/message-log.repository';
+import { PlivoFailure } from '../../../plivo/plivo-failure';
+import { answerCode, failureCode, toHttpException } from '../../plivo-failure-to-http';
+
+/**
+ * A send that ended without Plivo's acceptance: counted, logged, and written to the message
+ * log as `failed` (or `unknown` when Plivo may have queued it); returns the client's answer.
+ */
+@Injectable()
+export class RecordSendFailureUseCase {
+  private readonly logger = new Logger(RecordSendFailureUseCase.name);
+
+  constructor(
+    private readonly logs: MessageLogRepository,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  async execute(
+    id: Types.ObjectId,
+    failure: PlivoFailure,
+    durationMs: number,
+    answer: HttpException = toHttpException(failure, id.toHexString()),
+  ): Promise<HttpException> {
+    const ambiguous = failure.kind === 'ambiguous';
+    this.metrics.messages.inc({ outcome: ambiguous ? 'unknown' : 'failed', reason: failure.kind });
+    const level = failure.kind === 'auth' || failure.kind === 'unexpected' ? 'error' : 'warn';
+    this.logger[level](
+      {
+        messageId: id.toHexString(),
+        kind: failure.kind,
+        httpStatus: failure.httpStatus,
+        reason: failure.reason,
+      },
+      'Plivo send failed',
+    );
+    try {
+      await this.logs.applyStatusChange(
+        { _id: id },
+        {
+          status: ambiguous ? 'unknown' : 'failed',
+          source: 'plivo-response',
+          detail: failure.reason,
+          setIfApplied: {
+            errorCode: answerCode(answer) ?? failureCode(failure),
+            errorMessage: failure.reason,
+          },
+          attempt: {
+            at: new Date(),
+            outcome: failure.kind,
+            httpStatus: failure.httpStatus,
+            error: failure.reason,
+            durationMs,
+          },
+        },
+      );
+    } catch (error) {
+      this.logger.error(
+        { messageId: id.toHexString(), err: describeError(error) },
+        'Could not record the send failure',
+      );
+    }
+    return answer;
+  }
+}
