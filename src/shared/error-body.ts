@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 
-/** The one JSON shape of every error this service answers (see the README's error table). */
+/** The one JSON shape of every error this service answers (the README documents it under API). */
 export interface ErrorBody {
   statusCode: number;
   error: string;

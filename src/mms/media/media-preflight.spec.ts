@@ -1,3 +1,8 @@
+/**
+ * MediaPreflight against real HTTP servers on loopback: sizes, types, redirects, timeouts and
+ * the private-address refusal. Long on purpose: one case per way a media URL can fail, each
+ * with its own small server, reads better in one file than spread over several.
+ */
 import { UnprocessableEntityException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import * as ipaddr from 'ipaddr.js';

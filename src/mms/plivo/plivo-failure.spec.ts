@@ -1,3 +1,8 @@
+/**
+ * How every failure of the real `plivo` SDK is classified, provoked through real sockets (HTTP,
+ * TLS, resets, timeouts). Long on purpose: a table per transport, and the SDK's quirks pinned
+ * one by one, so an SDK upgrade that changes one shows up here.
+ */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, RequestListener, Server as HttpServer } from 'node:http';

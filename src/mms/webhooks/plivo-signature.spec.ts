@@ -1,3 +1,8 @@
+/**
+ * Plivo's V3 and V2 webhook signatures, cross-checked against the SDK's own implementation.
+ * Long on purpose: the URL, query and parameter encodings that change the string to sign are
+ * each one case, and together they are the contract with Plivo.
+ */
 import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import {

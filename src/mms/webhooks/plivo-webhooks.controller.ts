@@ -14,7 +14,9 @@ import { Public } from '../../auth/public.decorator';
 import { ErrorResponseDto } from '../../shared/error-response.dto';
 import { InboundMessageCallbackDto, StatusCallbackDto } from './dto/plivo-callback.dto';
 import { normalizeParams, parseInboundMessage } from './plivo-callback';
+import { PLIVO_WEBHOOK_ROUTES } from '../plivo/webhook-routes';
 import { PlivoSignatureGuard } from './plivo-signature.guard';
+import { InboundMessagesService } from './inbound-messages.service';
 import { StatusCallbacksService } from './status-callbacks.service';
 
 /**
@@ -22,7 +24,7 @@ import { StatusCallbacksService } from './status-callbacks.service';
  * loose key/values (Plivo adds fields over time, so unknown fields are never a 400).
  */
 @ApiTags('webhooks (called by Plivo)')
-@Controller('webhooks/plivo')
+@Controller()
 @Public()
 @SkipThrottle({ default: true })
 @UseGuards(PlivoSignatureGuard)
@@ -34,9 +36,12 @@ import { StatusCallbacksService } from './status-callbacks.service';
 })
 @ApiHeader({ name: 'X-Plivo-Signature-V3-Nonce', required: true })
 export class PlivoWebhooksController {
-  constructor(private readonly callbacks: StatusCallbacksService) {}
+  constructor(
+    private readonly callbacks: StatusCallbacksService,
+    private readonly inboundMessages: InboundMessagesService,
+  ) {}
 
-  @Post('status')
+  @Post(PLIVO_WEBHOOK_ROUTES.status)
   @HttpCode(200)
   @ApiOperation({
     summary: 'Plivo message status callback (the `url` of each send)',
@@ -74,7 +79,7 @@ export class PlivoWebhooksController {
     return { result };
   }
 
-  @Post('inbound')
+  @Post(PLIVO_WEBHOOK_ROUTES.inbound)
   @HttpCode(200)
   @ApiOperation({
     summary: 'Plivo inbound message webhook (the application `message_url`)',
@@ -100,7 +105,7 @@ export class PlivoWebhooksController {
     type: ErrorResponseDto,
   })
   async inbound(@Body() body: unknown, @Res() res: Response): Promise<void> {
-    await this.callbacks.storeInbound(parseInboundMessage(normalizeParams(body)));
+    await this.inboundMessages.store(parseInboundMessage(normalizeParams(body)));
     res.status(200).end();
   }
 }

@@ -7,7 +7,6 @@ import { MetricsService } from '../../metrics/metrics.service';
 import {
   MessageLogRepository,
   MessageMatch,
-  NewInboundMessage,
   StatusChangeResult,
 } from '../message-log/message-log.repository';
 import { CallbackParams, parseStatusCallback, StatusCallback } from './plivo-callback';
@@ -20,7 +19,10 @@ const ORPHAN_RETRY_MS = 15 * 60 * 1000;
 
 export type CallbackOutcome = StatusChangeResult | 'stored-unmatched';
 
-/** Applies Plivo's signed callbacks to the message log: verify (guard), persist, reply. */
+/**
+ * Applies Plivo's signed status callbacks to the message log (the guard verified them); a
+ * callback that arrives before its message can be found is kept and retried by a sweep.
+ */
 @Injectable()
 export class StatusCallbacksService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(StatusCallbacksService.name);
@@ -62,13 +64,6 @@ export class StatusCallbacksService implements OnModuleInit, OnModuleDestroy {
     if (outcome !== 'not-found') return outcome;
     await this.storeUnmatched(callback, ref, params);
     return 'stored-unmatched';
-  }
-
-  /** Inbound messages are stored once per MessageUUID (Plivo retries unanswered webhooks). */
-  async storeInbound(message: NewInboundMessage): Promise<'stored' | 'duplicate'> {
-    const result = await this.logs.createInbound(message);
-    this.metrics.webhookEvents.inc({ kind: 'inbound', status: 'received', verdict: 'accepted' });
-    return result;
   }
 
   /** Retries callbacks that arrived before their message could be found. */

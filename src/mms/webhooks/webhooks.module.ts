@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { MetricsModule } from '../../metrics/metrics.module';
 import { MessageLogModule } from '../message-log/message-log.module';
+import { InboundMessagesService } from './inbound-messages.service';
 import { PlivoSignatureGuard } from './plivo-signature.guard';
 import { PlivoWebhooksController } from './plivo-webhooks.controller';
 import { StatusCallbacksService } from './status-callbacks.service';
@@ -15,6 +16,6 @@ import { UnmatchedCallback, UnmatchedCallbackSchema } from './unmatched-callback
     MongooseModule.forFeature([{ name: UnmatchedCallback.name, schema: UnmatchedCallbackSchema }]),
   ],
   controllers: [PlivoWebhooksController],
-  providers: [StatusCallbacksService, PlivoSignatureGuard],
+  providers: [StatusCallbacksService, InboundMessagesService, PlivoSignatureGuard],
 })
 export class WebhooksModule {}

@@ -9,6 +9,8 @@ import { IdempotencyStore } from './idempotency.store';
     MongooseModule.forFeature([{ name: IdempotencyRecord.name, schema: IdempotencyRecordSchema }]),
   ],
   providers: [IdempotencyStore, IdempotencyInterceptor],
-  exports: [IdempotencyInterceptor],
+  // The interceptor is built in the module of the controller that uses it (SendModule), so
+  // its own dependency, the store, is exported with it.
+  exports: [IdempotencyInterceptor, IdempotencyStore],
 })
 export class IdempotencyModule {}

@@ -1,3 +1,8 @@
+/**
+ * The send path composed of its use cases (send-mms, send-attempts, record-send-failure) with a
+ * scripted provider and a recording log. Long on purpose: it pins the order of writes and sends
+ * for every outcome (accepted, retried, refused, ambiguous, database failures) in one place.
+ */
 import {
   BadGatewayException,
   BadRequestException,
