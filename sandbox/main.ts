@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { readEnvironment } from '../src/config/environment';
 import { ConfigurationError, Environment, withoutBlanks } from '../src/config/validate-config';
+import { PLIVO_WEBHOOK_ROUTES } from '../src/mms/plivo/webhook-routes';
 
 /**
  * The sandbox entry point (`npm start`): the service with a simulated Plivo (the real SDK talks
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
     authId: SANDBOX_AUTH_ID,
     authToken: token,
     callbackDelayMs: 500,
-    inboundUrl: `${publicBaseUrl(env.PUBLIC_BASE_URL, appConfig.port, false)}/webhooks/plivo/inbound`,
+    inboundUrl: `${publicBaseUrl(env.PUBLIC_BASE_URL, appConfig.port, false)}${PLIVO_WEBHOOK_ROUTES.inbound}`,
   });
   const simulatorUrl = await simulator
     .start(simulatorPort)

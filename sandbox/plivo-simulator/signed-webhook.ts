@@ -29,36 +29,52 @@ export interface StatusCallbackFields {
   /** E.164 with or without '+': Plivo sends numbers without it. */
   from: string;
   to: string;
-  type: 'sms' | 'mms';
+  /**
+   * Send from/to exactly as given instead of without a leading '+'. The simulator echoes the
+   * send request's src/dst this way (Plivo itself strips the '+').
+   */
+  numbersAsGiven?: boolean;
+  type: 'sms' | 'mms' | 'whatsapp';
   status: string;
   /** Plivo's per-message callback sequence (1, 2, 3…). */
   sequence: number;
   errorCode?: string;
+  /** When this status was reached (DeliveryReportTime); default now. */
   at?: Date;
+  /** When the message was queued (MessageTime, QueuedTime); default `at`. */
+  queuedAt?: Date;
   /** When the message left Plivo (SentTime), for statuses after `queued`. */
   sentAt?: Date;
+  /** Sent as PowerpackUUID when the message went out through a Powerpack. */
+  powerpackUuid?: string;
+  /** TotalRate and TotalAmount (one unit); default 0.02000 for mms, 0.00500 otherwise. */
+  rate?: string;
 }
 
 /** The form fields of a Plivo message status callback. */
 export function statusCallbackParams(fields: StatusCallbackFields): WebhookParams {
   const at = fields.at ?? new Date();
+  const queuedAt = fields.queuedAt ?? at;
+  const number = (n: string) => (fields.numbersAsGiven ? n : n.replace(/^\+/, ''));
+  const rate = fields.rate ?? (fields.type === 'mms' ? '0.02000' : '0.00500');
   const params: WebhookParams = {
     MessageUUID: fields.messageUuid,
-    ParentMessageUUID: fields.messageUuid,
+    ParentMessageUUID: fields.messageUuid, // single-part messages are their own parent
     PartInfo: '1 of 1',
-    To: fields.to.replace(/^\+/, ''),
-    From: fields.from.replace(/^\+/, ''),
+    To: number(fields.to),
+    From: number(fields.from),
     Type: fields.type,
     Status: fields.status,
     Sequence: String(fields.sequence),
     Units: '1',
-    TotalRate: fields.type === 'mms' ? '0.02000' : '0.00500',
-    TotalAmount: fields.type === 'mms' ? '0.02000' : '0.00500',
+    TotalRate: rate,
+    TotalAmount: rate,
     MCC: '310',
     MNC: '004',
-    MessageTime: plivoTime(at),
-    QueuedTime: plivoTime(at),
+    MessageTime: plivoTime(queuedAt),
+    QueuedTime: plivoTime(queuedAt),
   };
+  if (fields.powerpackUuid) params.PowerpackUUID = fields.powerpackUuid;
   if (fields.status !== 'queued') params.SentTime = plivoTime(fields.sentAt ?? at);
   if (
     fields.status === 'delivered' ||

@@ -15,6 +15,7 @@
 import fc from 'fast-check';
 import http, { STATUS_CODES } from 'node:http';
 import { computeV2Signature, computeV3Signature } from '../../src/mms/webhooks/plivo-signature';
+import { PLIVO_WEBHOOK_ROUTES } from '../../src/mms/plivo/webhook-routes';
 import { nonce, postSigned } from '../support/plivo-signing';
 import { createTestApp, TestApp } from '../support/test-app';
 
@@ -24,8 +25,8 @@ const PROPERTY_TIMEOUT_MS = 55_000;
 const TIME_LIMIT_MS = 45_000;
 const BODY_LIMIT_BYTES = 100 * 1024; // BODY_LIMIT default '100kb' (bytes.parse: 102400)
 
-const STATUS_PATH = '/webhooks/plivo/status';
-const INBOUND_PATH = '/webhooks/plivo/inbound';
+const STATUS_PATH = PLIVO_WEBHOOK_ROUTES.status;
+const INBOUND_PATH = PLIVO_WEBHOOK_ROUTES.inbound;
 
 // ---------------------------------------------------------------------------------------------
 // The contract, judged independently of the server's code

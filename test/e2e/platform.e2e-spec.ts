@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { createTestApp, TestApp } from '../support/test-app';
+import { PLIVO_WEBHOOK_ROUTES } from '../../src/mms/plivo/webhook-routes';
 
 describe('health, errors, request ids and the OpenAPI document (e2e)', () => {
   let t: TestApp;
@@ -58,8 +59,8 @@ describe('health, errors, request ids and the OpenAPI document (e2e)', () => {
         '/health',
         '/health/live',
         '/health/ready',
-        '/webhooks/plivo/status',
-        '/webhooks/plivo/inbound',
+        PLIVO_WEBHOOK_ROUTES.status,
+        PLIVO_WEBHOOK_ROUTES.inbound,
       ]),
     );
     const send = doc.paths['/send-mms'].post;
@@ -107,7 +108,7 @@ describe('health, errors, request ids and the OpenAPI document (e2e)', () => {
     );
     expect(doc.paths['/messages/{id}'].get.responses).toHaveProperty('404');
     expect(
-      doc.paths['/webhooks/plivo/status'].post.parameters.map((p: { name: string }) => p.name),
+      doc.paths[PLIVO_WEBHOOK_ROUTES.status].post.parameters.map((p: { name: string }) => p.name),
     ).toEqual(
       expect.arrayContaining(['X-Plivo-Signature-V3', 'X-Plivo-Signature-V3-Nonce', 'ref']),
     );

@@ -5,6 +5,7 @@ import { freePort } from '../../sandbox/embedded-database';
 import { PlivoSimulator } from '../../sandbox/plivo-simulator';
 import { postSigned } from '../support/plivo-signing';
 import { spawnService, SpawnedService } from '../support/spawned-service';
+import { PLIVO_WEBHOOK_ROUTES } from '../../src/mms/plivo/webhook-routes';
 
 const AUTH_ID = 'MAPROCESSTEST0000000';
 const API_KEY = 'process-test-key-0123456789';
@@ -169,7 +170,7 @@ describe('the service as a process (spawned, production mode)', () => {
     await plivo.waitFor((sim) => sim.callbacks.length >= 3, 5000);
     await postSigned(
       service.baseUrl,
-      '/webhooks/plivo/status',
+      PLIVO_WEBHOOK_ROUTES.status,
       { MessageUUID: 'x', Status: 'sent', To: PHONE.slice(1) },
       { token: 'forged' },
     ).expect(403);
@@ -190,7 +191,7 @@ describe('the service as a process (spawned, production mode)', () => {
     // The request lines are there (so the capture is real), with their ids and statuses.
     expect(logs).toMatch(/"path":"\/send-mms"\},"res":\{"statusCode":202\}/);
     expect(logs).toMatch(/"path":"\/messages"\},"res":\{"statusCode":401\}/);
-    expect(logs).toMatch(/"path":"\/webhooks\/plivo\/status"/);
+    expect(logs).toContain(`"path":"${PLIVO_WEBHOOK_ROUTES.status}"`);
     for (const secret of [token, API_KEY, SECRET_TEXT, PHONE, PHONE.slice(1)])
       expect(logs).not.toContain(secret);
     expect(logs).not.toMatch(/X-Plivo-Signature-V3":"[A-Za-z0-9+/=]{20,}/i);

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { MessageLog } from '../../src/mms/message-log/message-log.schema';
+import { PLIVO_WEBHOOK_ROUTES } from '../../src/mms/plivo/webhook-routes';
 import { DisposableDatabase } from '../support/disposable-database';
 import { postSigned } from '../support/plivo-signing';
 import { startRedis } from '../support/redis-server';
@@ -69,13 +70,13 @@ describe('production readiness (e2e)', () => {
       await request(t.baseUrl).get('/docs-json').expect(200);
       // A webhook without a key reaches the signature guard (403), not the API-key guard (401).
       await request(t.baseUrl)
-        .post('/webhooks/plivo/status')
+        .post(PLIVO_WEBHOOK_ROUTES.status)
         .type('form')
         .send({ MessageUUID: 'x', Status: 'sent' })
         .expect(403);
       await postSigned(
         t.baseUrl,
-        '/webhooks/plivo/status',
+        PLIVO_WEBHOOK_ROUTES.status,
         { MessageUUID: 'x', Status: 'sent' },
         { token: t.authToken },
       ).expect(200);
@@ -143,7 +144,7 @@ describe('production readiness (e2e)', () => {
         for (let i = 0; i < 10; i++)
           await postSigned(
             t.baseUrl,
-            '/webhooks/plivo/status',
+            PLIVO_WEBHOOK_ROUTES.status,
             { MessageUUID: `u${i}`, Status: 'sent' },
             { token: t.authToken },
           ).expect(200);
@@ -275,7 +276,7 @@ describe('production readiness (e2e)', () => {
       try {
         await request(t.baseUrl).post('/send-mms').send(SEED).expect(202);
         await request(t.baseUrl)
-          .post('/webhooks/plivo/status')
+          .post(PLIVO_WEBHOOK_ROUTES.status)
           .type('form')
           .send({ MessageUUID: 'x', Status: 'delivered' })
           .expect(403);

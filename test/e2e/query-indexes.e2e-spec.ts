@@ -1,6 +1,7 @@
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { StatusCallbacksService } from '../../src/mms/webhooks/status-callbacks.service';
+import { PLIVO_WEBHOOK_ROUTES } from '../../src/mms/plivo/webhook-routes';
 import { postSigned } from '../support/plivo-signing';
 import { createTestApp, TestApp } from '../support/test-app';
 
@@ -96,19 +97,19 @@ describe('every query the service runs is served by an index (e2e)', () => {
     await t.plivo.waitFor((sim) => sim.callbacks.filter((c) => c.status === 200).length >= 6, 5000);
     await postSigned(
       t.baseUrl,
-      '/webhooks/plivo/status',
+      PLIVO_WEBHOOK_ROUTES.status,
       { MessageUUID: 'orphan-1', Status: 'sent' },
       { token: t.authToken },
     ).expect(200);
     await postSigned(
       t.baseUrl,
-      '/webhooks/plivo/status',
+      PLIVO_WEBHOOK_ROUTES.status,
       { MessageUUID: sent.body.plivoResponse.messageUuid[0], Status: 'sent', Sequence: '9' },
       { token: t.authToken },
     ).expect(200);
     await postSigned(
       t.baseUrl,
-      '/webhooks/plivo/inbound',
+      PLIVO_WEBHOOK_ROUTES.inbound,
       { MessageUUID: 'in-1', From: '14157654321', To: '14155550100', Body: 'hi' },
       { token: t.authToken },
     ).expect(200);

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { MessageLog } from '../../src/mms/message-log/message-log.schema';
+import { PLIVO_WEBHOOK_ROUTES } from '../../src/mms/plivo/webhook-routes';
 import { createTestApp, TEST_SENDER, TestApp } from '../support/test-app';
 
 const SEED = {
@@ -41,7 +42,7 @@ describe('POST /send-mms (e2e: real app, real MongoDB-wire server, Plivo simulat
         text: 'Hello',
         type: 'mms',
         media_urls: ['https://media.example.com/a.gif'],
-        url: `${t.baseUrl}/webhooks/plivo/status?ref=${res.body.messageId}`,
+        url: `${t.baseUrl}${PLIVO_WEBHOOK_ROUTES.status}?ref=${res.body.messageId}`,
         method: 'POST',
       });
       expect(sent.messageUuid).toBe(res.body.plivoResponse.messageUuid[0]);

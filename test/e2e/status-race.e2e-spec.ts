@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import { MessageLogRepository } from '../../src/mms/message-log/message-log.repository';
 import { MessageLog } from '../../src/mms/message-log/message-log.schema';
+import { PLIVO_WEBHOOK_ROUTES } from '../../src/mms/plivo/webhook-routes';
 import { eventually } from '../support/eventually';
 import { postSigned } from '../support/plivo-signing';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -68,7 +69,7 @@ describe('status change atomicity (e2e): a callback racing the send path that st
       try {
         await postSigned(
           t.baseUrl,
-          '/webhooks/plivo/status',
+          PLIVO_WEBHOOK_ROUTES.status,
           { MessageUUID: uuid, Status: status, Sequence: '2' },
           { token: t.authToken },
         ).expect(200);

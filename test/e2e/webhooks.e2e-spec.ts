@@ -4,13 +4,14 @@ import { MessageLog } from '../../src/mms/message-log/message-log.schema';
 import { StatusCallbacksService } from '../../src/mms/webhooks/status-callbacks.service';
 import { UnmatchedCallback } from '../../src/mms/webhooks/unmatched-callback.schema';
 import { computeV3Signature } from '../../src/mms/webhooks/plivo-signature';
+import { PLIVO_WEBHOOK_ROUTES } from '../../src/mms/plivo/webhook-routes';
 import { DisposableDatabase } from '../support/disposable-database';
 import { nonce, postSigned } from '../support/plivo-signing';
 import { createTestApp, TestApp } from '../support/test-app';
 import { eventually } from '../support/eventually';
 
-const STATUS = '/webhooks/plivo/status';
-const INBOUND = '/webhooks/plivo/inbound';
+const STATUS = PLIVO_WEBHOOK_ROUTES.status;
+const INBOUND = PLIVO_WEBHOOK_ROUTES.inbound;
 const SEED = {
   destinationNumber: '+14157654321',
   messageText: 'Hello',

@@ -1,8 +1,8 @@
-import { randomInt } from 'node:crypto';
 import request from 'supertest';
-import { computeV2Signature, computeV3Signature } from '../../src/mms/webhooks/plivo-signature';
+import { plivoNonce, signWebhook } from '../../sandbox/plivo-simulator/signed-webhook';
 
-export const nonce = () => Array.from({ length: 20 }, () => randomInt(10)).join('');
+/** A fresh nonce in Plivo's format, for tests that sign by hand. */
+export const nonce = plivoNonce;
 
 export interface SignedPostOptions {
   /** The token to sign with (default: the app's PLIVO_AUTH_TOKEN). */
@@ -21,26 +21,21 @@ export function postSigned(
   params: Record<string, string>,
   options: SignedPostOptions,
 ) {
-  const url = options.signedUrl ?? baseUrl + path;
-  const n = nonce();
-  const headers: Record<string, string> = options.v2
-    ? {
-        'X-Plivo-Signature-V2': computeV2Signature({ url, nonce: n, authToken: options.token }),
-        'X-Plivo-Signature-V2-Nonce': n,
-      }
-    : {
-        'X-Plivo-Signature-V3': computeV3Signature({
-          method: 'POST',
-          url,
-          params,
-          nonce: n,
-          authToken: options.token,
-        }),
-        'X-Plivo-Signature-V3-Nonce': n,
-      };
+  const signed = signWebhook({
+    url: options.signedUrl ?? baseUrl + path,
+    method: 'POST',
+    params,
+    authToken: options.token,
+    version: options.v2 ? 'v2' : 'v3',
+  });
+  // Only the signature headers: supertest encodes the same params as a form or, with `json`, as
+  // JSON (the V3 signature covers the params, not the body's encoding), and sets Content-Type.
+  const signature = Object.fromEntries(
+    Object.entries(signed.headers).filter(([name]) => name.startsWith('X-Plivo-Signature-')),
+  );
   return request(baseUrl)
     .post(path)
     .type(options.json ? 'json' : 'form')
-    .set({ ...headers, ...options.headers })
+    .set({ ...signature, ...options.headers })
     .send(params);
 }

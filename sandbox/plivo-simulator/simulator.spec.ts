@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as plivo from 'plivo';
-import { PlivoSimulator, type CallbackAttempt } from './plivo-simulator';
+import { PlivoSimulator, type CallbackAttempt } from './index';
 
 /**
  * Everything goes through the real `plivo` SDK (4.79.0) so the simulator is checked against what

@@ -1,0 +1,15 @@
+/** The Plivo simulator's public API; see simulator.ts. */
+export {
+  PlivoSimulator,
+  type PlivoSimulatorOptions,
+  type RecordedRequest,
+  type RecordedResponse,
+} from './simulator';
+export type { CallbackAttempt, CallbackStatus } from './callbacks';
+export type {
+  DelayPlan,
+  FailurePlan,
+  ModeFailurePlan,
+  StatusFailurePlan,
+} from './failure-injection';
+export type { InboundMessage } from './inbound';
