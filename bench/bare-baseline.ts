@@ -5,7 +5,7 @@
  * simulator's Send Message route with Basic auth, moves the log to `queued` with one
  * conditional update, and answers 202. No validation, no logging, no framework.
  *
- * It runs as its own process (bench/run.ts spawns it), like the service, so it does not share
+ * It runs as its own process (bench/processes.ts spawns it), like the service, so it does not share
  * the event loop of the load generator. Configured by environment:
  *   BARE_PORT, BARE_MONGODB_URI, PLIVO_API_URL, PLIVO_AUTH_ID, PLIVO_AUTH_TOKEN,
  *   PLIVO_SENDER_NUMBER

@@ -10,12 +10,14 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
+import { plivoTime } from '../sandbox/plivo-simulator/signed-webhook';
+import { SENDER } from './fixtures';
 
 const { MongoClient, ObjectId } = mongoose.mongo;
 type ObjectIdT = InstanceType<typeof ObjectId>;
 
 export const COLLECTION = 'message_logs';
-const SENDER = '+14155550100';
+export const SEED_BATCH_SIZE = 10_000;
 const RATE = '0.02000';
 
 export interface SeedOptions {
@@ -38,9 +40,6 @@ export interface SeedResult {
   oldest: { createdAt: Date; id: string };
   newest: { createdAt: Date; id: string };
 }
-
-/** Plivo's timestamp format. */
-const plivoTime = (d: Date) => `${d.toISOString().replace('T', ' ').replace('Z', '')}000`;
 
 function objectIdAt(date: Date, seq: number, salt: string): ObjectIdT {
   const seconds = Math.floor(date.getTime() / 1000)
@@ -159,7 +158,7 @@ export function seedDocument(i: number, createdAt: Date, salt: string): Record<s
 
 export async function seedMessages(options: SeedOptions): Promise<SeedResult> {
   const { uri, count } = options;
-  const batchSize = options.batchSize ?? 10_000;
+  const batchSize = options.batchSize ?? SEED_BATCH_SIZE;
   const endAt = options.endAt ?? new Date(Date.now() - 3600_000);
   const spanMs = (options.spanDays ?? 90) * 86400_000;
   const startAt = endAt.getTime() - spanMs;
@@ -221,7 +220,7 @@ if (require.main === module) {
   seedMessages({
     uri,
     count: Number(arg('count') ?? 1_000_000),
-    batchSize: Number(arg('batch') ?? 10_000),
+    batchSize: Number(arg('batch') ?? SEED_BATCH_SIZE),
     log: console.log,
   }).then(
     (r) => console.log(JSON.stringify(r, null, 2)),

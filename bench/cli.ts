@@ -1,0 +1,106 @@
+/**
+ * `npm run bench`: throughput, latency and memory of the built service, in production mode,
+ * against a real MongoDB-wire server and the Plivo simulator, next to a bare baseline.
+ * Not part of `npm test`. See bench/README.md for what is measured and why.
+ *
+ *   npm run bench                                 # build, then the throughput run (~2 min)
+ *   npm run bench -- --profile                    # same, with the service under --cpu-prof
+ *   npm run bench -- --seed 100000                # flat-cost mode: empty vs 100k seeded messages
+ *   npm run bench:flat                            # flat-cost mode with 1,000,000 messages
+ *
+ * Options: --duration S (10), --warmup S (2), --connections N (50), --latency MS (or
+ * BENCH_PLIVO_LATENCY_MS, default 20), --callbacks (let the simulator send status callbacks
+ * during the run), --skip-build, --profile, --seed N / --flat, --samples N (flat: requests per
+ * operation, 200), --budget S (flat: seconds per operation at most, 20), --min-samples N (3),
+ * --flat-ops a,b (operations measured on the seeded collection: send, callback, getById,
+ * listFirstPage, listDeepPage; all by default), --service-node-args "--flag …" (extra node flags
+ * for the service, e.g. "--max-old-space-size=128"), --keep-db.
+ * MONGODB_URI: use that server (a fresh database mms_bench_<time> on it, dropped at the end)
+ * instead of the embedded server (chooseDatabaseServer) in a temp dir.
+ */
+import { parseArgs } from 'node:util';
+import { runBench } from './main';
+import { FLAT_OPS, type FlatOp } from './scenarios/flat-ops';
+
+export interface BenchOptions {
+  durationS: number;
+  warmupS: number;
+  connections: number;
+  plivoLatencyMs: number;
+  callbacks: boolean;
+  skipBuild: boolean;
+  profile: boolean;
+  /** Flat-cost mode (--flat or --seed N) instead of the throughput run. */
+  flat: boolean;
+  seedCount: number;
+  flatSamples: number;
+  flatBudgetMs: number;
+  flatMinSamples: number;
+  /** Operations measured on the seeded collection (the empty one gets all of them). */
+  seededOps: ReadonlySet<FlatOp>;
+  keepDb: boolean;
+  /** --service-node-args, split into flags. */
+  serviceNodeArgs: string[];
+}
+
+export function parseOptions(args: string[]): BenchOptions {
+  const { values: opts } = parseArgs({
+    args,
+    options: {
+      duration: { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '2' },
+      connections: { type: 'string', default: '50' },
+      latency: { type: 'string' },
+      callbacks: { type: 'boolean', default: false },
+      'skip-build': { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
+      seed: { type: 'string' },
+      flat: { type: 'boolean', default: false },
+      samples: { type: 'string', default: '200' },
+      budget: { type: 'string', default: '20' },
+      'min-samples': { type: 'string', default: '3' },
+      'flat-ops': { type: 'string', default: FLAT_OPS.join(',') },
+      'keep-db': { type: 'boolean', default: false },
+      'service-node-args': { type: 'string', default: '' },
+    },
+    strict: true,
+  });
+  return {
+    durationS: Number(opts.duration),
+    warmupS: Number(opts.warmup),
+    connections: Number(opts.connections),
+    plivoLatencyMs: Number(opts.latency ?? process.env.BENCH_PLIVO_LATENCY_MS ?? 20),
+    callbacks: opts.callbacks,
+    skipBuild: opts['skip-build'],
+    profile: opts.profile,
+    flat: opts.flat || opts.seed !== undefined,
+    seedCount: Number(opts.seed ?? 1_000_000),
+    flatSamples: Number(opts.samples),
+    flatBudgetMs: Number(opts.budget) * 1000,
+    flatMinSamples: Number(opts['min-samples']),
+    seededOps: flatOps(opts['flat-ops']),
+    keepDb: opts['keep-db'],
+    serviceNodeArgs: opts['service-node-args'].split(' ').filter(Boolean),
+  };
+}
+
+function flatOps(list: string): Set<FlatOp> {
+  const ops = list.split(',').map((o) => o.trim());
+  for (const op of ops) {
+    if (!(FLAT_OPS as readonly string[]).includes(op))
+      throw new Error(`--flat-ops: unknown operation ${op} (one of ${FLAT_OPS.join(', ')})`);
+  }
+  return new Set(ops as FlatOp[]);
+}
+
+if (require.main === module) {
+  Promise.resolve()
+    .then(() => runBench(parseOptions(process.argv.slice(2))))
+    .then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+        process.exit(1);
+      },
+    );
+}

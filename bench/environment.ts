@@ -1,0 +1,157 @@
+/**
+ * What the service runs against: a MongoDB-wire database (MONGODB_URI, else the embedded server),
+ * the Plivo simulator in the bench process, and the service's environment and node flags.
+ * Everything started here registers its stop with the run's Cleanups.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import mongoose from 'mongoose';
+import { startEmbeddedDatabase } from '../sandbox/embedded-database';
+import { PlivoSimulator } from '../sandbox/plivo-simulator';
+import type { BenchOptions } from './cli';
+import { API_KEY, AUTH_ID, RESULTS_DIR, ROOT, SENDER } from './fixtures';
+import { findDatabasePid } from './processes';
+import { log } from './report';
+import { round } from './stats';
+
+/** Stops, last started first; each runs once even if asked twice (SIGINT, then the finally). */
+export class Cleanups {
+  private readonly steps: (() => Promise<void>)[] = [];
+
+  add(step: () => Promise<void>): void {
+    this.steps.push(step);
+  }
+
+  async run(): Promise<void> {
+    for (let step = this.steps.pop(); step; step = this.steps.pop())
+      await step().catch((e: unknown) => log(`cleanup: ${String(e)}`));
+  }
+}
+
+export interface Database {
+  uri: string;
+  kind: string;
+  pid?: number;
+  /** 0 for an external server. */
+  startMs: number;
+}
+
+/** MONGODB_URI (a fresh database on it, dropped at the end), else the embedded server. */
+export async function startDatabase(
+  workDir: string,
+  startedAt: Date,
+  cleanups: Cleanups,
+): Promise<Database> {
+  if (process.env.MONGODB_URI) {
+    const [base, query] = process.env.MONGODB_URI.split('?');
+    const host = /^(mongodb(?:\+srv)?:\/\/[^/]+)/.exec(base)?.[1];
+    if (!host) throw new Error('MONGODB_URI must look like mongodb://host[:port][/db]');
+    const uri = `${host}/mms_bench_${startedAt.getTime()}${query ? `?${query}` : ''}`;
+    cleanups.add(async () => {
+      const client = await mongoose.mongo.MongoClient.connect(uri);
+      await client.db().dropDatabase();
+      await client.close();
+    });
+    return { uri, kind: 'external (MONGODB_URI)', startMs: 0 };
+  }
+  const dataDir = join(workDir, 'db');
+  const t = performance.now();
+  const db = await startEmbeddedDatabase({ dataDir, log });
+  const startMs = round(performance.now() - t);
+  cleanups.add(() => db.stop());
+  return {
+    uri: `${db.uri}/mms_bench`,
+    kind: db.kind === 'secantusdb' ? 'SecantusDB (secantusd-rs), embedded' : 'mongod, embedded',
+    pid: findDatabasePid(dataDir),
+    startMs,
+  };
+}
+
+export interface Simulator {
+  url: string;
+  authToken: string;
+  /** Drops the recorded requests (memory) and pending callbacks; keeps the latency. */
+  reset(): void;
+}
+
+export async function startSimulator(
+  options: BenchOptions,
+  cleanups: Cleanups,
+): Promise<Simulator> {
+  const authToken = randomBytes(24).toString('base64url');
+  const simulator = new PlivoSimulator({
+    authId: AUTH_ID,
+    authToken,
+    // Off by default: callbacks would be webhook traffic competing with the send benchmark
+    // (the webhook scenario measures that path on its own). 1 h = never during a run;
+    // stop()/reset() cancel the timers.
+    callbackDelayMs: options.callbacks ? 100 : 3_600_000,
+  });
+  const url = await simulator.start();
+  simulator.setLatency(options.plivoLatencyMs);
+  cleanups.add(() => simulator.stop());
+  return {
+    url,
+    authToken,
+    reset: () => {
+      simulator.reset();
+      simulator.setLatency(options.plivoLatencyMs);
+    },
+  };
+}
+
+export function serviceEnv(database: Database, simulator: Simulator): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    API_KEYS: API_KEY,
+    THROTTLE_LIMIT: '100000000',
+    WEBHOOK_THROTTLE_LIMIT: '100000000',
+    LOG_LEVEL: 'warn',
+    METRICS_ENABLED: 'true',
+    SHUTDOWN_DELAY_MS: '0',
+    PLIVO_AUTH_ID: AUTH_ID,
+    PLIVO_AUTH_TOKEN: simulator.authToken,
+    PLIVO_SENDER_NUMBER: SENDER,
+    PLIVO_API_URL: simulator.url,
+    MONGODB_URI: database.uri,
+    // Production turns the media preflight on (a HEAD to every media URL); the bench machine
+    // has no internet and the preflight is not what this measures.
+    MEDIA_PREFLIGHT: 'false',
+  };
+}
+
+/** NODE_OPTIONS as deploy/k8s/configmap.yaml ships it (split into flags). */
+function manifestNodeOptions(): string[] {
+  const text = readFileSync(join(ROOT, 'deploy', 'k8s', 'configmap.yaml'), 'utf8');
+  const match = /^\s*NODE_OPTIONS:\s*"([^"]*)"/m.exec(text);
+  return match ? match[1].split(' ').filter(Boolean) : [];
+}
+
+export interface NodeFlags {
+  /**
+   * For every start of the service: the ConfigMap's NODE_OPTIONS (the settings the manifests
+   * ship), then --service-node-args, e.g. "--max-old-space-size=128".
+   */
+  common: string[];
+  /** For the start that takes the load: `common`, plus --cpu-prof under --profile. */
+  loaded: string[];
+  /** Where --profile writes the CPU profile. */
+  profileFile: string;
+}
+
+export function serviceNodeFlags(options: BenchOptions, stamp: string): NodeFlags {
+  const common = [...manifestNodeOptions(), ...options.serviceNodeArgs];
+  const profileName = `service-${stamp}.cpuprofile`;
+  const profiling = [
+    '--cpu-prof',
+    `--cpu-prof-dir=${RESULTS_DIR}`,
+    `--cpu-prof-name=${profileName}`,
+  ];
+  return {
+    common,
+    loaded: [...common, ...(options.profile ? profiling : [])],
+    profileFile: join(RESULTS_DIR, profileName),
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * One bench run, step by step: build, start the database and the simulator, start the service
+ * three times (startup times; the third takes the load), run the throughput or flat-cost mode,
+ * stop the service, print the targets and write the results file.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BenchOptions } from './cli';
+import {
+  Cleanups,
+  serviceEnv,
+  serviceNodeFlags,
+  startDatabase,
+  startSimulator,
+  type NodeFlags,
+} from './environment';
+import { RESULTS_DIR, ROOT } from './fixtures';
+import { closeConnections, serviceMemory } from './http';
+import { sleep, startService, waitForIdle, type Service } from './processes';
+import { formatProfileSummary, summarizeCpuProfile } from './profile-summary';
+import {
+  log,
+  printMachine,
+  printTargets,
+  reportHeader,
+  startupTarget,
+  writeResults,
+  type Report,
+} from './report';
+import type { BenchContext } from './scenarios/context';
+import { flatRun } from './scenarios/flat';
+import { throughputRun } from './scenarios/throughput';
+import { procRssKb, ProcSampler, round } from './stats';
+
+export async function runBench(options: BenchOptions): Promise<void> {
+  const startedAt = new Date();
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  build(options);
+
+  const workDir = mkdtempSync(join(tmpdir(), 'mms-bench-'));
+  const cleanups = new Cleanups();
+  process.once('SIGINT', () => void cleanups.run().then(() => process.exit(130)));
+  // Runs last: after the service and the database have stopped.
+  cleanups.add(async () => {
+    if (!options.keepDb) rmSync(workDir, { recursive: true, force: true });
+    else log(`kept ${workDir}`);
+  });
+
+  try {
+    const database = await startDatabase(workDir, startedAt, cleanups);
+    const simulator = await startSimulator(options, cleanups);
+    const env = serviceEnv(database, simulator);
+    const flags = serviceNodeFlags(options, stamp);
+    log(
+      `Plivo simulator at ${simulator.url} (latency ${options.plivoLatencyMs} ms, callbacks ${options.callbacks ? 'on' : 'off'}); database: ${database.kind}${database.startMs ? ` (started in ${database.startMs} ms)` : ''}`,
+    );
+    printMachine();
+    const { service, startups } = await startServiceThrice(options, env, flags, workDir);
+    cleanups.add(() => service.stop());
+
+    const report = reportHeader({
+      startedAt,
+      options,
+      database,
+      serviceEnv: env,
+      serviceNodeArgs: flags.common,
+      startups,
+    });
+    const ctx: BenchContext = {
+      options,
+      service,
+      database,
+      simulator,
+      workDir,
+      sampler: (extra = {}) =>
+        new ProcSampler({ service: service.child.pid, database: database.pid, ...extra }),
+      drain: () => waitForIdle([service.child.pid, database.pid]),
+      memory: () => serviceMemory(service.baseUrl),
+    };
+    const mode = options.flat ? await flatRun(ctx) : await throughputRun(ctx);
+    Object.assign(report, mode.report);
+
+    await stopLoadedService(ctx, report);
+    if (options.profile) report.profile = await readProfile(flags.profileFile);
+    const targets = [startupTarget(startups), ...mode.targets];
+    printTargets(targets, options.profile);
+    report.targets = targets;
+    writeResults(report, stamp, options);
+  } finally {
+    await cleanups.run();
+    closeConnections();
+  }
+}
+
+function build(options: BenchOptions): void {
+  if (!options.skipBuild) {
+    log('Building (npm run build)…');
+    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  } else if (!existsSync(join(ROOT, 'dist', 'main.js'))) {
+    throw new Error('dist/main.js is missing: run npm run build (or drop --skip-build)');
+  }
+}
+
+/** Two starts for their startup time only, then the one that takes the load. */
+async function startServiceThrice(
+  options: BenchOptions,
+  env: Record<string, string>,
+  flags: NodeFlags,
+  workDir: string,
+): Promise<{ service: Service; startups: Service['startup'][] }> {
+  log(
+    'Starting the service 3 times (node dist/main.js, NODE_ENV=production): start → first 200 from /health/ready',
+  );
+  const startups: Service['startup'][] = [];
+  for (let i = 0; i < 2; i++) {
+    const s = await startService(env, flags.common, workDir);
+    startups.push(s.startup);
+    log(
+      `  #${i + 1}: ready in ${s.startup.readyMs} ms after spawn${i === 0 ? ' (empty database: indexes created)' : ''}`,
+    );
+    await s.stop();
+  }
+  const service = await startService(env, flags.loaded, workDir);
+  startups.push(service.startup);
+  log(
+    `  #3: ready in ${service.startup.readyMs} ms after spawn${options.profile ? ' (under --cpu-prof)' : ''}; this one takes the load`,
+  );
+  return { service, startups };
+}
+
+/** Drains and stops the loaded service (which writes the CPU profile), and reports how it ended. */
+async function stopLoadedService(ctx: BenchContext, report: Report): Promise<void> {
+  const { service } = ctx;
+  await ctx.drain();
+  const rssEnd = procRssKb(service.child.pid!);
+  await service.stop();
+  if (service.child.exitCode !== 0)
+    log(
+      `note: the service exited with ${service.child.exitCode ?? service.child.signalCode}; last output:\n${service.output().slice(-2000)}`,
+    );
+  else if (service.output().trim())
+    log(
+      `service output (warn and above):\n${service.output().trim().split('\n').slice(-10).join('\n')}`,
+    );
+  report.serviceRssAtEndMb = rssEnd !== undefined ? round(rssEnd / 1024) : undefined;
+}
+
+/** The summary of the loaded service's CPU profile (node writes it on exit; wait up to 5 s). */
+async function readProfile(file: string) {
+  for (let i = 0; i < 50 && !existsSync(file); i++) await sleep(100);
+  if (!existsSync(file)) {
+    log(`no CPU profile found at ${file}`);
+    return undefined;
+  }
+  const profile = summarizeCpuProfile(file, 25);
+  log('');
+  log(formatProfileSummary(profile));
+  return profile;
+}

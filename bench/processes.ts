@@ -1,0 +1,187 @@
+/**
+ * The processes a run measures: the built service (`node dist/main.js`) and the bare baseline,
+ * each started in a temp dir and waited for, stopped with SIGTERM (SIGKILL after 15 s); and the
+ * wait for them to go idle between scenarios.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import ts from 'typescript';
+import { freePort } from '../sandbox/embedded-database';
+import { ROOT } from './fixtures';
+import { procCpuTicks, round, ticksToCores } from './stats';
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export interface Service {
+  baseUrl: string;
+  child: ChildProcess;
+  output(): string;
+  startup: { portOpenMs: number; readyMs: number };
+  stop(): Promise<void>;
+}
+
+export interface BareBaseline {
+  baseUrl: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** The last 20,000 characters the child wrote (stdout and stderr). */
+function collectOutput(child: ChildProcess): () => string {
+  let out = '';
+  const add = (chunk: Buffer) => (out = (out + chunk.toString()).slice(-20000));
+  child.stdout?.on('data', add);
+  child.stderr?.on('data', add);
+  return () => out;
+}
+
+function stopChild(child: ChildProcess, timeoutMs = 15000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(killer);
+      done();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** One GET; resolves to the status, or 0 when the connection failed. */
+function probe(url: string): Promise<number> {
+  return new Promise((done) => {
+    const req = request(url, { agent: false, timeout: 1000 }, (res) => {
+      res.resume();
+      done(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => done(0));
+    req.end();
+  });
+}
+
+/** A child's environment: only PATH and HOME of ours, then `env`. */
+function childEnv(env: Record<string, string>): Record<string, string> {
+  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env };
+}
+
+/** Starts `node dist/main.js` and times spawn → port open → first 200 from /health/ready. */
+export async function startService(
+  env: Record<string, string>,
+  nodeArgs: string[],
+  cwd: string,
+): Promise<Service> {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const started = performance.now();
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist', 'main.js')], {
+    cwd, // not the repo: a developer's .env must not leak into the measured configuration
+    env: childEnv({ SERVER_PORT: String(port), PUBLIC_BASE_URL: baseUrl, ...env }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = collectOutput(child);
+  let portOpenMs = -1;
+  for (;;) {
+    if (child.exitCode !== null)
+      throw new Error(`the service exited (${child.exitCode}) before ready:\n${output()}`);
+    if (performance.now() - started > 60000) {
+      child.kill('SIGKILL');
+      throw new Error(`the service was not ready within 60 s:\n${output()}`);
+    }
+    const status = await probe(`${baseUrl}/health/ready`);
+    if (status !== 0 && portOpenMs < 0) portOpenMs = performance.now() - started;
+    if (status === 200) break;
+    await sleep(5);
+  }
+  const readyMs = performance.now() - started;
+  return {
+    baseUrl,
+    child,
+    output,
+    startup: { portOpenMs: round(portOpenMs), readyMs: round(readyMs) },
+    stop: () => stopChild(child),
+  };
+}
+
+/**
+ * The baseline runs as plain JavaScript (transpiled here with the project's TypeScript), so its
+ * process carries no ts-node/TypeScript compiler in memory: lean like a real deployment.
+ */
+export async function startBareBaseline(
+  env: Record<string, string>,
+  workDir: string,
+): Promise<BareBaseline> {
+  const port = await freePort();
+  const { outputText } = ts.transpileModule(
+    readFileSync(join(__dirname, 'bare-baseline.ts'), 'utf8'),
+    {
+      compilerOptions: {
+        module: ts.ModuleKind.CommonJS,
+        target: ts.ScriptTarget.ES2022,
+        esModuleInterop: true,
+      },
+    },
+  );
+  const script = join(workDir, 'bare-baseline.js');
+  writeFileSync(script, outputText);
+  const child = spawn(process.execPath, [script], {
+    cwd: workDir,
+    env: childEnv({
+      BARE_PORT: String(port),
+      // The script runs from a temp dir: resolve the driver from this repository.
+      NODE_PATH: join(ROOT, 'node_modules'),
+      ...env,
+    }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = collectOutput(child);
+  const until = Date.now() + 30000;
+  while (!/bare-baseline listening/.test(output())) {
+    if (child.exitCode !== null || Date.now() > until) {
+      child.kill('SIGKILL');
+      throw new Error(`the bare baseline did not start:\n${output()}`);
+    }
+    await sleep(20);
+  }
+  return { baseUrl: `http://127.0.0.1:${port}`, child, stop: () => stopChild(child) };
+}
+
+/**
+ * autocannon abandons the requests in flight when its time is up, but the service (and the
+ * database) go on working on them. Waits until the given processes are idle (each under 10% of
+ * a core over two consecutive 250 ms windows, at most 60 s) so the next scenario starts clean.
+ * Resolves to the time waited (ms).
+ */
+export async function waitForIdle(pids: (number | undefined)[]): Promise<number> {
+  const started = performance.now();
+  const ticks = () => pids.map((p) => (p === undefined ? undefined : procCpuTicks(p)));
+  let quiet = 0;
+  while (quiet < 2 && performance.now() - started < 60000) {
+    const before = ticks();
+    await sleep(250);
+    const after = ticks();
+    const busy = before.some((a, i) => {
+      const b = after[i];
+      return a !== undefined && b !== undefined && ticksToCores(b - a, 0.25) > 0.1;
+    });
+    quiet = busy ? 0 : quiet + 1;
+  }
+  return Math.round(performance.now() - started);
+}
+
+/** The database child started by startEmbeddedDatabase (found by its data dir). */
+export function findDatabasePid(dataDir: string): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmdline.includes(dataDir) && /secantusd|mongod/.test(cmdline)) return Number(entry);
+    } catch {
+      // gone
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,26 @@
+import type { BenchOptions } from '../cli';
+import type { Database, Simulator } from '../environment';
+import type { Service } from '../processes';
+import type { Report, Target } from '../report';
+import type { ProcSampler } from '../stats';
+
+/** What every scenario works with: the loaded service and what it runs against. */
+export interface BenchContext {
+  options: BenchOptions;
+  service: Service;
+  database: Database;
+  simulator: Simulator;
+  workDir: string;
+  /** A sampler of the service and the database (plus `extra` processes), not started. */
+  sampler(extra?: Record<string, number | undefined>): ProcSampler;
+  /** Waits until the service and the database are idle; resolves to the time waited (ms). */
+  drain(): Promise<number>;
+  /** The service's memory from its /metrics (MB). */
+  memory(): Promise<Record<string, number> | undefined>;
+}
+
+/** What a mode (throughput or flat-cost) adds to the results file, and its targets. */
+export interface ModeOutcome {
+  report: Report;
+  targets: Target[];
+}
