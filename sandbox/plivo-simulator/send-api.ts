@@ -7,13 +7,12 @@
  * Several destinations joined with '<': https://www.plivo.com/docs/messaging/api/message/bulk-messaging
  */
 import { randomUUID } from 'node:crypto';
+import { MAX_MEDIA, MAX_TEXT_LENGTH } from '../../src/mms/plivo/plivo-limits';
 import type { Outcome } from './http-utils';
 
 export const MESSAGE_ROUTE = /^\/v1\/Account\/([^/]+)\/Message\/?$/;
 export const ACCOUNT_ROUTE = /^\/v1\/Account\/([^/]+)(\/|$)/;
 const DST_PATTERN = /^\+?\d{8,15}$/;
-const MAX_MMS_ATTACHMENTS = 10;
-const MAX_MMS_TEXT_CHARS = 1600;
 const MESSAGE_TYPES = ['sms', 'mms', 'whatsapp'] as const;
 /** Number a Powerpack "picks" when the request has no src. */
 const SANDBOX_POOL_NUMBER = '14155550100';
@@ -89,15 +88,15 @@ export function validateSend(body: Record<string, unknown>): Validation {
   if (type === 'mms') {
     if (mediaUrls.length + mediaIds.length === 0)
       return invalid('media_urls or media_ids is required for mms');
-    if (mediaUrls.length + mediaIds.length > MAX_MMS_ATTACHMENTS) {
+    if (mediaUrls.length + mediaIds.length > MAX_MEDIA) {
       return invalid(
-        `too many media attachments: at most ${MAX_MMS_ATTACHMENTS} media_urls and media_ids are allowed`,
+        `too many media attachments: at most ${MAX_MEDIA} media_urls and media_ids are allowed`,
       );
     }
     const badMedia = mediaUrls.find((u) => !isHttpUrl(u));
     if (badMedia !== undefined) return invalid(`invalid media_urls: ${badMedia}`);
-    if (text !== undefined && [...text].length > MAX_MMS_TEXT_CHARS) {
-      return invalid(`text exceeds ${MAX_MMS_TEXT_CHARS} characters`);
+    if (text !== undefined && [...text].length > MAX_TEXT_LENGTH) {
+      return invalid(`text exceeds ${MAX_TEXT_LENGTH} characters`);
     }
   } else if (type === 'sms' && !text) {
     return invalid('text is required for sms');

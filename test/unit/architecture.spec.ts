@@ -122,7 +122,9 @@ describe('architecture of src/', () => {
     const long = sourceFiles(SRC)
       .map((f) => ({ file: relative(ROOT, f), text: readFileSync(f, 'utf8') }))
       .filter(({ text }) => text.split('\n').length > 250)
-      .filter(({ text }) => !/^\/\*[^]*?\*\//.exec(text.trimStart())?.[0].includes('Long on purpose:'))
+      .filter(
+        ({ text }) => !/^\/\*[^]*?\*\//.exec(text.trimStart())?.[0].includes('Long on purpose:'),
+      )
       .map(({ file }) => file);
     expect(long).toEqual([]);
   });
