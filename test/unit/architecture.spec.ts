@@ -128,4 +128,23 @@ describe('architecture of src/', () => {
       .map(({ file }) => file);
     expect(long).toEqual([]);
   });
+
+  it("the README's Layout section names every folder of src/ and src/mms/", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const layout = /## Layout\n([^]*?)\n## /.exec(readme)?.[1] ?? '';
+    const folders = (dir: string) =>
+      readdirSync(dir).filter((name) => statSync(join(dir, name)).isDirectory());
+    const named = (indent: string, name: string) =>
+      new RegExp(`^${indent}${name}/ `, 'm').test(layout);
+    const missing = [
+      ...folders(SRC)
+        .filter((name) => !named('  ', name))
+        .map((name) => `src/${name}`),
+      ...folders(join(SRC, 'mms'))
+        .filter((name) => !named('    ', name))
+        .map((name) => `src/mms/${name}`),
+    ];
+    expect(layout).toContain('src/');
+    expect(missing).toEqual([]);
+  });
 });
