@@ -10,7 +10,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
-import { plivoTime } from '../sandbox/plivo-simulator/signed-webhook';
+import { MMS_RATE, plivoTime } from '../sandbox/plivo-simulator/signed-webhook';
 import { SENDER } from './fixtures';
 
 const { MongoClient, ObjectId } = mongoose.mongo;
@@ -18,7 +18,6 @@ type ObjectIdT = InstanceType<typeof ObjectId>;
 
 export const COLLECTION = 'message_logs';
 export const SEED_BATCH_SIZE = 10_000;
-const RATE = '0.02000';
 
 export interface SeedOptions {
   /** mongodb://host:port/db (the database the service uses). */
@@ -107,8 +106,8 @@ export function seedDocument(i: number, createdAt: Date, salt: string): Record<s
   const eventKeys: string[] = [];
   const delivery: Record<string, string> = {
     Units: '1',
-    TotalRate: RATE,
-    TotalAmount: RATE,
+    TotalRate: MMS_RATE,
+    TotalAmount: MMS_RATE,
     MCC: '310',
     MNC: '004',
     MessageTime: plivoTime(createdAt),

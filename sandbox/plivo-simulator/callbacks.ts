@@ -14,6 +14,7 @@ import {
   statusCallbackParams,
   type WebhookMethod,
   type WebhookParams,
+  MMS_RATE,
 } from './signed-webhook';
 
 export type CallbackStatus = 'queued' | 'sent' | 'delivered' | 'failed';
@@ -48,8 +49,6 @@ export const DEFAULT_RETRY_DELAYS_MS = [1000, 2000, 4000];
 /** A destination ending in this fails like an invalid number (error 50). */
 const FAILING_DST_SUFFIX = '0000';
 const INVALID_DESTINATION_ERROR = '50';
-/** TotalRate of every simulated message, whatever its type. */
-const RATE = '0.02000';
 const USER_AGENT = 'PlivoHTTP/1.0 (sandbox simulator)';
 
 export class CallbackScheduler {
@@ -175,7 +174,8 @@ function callbackParams(
     queuedAt: message.createdAt,
     sentAt: message.sentAt,
     powerpackUuid: message.powerpackUuid,
-    rate: RATE,
+    // Every simulated message is priced as an MMS, whatever its type.
+    rate: MMS_RATE,
     // Plivo only sends ErrorCode with failed/undelivered.
     errorCode: status === 'failed' ? INVALID_DESTINATION_ERROR : undefined,
   });

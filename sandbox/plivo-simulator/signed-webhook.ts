@@ -9,6 +9,10 @@
 import { randomInt } from 'node:crypto';
 import { computeV2Signature, computeV3Signature } from '../../src/mms/webhooks/plivo-signature';
 
+/** Simulated per-unit prices (TotalRate) of an MMS and an SMS. */
+export const MMS_RATE = '0.02000';
+export const SMS_RATE = '0.00500';
+
 export type WebhookMethod = 'GET' | 'POST';
 export type WebhookParams = Record<string, string>;
 
@@ -56,7 +60,7 @@ export function statusCallbackParams(fields: StatusCallbackFields): WebhookParam
   const at = fields.at ?? new Date();
   const queuedAt = fields.queuedAt ?? at;
   const number = (n: string) => (fields.numbersAsGiven ? n : n.replace(/^\+/, ''));
-  const rate = fields.rate ?? (fields.type === 'mms' ? '0.02000' : '0.00500');
+  const rate = fields.rate ?? (fields.type === 'mms' ? MMS_RATE : SMS_RATE);
   const params: WebhookParams = {
     MessageUUID: fields.messageUuid,
     ParentMessageUUID: fields.messageUuid, // single-part messages are their own parent

@@ -3,10 +3,9 @@ import { Types } from 'mongoose';
 import { MessageLog } from '../../src/mms/message-log/message-log.schema';
 import { StatusCallbacksService } from '../../src/mms/webhooks/status-callbacks.service';
 import { UnmatchedCallback } from '../../src/mms/webhooks/unmatched-callback.schema';
-import { computeV3Signature } from '../../src/mms/webhooks/plivo-signature';
 import { PLIVO_WEBHOOK_ROUTES } from '../../src/mms/plivo/webhook-routes';
 import { DisposableDatabase } from '../support/disposable-database';
-import { nonce, postSigned } from '../support/plivo-signing';
+import { nonce, postSigned, signatureHeaders } from '../support/plivo-signing';
 import { createTestApp, TestApp } from '../support/test-app';
 import { eventually } from '../support/eventually';
 
@@ -115,24 +114,17 @@ describe('Plivo webhooks (e2e: real app, real database, simulator callbacks)', (
       const m = await queuedMessage();
       const params = callback(m.uuid, 'sent', '2');
       const n = nonce();
-      const good = computeV3Signature({
-        method: 'POST',
-        url: t.baseUrl + STATUS,
-        params,
-        nonce: n,
-        authToken: t.authToken,
-      });
-      const other = computeV3Signature({
-        method: 'POST',
-        url: t.baseUrl + STATUS,
-        params,
-        nonce: n,
-        authToken: 'someone-else',
-      });
+      const sign = (token: string) =>
+        signatureHeaders({ url: t.baseUrl + STATUS, params, token, nonce: n })[
+          'X-Plivo-Signature-V3'
+        ];
       await request(t.baseUrl)
         .post(STATUS)
         .type('form')
-        .set({ 'X-Plivo-Signature-V3': `${other},${good}`, 'X-Plivo-Signature-V3-Nonce': n })
+        .set({
+          'X-Plivo-Signature-V3': `${sign('someone-else')},${sign(t.authToken)}`,
+          'X-Plivo-Signature-V3-Nonce': n,
+        })
         .send(params)
         .expect(200);
       expect((await logs().findById(m.id).lean())!.status).toBe('sent');
@@ -163,18 +155,10 @@ describe('Plivo webhooks (e2e: real app, real database, simulator callbacks)', (
           'a tampered parameter',
           (uuid) => {
             const params = callback(uuid, 'delivered', '9');
-            const n = nonce();
-            const sig = computeV3Signature({
-              method: 'POST',
-              url: t.baseUrl + STATUS,
-              params,
-              nonce: n,
-              authToken: t.authToken,
-            });
             return request(t.baseUrl)
               .post(STATUS)
               .type('form')
-              .set({ 'X-Plivo-Signature-V3': sig, 'X-Plivo-Signature-V3-Nonce': n })
+              .set(signatureHeaders({ url: t.baseUrl + STATUS, params, token: t.authToken }))
               .send({ ...params, Status: 'failed' });
           },
         ],

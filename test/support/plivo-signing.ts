@@ -14,6 +14,27 @@ export interface SignedPostOptions {
   v2?: boolean;
 }
 
+/** Only the X-Plivo-Signature-* headers of a webhook signed as Plivo signs it. */
+export function signatureHeaders(options: {
+  url: string;
+  params: Record<string, string>;
+  token: string;
+  nonce?: string;
+  v2?: boolean;
+}): Record<string, string> {
+  const signed = signWebhook({
+    url: options.url,
+    method: 'POST',
+    params: options.params,
+    authToken: options.token,
+    nonce: options.nonce,
+    version: options.v2 ? 'v2' : 'v3',
+  });
+  return Object.fromEntries(
+    Object.entries(signed.headers).filter(([name]) => name.startsWith('X-Plivo-Signature-')),
+  );
+}
+
 /** Posts a webhook as Plivo would: form-encoded (or JSON) and V3-signed (or V2). */
 export function postSigned(
   baseUrl: string,
@@ -21,18 +42,14 @@ export function postSigned(
   params: Record<string, string>,
   options: SignedPostOptions,
 ) {
-  const signed = signWebhook({
-    url: options.signedUrl ?? baseUrl + path,
-    method: 'POST',
-    params,
-    authToken: options.token,
-    version: options.v2 ? 'v2' : 'v3',
-  });
   // Only the signature headers: supertest encodes the same params as a form or, with `json`, as
   // JSON (the V3 signature covers the params, not the body's encoding), and sets Content-Type.
-  const signature = Object.fromEntries(
-    Object.entries(signed.headers).filter(([name]) => name.startsWith('X-Plivo-Signature-')),
-  );
+  const signature = signatureHeaders({
+    url: options.signedUrl ?? baseUrl + path,
+    params,
+    token: options.token,
+    v2: options.v2,
+  });
   return request(baseUrl)
     .post(path)
     .type(options.json ? 'json' : 'form')

@@ -17,19 +17,21 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** Every relative import of a file, resolved to a file path relative to the repo root. */
+/**
+ * Every import of a file inside the repo (relative, or from the tsconfig baseUrl such as
+ * `src/...`), resolved to a path relative to the repo root; packages are kept by name.
+ */
 function importsOf(file: string): string[] {
   const info = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
-  return info.importedFiles
-    .map((f) => f.fileName)
-    .filter((name) => name.startsWith('.'))
-    .map((name) => {
-      const base = resolve(dirname(file), name);
-      for (const candidate of [`${base}.ts`, join(base, 'index.ts')])
-        if (statSync(candidate, { throwIfNoEntry: false })?.isFile())
-          return relative(ROOT, candidate);
-      return relative(ROOT, base);
-    });
+  return info.importedFiles.map(({ fileName: name }) => {
+    const inRepo = name.startsWith('.') || /^(src|sandbox|test|bench)\//.test(name);
+    if (!inRepo) return `package:${name.split('/')[0]}`;
+    const base = name.startsWith('.') ? resolve(dirname(file), name) : join(ROOT, name);
+    for (const candidate of [`${base}.ts`, join(base, 'index.ts')])
+      if (statSync(candidate, { throwIfNoEntry: false })?.isFile())
+        return relative(ROOT, candidate);
+    return relative(ROOT, base);
+  });
 }
 
 const files = sourceFiles(SRC).filter((f) => !f.endsWith('.spec.ts'));
@@ -81,6 +83,7 @@ describe('architecture of src/', () => {
       if (from === 'app') return [];
       return imports
         .filter((target) => {
+          if (target.startsWith('package:')) return false;
           if (!target.startsWith('src/')) return true; // src never imports sandbox/, test/, bench/
           const to = areaOf(target);
           return to !== from && !ALLOWED[from].includes(to);
@@ -95,7 +98,7 @@ describe('architecture of src/', () => {
       .filter(([file]) => ['shared', 'config'].includes(areaOf(file)))
       .flatMap(([file, imports]) =>
         imports
-          .filter((t) => !['shared', 'config'].includes(areaOf(t)))
+          .filter((t) => !t.startsWith('package:') && !['shared', 'config'].includes(areaOf(t)))
           .map((t) => `${file} → ${t}`),
       );
     expect(leaks).toEqual([]);
@@ -111,11 +114,32 @@ describe('architecture of src/', () => {
         return;
       }
       state.set(file, 'visiting');
-      for (const next of graph.get(file) ?? []) visit(next, [...path, file]);
+      for (const next of graph.get(file) ?? [])
+        if (!next.startsWith('package:')) visit(next, [...path, file]);
       state.set(file, 'done');
     };
     for (const file of graph.keys()) visit(file, []);
     expect(cycles.map((c) => c.join(' → '))).toEqual([]);
+  });
+
+  it('the layers themselves form no cycle (so "down" means something)', () => {
+    const cyclic: string[] = [];
+    const reaches = (from: string, to: string, seen = new Set<string>()): boolean =>
+      (ALLOWED[from] ?? []).some(
+        (next) => next === to || (!seen.has(next) && (seen.add(next), reaches(next, to, seen))),
+      );
+    for (const area of Object.keys(ALLOWED)) if (reaches(area, area)) cyclic.push(area);
+    expect(cyclic).toEqual([]);
+  });
+
+  it('only the Plivo module touches the Plivo SDK and PlivoService; the rest sees the port', () => {
+    const users = [...graph]
+      .filter(([file]) => areaOf(file) !== 'mms/plivo')
+      .filter(([, imports]) =>
+        imports.some((t) => t === 'package:plivo' || t === 'src/mms/plivo/plivo.service.ts'),
+      )
+      .map(([file]) => file);
+    expect(users).toEqual([]);
   });
 
   it('no file in src/ is over 250 lines unless its first comment says why it is long', () => {
@@ -129,22 +153,42 @@ describe('architecture of src/', () => {
     expect(long).toEqual([]);
   });
 
-  it("the README's Layout section names every folder of src/ and src/mms/", () => {
+  it("the README's Layout section is the tree: every folder listed, every listed path real", () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const layout = /## Layout\n([^]*?)\n## /.exec(readme)?.[1] ?? '';
-    const folders = (dir: string) =>
-      readdirSync(dir).filter((name) => statSync(join(dir, name)).isDirectory());
-    const named = (indent: string, name: string) =>
-      new RegExp(`^${indent}${name}/ `, 'm').test(layout);
-    const missing = [
-      ...folders(SRC)
-        .filter((name) => !named('  ', name))
-        .map((name) => `src/${name}`),
-      ...folders(join(SRC, 'mms'))
-        .filter((name) => !named('    ', name))
-        .map((name) => `src/mms/${name}`),
+    const layout = /## Layout\n[^]*?```\n([^]*?)```/.exec(readme)?.[1] ?? '';
+    // "  name/  description" or "  name.ts  description": a path, nested by indentation.
+    const listed: string[] = [];
+    const stack: { indent: number; path: string }[] = [];
+    for (const line of layout.split('\n')) {
+      const m = /^( *)([\w.@-]+(?:\/[\w.@-]+)*\/?)(?: {2,}|$)/.exec(line);
+      if (!m || !/\/$|\.(ts|js)$/.test(m[2])) continue;
+      const indent = m[1].length;
+      while (stack.length > 0 && stack[stack.length - 1].indent >= indent) stack.pop();
+      const path = join(stack[stack.length - 1]?.path ?? '', m[2]).replace(/\/$/, '');
+      listed.push(path);
+      if (m[2].endsWith('/')) stack.push({ indent, path });
+    }
+    const folders = (dir: string): string[] =>
+      readdirSync(join(ROOT, dir))
+        .filter((name) => statSync(join(ROOT, dir, name)).isDirectory())
+        .map((name) => join(dir, name));
+    const mustBeListed = [
+      'src',
+      ...folders('src'),
+      ...folders('src/mms'),
+      ...folders('src/mms').flatMap(folders),
+      'sandbox',
+      ...folders('sandbox'),
+      'test',
+      ...folders('test'),
+      'bench',
     ];
-    expect(layout).toContain('src/');
-    expect(missing).toEqual([]);
+    // A folder counts as listed when it, or a path inside it, is.
+    const missing = mustBeListed.filter(
+      (dir) => !listed.some((path) => path === dir || path.startsWith(`${dir}/`)),
+    );
+    const phantom = listed.filter((path) => !statSync(join(ROOT, path), { throwIfNoEntry: false }));
+    expect(listed.length).toBeGreaterThan(30);
+    expect({ missing, phantom }).toEqual({ missing: [], phantom: [] });
   });
 });

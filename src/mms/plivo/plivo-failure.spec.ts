@@ -284,7 +284,7 @@ describe('classifyPlivoFailure', () => {
 
   /**
    * The best evidence: the real SDK (plivo 4.79.0) against a local server, so the shapes above
-   * are not just what the facts sheet says they are.
+   * are not just what Plivo's documentation says they are.
    */
   describe('what the real SDK rejects with, against a local server', () => {
     type Server = HttpServer | HttpsServer;

@@ -1,5 +1,10 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, UseInterceptors } from '@nestjs/common';
-import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+import {
+  IDEMPOTENCY_KEY_PATTERN,
+  IdempotencyInterceptor,
+  MAX_KEY_LENGTH,
+} from './idempotency/idempotency.interceptor';
+import { MAX_MEDIA } from '../plivo/plivo-limits';
 import {
   ApiBody,
   ApiConsumes,
@@ -28,15 +33,19 @@ export class SendMmsController {
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
-    schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
-    description:
-      'Up to 255 printable characters, unique per message. A repeat with the same body within 24 h returns the first answer (Idempotent-Replayed: true) without sending again; with another body: 422; while the first is in flight: 409.',
+    schema: {
+      type: 'string',
+      minLength: 1,
+      maxLength: MAX_KEY_LENGTH,
+      pattern: IDEMPOTENCY_KEY_PATTERN.source,
+    },
+    description: `Up to ${MAX_KEY_LENGTH} printable characters, unique per message. A repeat with the same body within 24 h returns the first answer (Idempotent-Replayed: true) without sending again; with another body: 422; while the first is in flight: 409.`,
   })
   @ApiOperation({
     summary: 'Send an MMS through Plivo',
     description:
       'Logs the message, asks Plivo to send it and answers once Plivo has queued it. Delivery is then followed through ' +
-      'Plivo status callbacks: poll GET /messages/{messageId}. 1 to 10 media in total across mediaUrl, mediaUrls and mediaIds.',
+      `Plivo status callbacks: poll GET /messages/{messageId}. 1 to ${MAX_MEDIA} media in total across mediaUrl, mediaUrls and mediaIds.`,
   })
   @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
   @ApiBody({

@@ -3,7 +3,6 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { MetricsModule } from '../../metrics/metrics.module';
 import { MessageLogModule } from '../message-log/message-log.module';
 import { InboundMessagesService } from './inbound-messages.service';
-import { PlivoSignatureGuard } from './plivo-signature.guard';
 import { PlivoWebhooksController } from './plivo-webhooks.controller';
 import { StatusCallbacksService } from './status-callbacks.service';
 import { UnmatchedCallback, UnmatchedCallbackSchema } from './unmatched-callback.schema';
@@ -16,6 +15,6 @@ import { UnmatchedCallback, UnmatchedCallbackSchema } from './unmatched-callback
     MongooseModule.forFeature([{ name: UnmatchedCallback.name, schema: UnmatchedCallbackSchema }]),
   ],
   controllers: [PlivoWebhooksController],
-  providers: [StatusCallbacksService, InboundMessagesService, PlivoSignatureGuard],
+  providers: [StatusCallbacksService, InboundMessagesService],
 })
 export class WebhooksModule {}

@@ -20,6 +20,8 @@ import { IdempotencyStore } from './idempotency.store';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 export const MAX_KEY_LENGTH = 255;
+/** Printable ASCII, no spaces. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]+$/;
 
 /**
  * Idempotency-Key on POST /send-mms, keyed by (client, key):
@@ -57,7 +59,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       typeof key !== 'string' ||
       key.length === 0 ||
       key.length > MAX_KEY_LENGTH ||
-      !/^[\x21-\x7e]+$/.test(key)
+      !IDEMPOTENCY_KEY_PATTERN.test(key)
     ) {
       throw new BadRequestException({
         message: `Idempotency-Key must be 1 to ${MAX_KEY_LENGTH} printable ASCII characters`,

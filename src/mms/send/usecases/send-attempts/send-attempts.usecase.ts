@@ -9,10 +9,7 @@ import {
 } from '../../../plivo/messaging-provider';
 import { PlivoFailure } from '../../../plivo/plivo-failure';
 import { describeError } from '../../../../shared/describe-error';
-import { SendDeadline, SendRetryPolicy } from './send-retry-policy';
-
-/** Minimum time an attempt needs to be worth starting. */
-const RETRY_HEADROOM_MS = 250;
+import { RETRY_HEADROOM_MS, SendDeadline, SendRetryPolicy } from './send-retry-policy';
 
 export type AttemptsOutcome =
   | { acceptance: ProviderAcceptance; durationMs: number }

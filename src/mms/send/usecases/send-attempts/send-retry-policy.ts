@@ -3,6 +3,9 @@ import { ConfigService } from '@nestjs/config';
 import { AllConfig } from '../../../../config/config.type';
 import { ProviderSendError } from '../../../plivo/messaging-provider';
 
+/** Minimum time an attempt needs to be worth starting. */
+export const RETRY_HEADROOM_MS = 250;
+
 export interface SendDeadline {
   readonly endsAt: number;
   /** Rejects as an ambiguous failure when the deadline passes first. */
@@ -52,6 +55,6 @@ export class SendRetryPolicy {
     const ceiling = Math.min(SendRetryPolicy.CAP_MS, SendRetryPolicy.BASE_MS * 2 ** (attempt - 1));
     const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
     // Leave the next attempt some room; a retry that cannot finish is worse than an honest 503.
-    return Date.now() + delay + 250 < deadline.endsAt ? delay : undefined;
+    return Date.now() + delay + RETRY_HEADROOM_MS < deadline.endsAt ? delay : undefined;
   }
 }

@@ -13,7 +13,7 @@ import { describeError } from '../../../../shared/describe-error';
 import { MediaPreflight } from '../../../media/media-preflight';
 import { MediaUrlPolicy } from '../../../media/media-url-policy';
 import { MessageLogRepository } from '../../../message-log/message-log.repository';
-import { OutboundMessage } from '../../../plivo/messaging-provider';
+import { OutboundMessage, ProviderAcceptance } from '../../../plivo/messaging-provider';
 import { MAX_MEDIA } from '../../../plivo/plivo-limits';
 import { PLIVO_WEBHOOK_ROUTES } from '../../../plivo/webhook-routes';
 import { SendMmsDto } from '../../dto/send-mms.dto';
@@ -21,6 +21,14 @@ import { SendMmsResponseDto } from '../../dto/send-mms-response.dto';
 import { RecordSendFailureUseCase } from '../record-send-failure/record-send-failure.usecase';
 import { SendAttemptsUseCase } from '../send-attempts/send-attempts.usecase';
 import { canReceiveMms, ChannelPlan, isMmsRefusal, smsFallback } from './destination-policy';
+
+interface SendRequest {
+  dto: SendMmsDto;
+  mediaUrls: string[];
+  mediaIds: string[];
+  fallbackAllowed: boolean;
+  plan: ChannelPlan;
+}
 
 /** The send path: check → log → send (with retries, then SMS fallback) → record the outcome. */
 @Injectable()
@@ -48,33 +56,64 @@ export class SendMmsUseCase {
   }
 
   async execute(dto: SendMmsDto): Promise<SendMmsResponseDto> {
+    // Checks that need no log: refused here, nothing is written and nothing is sent.
+    const request = await this.check(dto);
+    // Logged before Plivo is called: a crash in between leaves a pending record, never an
+    // unrecorded message. A database failure here throws before anything is sent.
+    const id = await this.logs.createPending({
+      channel: request.plan.channel,
+      fallbackReason: request.plan.channel === 'sms' ? request.plan.fallbackReason : undefined,
+      sender: this.senderNumber,
+      recipient: dto.destinationNumber,
+      text: dto.messageText,
+      mediaUrls: request.mediaUrls,
+      mediaIds: request.mediaIds,
+    });
+    const { acceptance, durationMs, plan } = await this.sendWithFallback(id, request);
+    await this.recordAccepted(id, acceptance, durationMs);
+    this.metrics.messages.inc({
+      outcome: 'queued',
+      reason: plan.channel === 'sms' ? 'sms-fallback' : 'ok',
+    });
+    return {
+      message: 'MMS sending request accepted.',
+      messageId: id.toHexString(),
+      status: 'queued',
+      plivoResponse: acceptance,
+      channel: plan.channel,
+      ...(plan.channel === 'sms' ? { fallbackReason: plan.fallbackReason } : {}),
+    };
+  }
+
+  /** Media count, address policy, optional preflight, then MMS or SMS fallback (or 4xx). */
+  private async check(dto: SendMmsDto): Promise<SendRequest> {
     const mediaUrls = [...(dto.mediaUrl ? [dto.mediaUrl] : []), ...(dto.mediaUrls ?? [])];
     const mediaIds = dto.mediaIds ?? [];
     assertMediaCount(mediaUrls.length + mediaIds.length);
-    // Checks that need no log: refused here, nothing is written and nothing is sent.
     this.mediaPolicy.assertAllowed(mediaUrls);
     if (this.preflightEnabled)
       await this.preflight.assertDeliverable(mediaUrls, Buffer.byteLength(dto.messageText));
     const fallbackAllowed = dto.fallbackToSms ?? this.fallbackToSms;
-    let plan = planChannel(dto, mediaUrls, mediaIds, fallbackAllowed);
+    const plan = planChannel(dto, mediaUrls, mediaIds, fallbackAllowed);
+    return { dto, mediaUrls, mediaIds, fallbackAllowed, plan };
+  }
 
-    // Logged before Plivo is called: a crash in between leaves a pending record, never an
-    // unrecorded message. A database failure here throws before anything is sent.
-    const id = await this.logs.createPending({
-      channel: plan.channel,
-      fallbackReason: plan.channel === 'sms' ? plan.fallbackReason : undefined,
-      sender: this.senderNumber,
-      recipient: dto.destinationNumber,
-      text: dto.messageText,
-      mediaUrls,
-      mediaIds,
-    });
+  /**
+   * Sends the planned message; when Plivo refuses the destination for MMS, switches the log to
+   * SMS and sends the fallback inside the same deadline. Throws the client's answer on failure.
+   */
+  private async sendWithFallback(
+    id: Types.ObjectId,
+    request: SendRequest,
+  ): Promise<{ acceptance: ProviderAcceptance; durationMs: number; plan: ChannelPlan }> {
+    const { dto, mediaUrls, mediaIds, fallbackAllowed } = request;
     // `ref` lets a callback find its log even before Plivo's UUID is stored; V3 signs it.
     const callbackUrl = `${this.publicBaseUrl}${PLIVO_WEBHOOK_ROUTES.status}?ref=${id.toHexString()}`;
     const deadline = this.attempts.startDeadline();
     const send = (p: ChannelPlan) =>
       this.attempts.execute(id, this.outbound(p, dto.destinationNumber, callbackUrl), deadline);
 
+    let plan = request.plan;
     let outcome = await send(plan);
     if ('failure' in outcome && plan.channel === 'mms' && isMmsRefusal(outcome.failure)) {
       const refusal = outcome.failure;
@@ -97,8 +136,15 @@ export class SendMmsUseCase {
     }
     if ('failure' in outcome)
       throw await this.recordFailure.execute(id, outcome.failure, outcome.durationMs);
+    return { ...outcome, plan };
+  }
 
-    const { acceptance, durationMs } = outcome;
+  /** `queued` with Plivo's ids; a failed write is logged, never turned into an error. */
+  private async recordAccepted(
+    id: Types.ObjectId,
+    acceptance: ProviderAcceptance,
+    durationMs: number,
+  ): Promise<void> {
     try {
       await this.logs.applyStatusChange(
         { _id: id },
@@ -117,18 +163,6 @@ export class SendMmsUseCase {
         'Sent, but the log update failed',
       );
     }
-    this.metrics.messages.inc({
-      outcome: 'queued',
-      reason: plan.channel === 'sms' ? 'sms-fallback' : 'ok',
-    });
-    return {
-      message: 'MMS sending request accepted.',
-      messageId: id.toHexString(),
-      status: 'queued',
-      plivoResponse: acceptance,
-      channel: plan.channel,
-      ...(plan.channel === 'sms' ? { fallbackReason: plan.fallbackReason } : {}),
-    };
   }
 
   private outbound(plan: ChannelPlan, destination: string, callbackUrl: string): OutboundMessage {
