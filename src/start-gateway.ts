@@ -5,6 +5,7 @@ import type { Server } from 'node:http';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { AllConfig } from './config/config.type';
+import { longestRequestMs } from './config/configuration';
 import { ShutdownState } from './health/shutdown-state';
 
 export interface StartOptions {
@@ -25,10 +26,8 @@ export async function startGateway(config: AllConfig, options: StartOptions = {}
   });
   configureApp(app);
   const { port, host, publicBaseUrl } = config.app;
-  const { shutdownDelayMs, apiKeyDigests } = config.http;
-  // The longest a request can run: media preflight, then sends (SMS fallback included) inside
-  // one PLIVO_SEND_DEADLINE_MS, then its final write.
-  const handlerWaitMs = config.plivo.sendDeadlineMs + config.send.mediaPreflightTimeoutMs + 5000;
+  const { shutdownDelayMs } = config.http;
+  const handlerWaitMs = longestRequestMs(config.plivo, config.send);
   const logger = new NestLogger('Bootstrap');
 
   let stopping = false;
@@ -59,7 +58,7 @@ export async function startGateway(config: AllConfig, options: StartOptions = {}
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   await app.listen(port, host);
-  if (apiKeyDigests.length === 0) {
+  if (config.clients.keys.length === 0) {
     logger.warn(
       'API_KEYS is not set: client routes are OPEN (allowed outside production only). Set API_KEYS to require X-API-Key.',
     );

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
 import { ApiKeyVerifier, presentedApiKey } from './api-key.verifier';
+import { OPEN_ACCESS_CLIENT, RequestWithClient } from './client';
 import { IS_PUBLIC } from './public.decorator';
 
 /** Global guard: every route needs a valid API key unless marked @Public(). */
@@ -13,14 +13,19 @@ export class ApiKeyGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    if (!this.keys.enabled) return true;
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
       context.getHandler(),
       context.getClass(),
     ]);
     if (isPublic) return true;
-    const key = presentedApiKey(context.switchToHttp().getRequest<Request>());
-    if (this.keys.matches(key)) return true;
+    const req = context.switchToHttp().getRequest<RequestWithClient>();
+    if (!this.keys.enabled) {
+      req.client = OPEN_ACCESS_CLIENT;
+      return true;
+    }
+    const key = presentedApiKey(req);
+    req.client = this.keys.identify(key);
+    if (req.client) return true;
     throw new UnauthorizedException({
       message: key
         ? 'Invalid API key'

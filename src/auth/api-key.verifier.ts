@@ -3,7 +3,8 @@ import { ConfigService } from '@nestjs/config';
 import type { Request } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import { AllConfig } from '../config/config.type';
-import { sha256, sha256Hex } from '../shared/crypto';
+import { sha256 } from '../shared/crypto';
+import { Client, clientOf } from './client';
 
 /** The client's key from X-API-Key or Authorization: Bearer, if any. */
 export function presentedApiKey(req: Request): string | undefined {
@@ -15,35 +16,33 @@ export function presentedApiKey(req: Request): string | undefined {
 }
 
 /**
- * The client id of an API key: a short digest, so neither logs, Redis nor MongoDB ever hold
- * a key in clear. Computed here only.
- */
-export function apiKeyClientId(key: string): string {
-  return sha256Hex(key).slice(0, 32);
-}
-
-/**
  * Keys are compared as SHA-256 digests with timingSafeEqual, against every configured key, so
  * neither the length nor the prefix of a key leaks through response timing.
  */
 @Injectable()
 export class ApiKeyVerifier {
-  private readonly digests: Buffer[];
+  private readonly keys: { digest: Buffer; client: Client }[];
 
   constructor(config: ConfigService<AllConfig, true>) {
-    this.digests = config.get('http.apiKeyDigests', { infer: true });
+    this.keys = config
+      .get('clients', { infer: true })
+      .keys.map((key) => ({ digest: key.digest, client: clientOf(key) }));
   }
 
   /** False when API_KEYS is empty (sandbox/development only; production refuses to start). */
   get enabled(): boolean {
-    return this.digests.length > 0;
+    return this.keys.length > 0;
   }
 
-  matches(key: string | undefined): boolean {
-    if (!key) return false;
+  /** The client a key belongs to, or undefined; an admin entry wins over a plain one. */
+  identify(key: string | undefined): Client | undefined {
+    if (!key) return undefined;
     const digest = sha256(key);
-    let ok = false;
-    for (const known of this.digests) ok = timingSafeEqual(known, digest) || ok;
-    return ok;
+    let found: Client | undefined;
+    for (const known of this.keys) {
+      const equal = timingSafeEqual(known.digest, digest);
+      if (equal && (!found || known.client.admin)) found = known.client;
+    }
+    return found;
   }
 }

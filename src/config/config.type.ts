@@ -1,4 +1,5 @@
 import type { AppConfig } from './app.config';
+import type { ClientsConfig } from './clients.config';
 import type { DatabaseConfig } from './database.config';
 import type { HttpConfig } from './http.config';
 import type { PlivoConfig } from './plivo.config';
@@ -10,5 +11,6 @@ export interface AllConfig {
   plivo: PlivoConfig;
   database: DatabaseConfig;
   http: HttpConfig;
+  clients: ClientsConfig;
   send: SendConfig;
 }

@@ -1,9 +1,10 @@
 import { buildAppConfig, SandboxState } from './app.config';
+import { buildClientsConfig } from './clients.config';
 import type { AllConfig } from './config.type';
 import { buildDatabaseConfig } from './database.config';
 import { buildHttpConfig } from './http.config';
-import { buildPlivoConfig } from './plivo.config';
-import { buildSendConfig } from './send.config';
+import { buildPlivoConfig, PlivoConfig } from './plivo.config';
+import { buildSendConfig, SendConfig } from './send.config';
 import { ConfigurationError, Environment, withoutBlanks } from './validate-config';
 
 /**
@@ -28,8 +29,21 @@ export function loadConfiguration(env: Environment, sandbox?: SandboxState): All
     plivo: section(() => buildPlivoConfig(vars)),
     database: section(() => buildDatabaseConfig(vars)),
     http: section(() => buildHttpConfig(vars)),
+    clients: section(() => buildClientsConfig(vars)),
     send: section(() => buildSendConfig(vars)),
   };
   if (problems.length > 0) throw new ConfigurationError(problems);
   return config as AllConfig;
+}
+
+/**
+ * The longest a request can run: media preflight, then sends (SMS fallback included) inside
+ * one PLIVO_SEND_DEADLINE_MS, then its final write. Shutdown waits this long for handlers, and
+ * an Idempotency-Key reservation is presumed alive this long.
+ */
+export function longestRequestMs(
+  plivo: Pick<PlivoConfig, 'sendDeadlineMs'>,
+  send: Pick<SendConfig, 'mediaPreflightTimeoutMs'>,
+): number {
+  return plivo.sendDeadlineMs + send.mediaPreflightTimeoutMs + 5000;
 }

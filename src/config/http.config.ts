@@ -1,19 +1,7 @@
-import { sha256 } from '../shared/crypto';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import {
-  ConfigurationError,
-  Environment,
-  isProduction,
-  splitList,
-  validateConfig,
-} from './validate-config';
+import { Environment, splitList, validateConfig } from './validate-config';
 
 class HttpEnv {
-  /** Comma-separated client API keys; required in production. */
-  @IsOptional()
-  @IsString()
-  API_KEYS?: string;
-
   @IsOptional()
   @IsIn(['true', 'false'])
   DOCS_ENABLED?: string;
@@ -77,8 +65,6 @@ class HttpEnv {
 }
 
 export interface HttpConfig {
-  /** SHA-256 digests of the API keys (the keys themselves are not kept). Empty = auth off. */
-  apiKeyDigests: Buffer[];
   docsEnabled: boolean;
   corsOrigins: string[];
   trustProxy: boolean | number | string;
@@ -97,20 +83,7 @@ export interface HttpConfig {
 
 export function buildHttpConfig(env: Environment): HttpConfig {
   const valid = validateConfig(env, HttpEnv);
-  const keys = splitList(valid.API_KEYS);
-  if (isProduction(env) && keys.length === 0) {
-    throw new ConfigurationError([
-      'API_KEYS: required in production (comma-separated client keys)',
-    ]);
-  }
-  const short = keys.find((k) => k.length < 16);
-  if (short !== undefined && isProduction(env)) {
-    throw new ConfigurationError([
-      'API_KEYS: each key must be at least 16 characters in production',
-    ]);
-  }
   return {
-    apiKeyDigests: keys.map(sha256),
     docsEnabled: valid.DOCS_ENABLED !== 'false',
     corsOrigins: splitList(valid.CORS_ORIGINS),
     trustProxy: parseTrustProxy(valid.TRUST_PROXY),

@@ -39,6 +39,11 @@ export function loggerParams(app: AppConfig, logPii: boolean): Params {
       ...(logPii
         ? {}
         : { formatters: { log: (record: Record<string, unknown>) => maskPii(record) } }),
+      // The API client (its id, never its key) on every request line of a client route.
+      customProps: (req) => {
+        const client = (req as { client?: { id: string } }).client;
+        return client ? { clientId: client.id } : {};
+      },
       customLogLevel: (_req, res, err) =>
         err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
       ...(pretty ? { transport: { target: 'pino-pretty', options: { singleLine: true } } } : {}),

@@ -26,8 +26,8 @@ export class MetricsService {
 
   readonly messages = new Counter({
     name: 'mms_messages_total',
-    help: 'Send outcomes: queued, failed or unknown, by reason (failure class)',
-    labelNames: ['outcome', 'reason'] as const,
+    help: 'Send outcomes: queued, failed or unknown, by reason (failure class) and client id',
+    labelNames: ['outcome', 'reason', 'client'] as const,
     registers: [this.registry],
   });
 

@@ -8,7 +8,7 @@ import {
   ThrottlerStorage,
 } from '@nestjs/throttler';
 import type { Request } from 'express';
-import { apiKeyClientId, ApiKeyVerifier, presentedApiKey } from '../auth/api-key.verifier';
+import { ApiKeyVerifier, presentedApiKey } from '../auth/api-key.verifier';
 
 /**
  * One bucket per valid API key (hashed: keys never reach Redis in clear), else per client IP
@@ -37,8 +37,8 @@ export class ClientThrottlerGuard extends ThrottlerGuard {
 
   protected override async getTracker(req: Record<string, unknown>): Promise<string> {
     const request = req as unknown as Request;
-    const key = presentedApiKey(request);
-    if (key && this.keys.matches(key)) return `key:${apiKeyClientId(key)}`;
+    const client = this.keys.identify(presentedApiKey(request));
+    if (client) return `client:${client.id}`;
     return `ip:${request.ip ?? 'unknown'}`;
   }
 }

@@ -1,6 +1,6 @@
 import mongoose, { mongo, Types } from 'mongoose';
 import { IdempotencyRecordSchema } from '../../src/mms/send/idempotency/idempotency-record.schema';
-import { statusChangePipeline } from '../../src/mms/message-log/message-log.repository';
+import { statusChangePipeline } from '../../src/mms/message-log/status-change';
 import { MessageLogSchema } from '../../src/mms/message-log/message-log.schema';
 import { UnmatchedCallbackSchema } from '../../src/mms/webhooks/unmatched-callback.schema';
 

@@ -1,13 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { FilterQuery, Model, Types, mongo } from 'mongoose';
-import { MessageStatus, STATUS_RANK, StatusSource } from './message-status';
+import { FilterQuery, Model, Types } from 'mongoose';
+import { MessageStatus, STATUS_RANK } from './message-status';
 import { AttemptRecord, MessageLog, StatusHistoryEntry } from './message-log.schema';
+import { StatusChange, statusChangePipeline } from './status-change';
 import { isDuplicateKeyError } from '../../shared/duplicate-key';
 
 /** An inbound message as Plivo's webhook described it. */
 export interface NewInboundMessage {
   messageUuid: string;
+  /** The client that may read it (INBOUND_CLIENTS), if any. */
+  clientId?: string;
   from: string;
   to: string;
   type: 'mms' | 'sms';
@@ -18,6 +21,9 @@ export interface NewInboundMessage {
 }
 
 export interface NewOutboundMessage {
+  /** Set when the id was chosen before the log existed (an Idempotency-Key reservation). */
+  _id?: Types.ObjectId;
+  clientId: string;
   channel: 'mms' | 'sms';
   fallbackReason?: string;
   sender: string;
@@ -27,7 +33,11 @@ export interface NewOutboundMessage {
   mediaIds: string[];
 }
 
+/** Whose messages a read may see: one client's, or (admin) everyone's. */
+export type Readers = { clientId: string } | 'all';
+
 export interface ListMessagesFilter {
+  readers: Readers;
   status?: MessageStatus;
   direction?: 'outbound' | 'inbound';
   recipient?: string;
@@ -36,22 +46,7 @@ export interface ListMessagesFilter {
   cursor?: Types.ObjectId;
 }
 
-export interface StatusChange {
-  status: MessageStatus;
-  source: StatusSource;
-  at?: Date;
-  /** Identifies a Plivo event: a change whose key the log already holds changes nothing. */
-  eventKey?: string;
-  errorCode?: string;
-  detail?: string;
-  /** Top-level fields set whether or not the status moves (UUIDs). */
-  set?: Record<string, unknown>;
-  /** Merged into `delivery` whether or not the status moves (billing, carrier details). */
-  delivery?: Record<string, string>;
-  /** Fields set only when the status moves (errorCode/errorMessage of the new status). */
-  setIfApplied?: Record<string, unknown>;
-  attempt?: AttemptRecord;
-}
+export type { StatusChange } from './status-change';
 
 export type StatusChangeResult = 'applied' | 'recorded' | 'duplicate' | 'not-found';
 
@@ -108,6 +103,7 @@ export class MessageLogRepository {
     try {
       await this.model.create({
         direction: 'inbound',
+        ...(message.clientId ? { clientId: message.clientId } : {}),
         channel: message.type,
         sender: message.from,
         recipient: message.to,
@@ -156,12 +152,16 @@ export class MessageLogRepository {
     );
   }
 
-  async findById(id: Types.ObjectId): Promise<MessageLogRecord | null> {
-    return this.model.findById(id).lean<MessageLogRecord>().exec();
+  /** One message, if it exists and `readers` may see it (another client's is simply absent). */
+  async findById(id: Types.ObjectId, readers: Readers = 'all'): Promise<MessageLogRecord | null> {
+    const query: FilterQuery<MessageLog> = { _id: id };
+    if (readers !== 'all') query.clientId = readers.clientId;
+    return this.model.findOne(query).lean<MessageLogRecord>().exec();
   }
 
   async list(filter: ListMessagesFilter): Promise<MessageLogRecord[]> {
     const query: FilterQuery<MessageLog> = {};
+    if (filter.readers !== 'all') query.clientId = filter.readers.clientId;
     if (filter.status) query.status = filter.status;
     if (filter.direction) query.direction = filter.direction;
     if (filter.recipient) query.recipient = filter.recipient;
@@ -175,71 +175,4 @@ export class MessageLogRepository {
       .lean<MessageLogRecord[]>()
       .exec();
   }
-}
-
-const definedEntries = (fields: Record<string, unknown> | undefined) =>
-  Object.entries(fields ?? {}).filter(([, value]) => value !== undefined);
-
-/** A value the pipeline must take as data: a string starting with `$` is otherwise a field path. */
-const literal = (value: unknown) => ({ $literal: value });
-
-/**
- * The status change as an update pipeline: `replay` and `forward` are computed from the stored
- * document inside the same atomic write that acts on them, then removed.
- */
-export function statusChangePipeline(
-  change: StatusChange,
-  changeId: Types.ObjectId,
-): mongo.Document[] {
-  const rank = STATUS_RANK[change.status];
-  const entry: StatusHistoryEntry = {
-    changeId,
-    status: change.status,
-    at: change.at ?? new Date(),
-    source: change.source,
-    applied: true,
-    ...(change.errorCode ? { errorCode: change.errorCode } : {}),
-    ...(change.detail ? { detail: change.detail } : {}),
-  };
-  const unlessReplay = (value: unknown, current: string) => ({
-    $cond: ['$__replay', current, value],
-  });
-  const append = (field: string, items: unknown) =>
-    unlessReplay({ $concatArrays: [{ $ifNull: [field, []] }, items] }, field);
-
-  const fields: Record<string, unknown> = {
-    status: { $cond: ['$__forward', change.status, '$status'] },
-    statusRank: { $cond: ['$__forward', rank, '$statusRank'] },
-    statusHistory: append('$statusHistory', [
-      { $mergeObjects: [literal(entry), { applied: '$__forward' }] },
-    ]),
-    updatedAt: unlessReplay(literal(new Date()), '$updatedAt'),
-  };
-  // An undefined value sets nothing (a $literal would store null, which a unique index counts).
-  for (const [key, value] of definedEntries(change.set))
-    fields[key] = unlessReplay(literal(value), `$${key}`);
-  for (const [key, value] of definedEntries(change.setIfApplied))
-    fields[key] = { $cond: ['$__forward', literal(value), `$${key}`] };
-  if (change.delivery)
-    fields.delivery = unlessReplay(
-      { $mergeObjects: [{ $ifNull: ['$delivery', {}] }, literal(change.delivery)] },
-      '$delivery',
-    );
-  if (change.eventKey) fields.eventKeys = append('$eventKeys', [literal(change.eventKey)]);
-  if (change.attempt) {
-    fields.attempts = unlessReplay({ $add: [{ $ifNull: ['$attempts', 0] }, 1] }, '$attempts');
-    fields.attemptLog = append('$attemptLog', [literal(change.attempt)]);
-  }
-  return [
-    {
-      $set: {
-        __replay: change.eventKey
-          ? { $in: [literal(change.eventKey), { $ifNull: ['$eventKeys', []] }] }
-          : false,
-      },
-    },
-    { $set: { __forward: { $and: [{ $not: ['$__replay'] }, { $lt: ['$statusRank', rank] }] } } },
-    { $set: fields },
-    { $unset: ['__replay', '__forward'] },
-  ];
 }

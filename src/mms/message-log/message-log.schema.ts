@@ -56,6 +56,14 @@ export class MessageLog {
   @Prop({ required: true, enum: ['outbound', 'inbound'], type: String })
   direction: 'outbound' | 'inbound';
 
+  /**
+   * The client that may read this message: the sender's API client for outbound messages; for
+   * inbound ones, the client INBOUND_CLIENTS names for the receiving number (if any). Admin
+   * keys read every message.
+   */
+  @Prop({ type: String })
+  clientId?: string;
+
   /** mms, or sms when a fallback sent the media as links. */
   @Prop({ required: true, enum: ['mms', 'sms'], type: String, default: 'mms' })
   channel: 'mms' | 'sms';
@@ -132,11 +140,16 @@ MessageLogSchema.index(
   { plivoMessageUuid: 1 },
   { unique: true, partialFilterExpression: { plivoMessageUuid: { $exists: true } } },
 );
-// GET /messages with no filter: newest first; the cursor is one range on _id (see list()).
-// The _id index serves it: no declaration needed.
+// GET /messages, newest first; the cursor is one range on _id (see list()). A client reads only
+// its own messages, so its pages lead with clientId; an admin's unfiltered pages use the _id
+// index (no declaration needed) and its filtered ones the three indexes without clientId.
+MessageLogSchema.index({ clientId: 1, _id: -1 });
 // GET /messages?status=…
+MessageLogSchema.index({ clientId: 1, status: 1, _id: -1 });
 MessageLogSchema.index({ status: 1, _id: -1 });
 // GET /messages?recipient=…
+MessageLogSchema.index({ clientId: 1, recipient: 1, _id: -1 });
 MessageLogSchema.index({ recipient: 1, _id: -1 });
 // GET /messages?direction=…
+MessageLogSchema.index({ clientId: 1, direction: 1, _id: -1 });
 MessageLogSchema.index({ direction: 1, _id: -1 });

@@ -1,12 +1,19 @@
 import { BadRequestException } from '@nestjs/common';
 import { Types } from 'mongoose';
 import { MessageDto } from './dto/message.dto';
-import { MessageLogRecord } from '../message-log/message-log.repository';
+import { Client } from '../../auth/client';
+import { MessageLogRecord, Readers } from '../message-log/message-log.repository';
+
+/** Whose messages a client may read: its own, or everyone's with an admin key. */
+export function readersFor(client: Client): Readers {
+  return client.admin ? 'all' : { clientId: client.id };
+}
 
 export function toMessageDto(log: MessageLogRecord): MessageDto {
   return {
     id: log._id.toHexString(),
     direction: log.direction,
+    clientId: log.clientId,
     channel: log.channel,
     sender: log.sender,
     recipient: log.recipient,

@@ -2,6 +2,7 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { ApiKeyAuth } from '../../auth/api-key-auth.decorator';
+import { Client, CurrentClient } from '../../auth/client';
 import { ListMessagesQueryDto, MessageDto, MessageListDto } from './dto/message.dto';
 import { ErrorResponseDto } from '../../shared/error-response.dto';
 import { GetMessageUseCase } from './usecases/get-message/get-message.usecase';
@@ -31,8 +32,11 @@ export class MessagesController {
     description: 'Invalid filter, limit or cursor.',
     type: ErrorResponseDto,
   })
-  list(@Query() query: ListMessagesQueryDto): Promise<MessageListDto> {
-    return this.listMessages.execute(query);
+  list(
+    @Query() query: ListMessagesQueryDto,
+    @CurrentClient() client: Client,
+  ): Promise<MessageListDto> {
+    return this.listMessages.execute(query, client);
   }
 
   @Get(':id')
@@ -45,7 +49,7 @@ export class MessagesController {
   @ApiResponse({ status: 200, type: MessageDto })
   @ApiResponse({ status: 400, description: 'Malformed id.', type: ErrorResponseDto })
   @ApiResponse({ status: 404, description: 'No such message.', type: ErrorResponseDto })
-  findOne(@Param('id') id: string): Promise<MessageDto> {
-    return this.getMessage.execute(id);
+  findOne(@Param('id') id: string, @CurrentClient() client: Client): Promise<MessageDto> {
+    return this.getMessage.execute(id, client);
   }
 }

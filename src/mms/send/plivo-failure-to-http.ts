@@ -22,6 +22,23 @@ const FAILURE_CODES: Record<PlivoFailure['kind'], string> = {
   unexpected: 'PLIVO_CLIENT_ERROR',
 };
 
+/** Failure classes after which Plivo certainly created no message. */
+const NOTHING_SENT_KINDS: PlivoFailure['kind'][] = [
+  'rejected',
+  'auth',
+  'throttled',
+  'unavailable',
+  'network',
+];
+
+/** Whether a logged error code proves Plivo created no message (a 422 destination refusal too). */
+export function provesNothingSent(code: string): boolean {
+  return (
+    code === 'MMS_UNSUPPORTED_DESTINATION' ||
+    NOTHING_SENT_KINDS.some((kind) => FAILURE_CODES[kind] === code)
+  );
+}
+
 /** The stable error code a client (and the message log) sees for each failure class. */
 export function failureCode(failure: PlivoFailure): string {
   return FAILURE_CODES[failure.kind];

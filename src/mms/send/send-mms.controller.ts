@@ -14,7 +14,10 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
+import { Types } from 'mongoose';
 import { ApiKeyAuth } from '../../auth/api-key-auth.decorator';
+import { Client, CurrentClient } from '../../auth/client';
+import { ReservedMessageId } from './idempotency/reserved-message-id';
 import { SendMmsDto } from './dto/send-mms.dto';
 import { SendMmsResponseDto } from './dto/send-mms-response.dto';
 import { ErrorResponseDto } from '../../shared/error-response.dto';
@@ -96,7 +99,11 @@ export class SendMmsController {
       'Plivo did not answer: the message may have been queued and was not resent (status `unknown`); its status callback settles it.',
     type: ErrorResponseDto,
   })
-  send(@Body() dto: SendMmsDto): Promise<SendMmsResponseDto> {
-    return this.sendMms.execute(dto);
+  send(
+    @Body() dto: SendMmsDto,
+    @CurrentClient() client: Client,
+    @ReservedMessageId() messageId?: Types.ObjectId,
+  ): Promise<SendMmsResponseDto> {
+    return this.sendMms.execute(dto, { client, messageId });
   }
 }

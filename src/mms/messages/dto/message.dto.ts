@@ -24,6 +24,12 @@ export class MessageDto {
   id: string;
   @ApiProperty({ enum: ['outbound', 'inbound'] })
   direction: string;
+  @ApiPropertyOptional({
+    example: 'marketing',
+    description:
+      'The client that may read it: the sender for outbound messages; for inbound ones, the client INBOUND_CLIENTS names for the receiving number.',
+  })
+  clientId?: string;
   @ApiProperty({ enum: ['mms', 'sms'] })
   channel: string;
   @ApiProperty({ example: '+14155550100' })

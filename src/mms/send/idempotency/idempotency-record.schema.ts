@@ -16,6 +16,21 @@ export class IdempotencyRecord {
   @Prop({ required: true, enum: ['in-flight', 'done'], type: String })
   state: 'in-flight' | 'done';
 
+  /**
+   * The message log id this request will use, chosen at reservation (hex). The log is written
+   * before Plivo is called, so a lapsed reservation whose log does not exist sent nothing.
+   */
+  @Prop()
+  messageId?: string;
+
+  /**
+   * Until when the request holding the key is presumed alive (about the longest request). After
+   * it, the key is answered from the message log instead of "in flight" (absent on keys written
+   * before leases existed: they stay in flight until they expire, as they did then).
+   */
+  @Prop()
+  leaseUntil?: Date;
+
   @Prop()
   status?: number;
 

@@ -4,6 +4,8 @@ import { lastValueFrom, of, throwError } from 'rxjs';
 import { AllConfig } from '../../../config/config.type';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { IdempotencyStore, Reservation } from './idempotency.store';
+import { LapsedKeyResolver } from './lapsed-key';
+import { Types } from 'mongoose';
 
 function context(key?: string): ExecutionContext {
   const req = { headers: key ? { 'idempotency-key': key } : {}, body: { a: 1 } };
@@ -15,14 +17,27 @@ function context(key?: string): ExecutionContext {
 
 function fakeStore(overrides: Partial<Record<keyof IdempotencyStore, jest.Mock>> = {}) {
   return {
-    reserve: jest.fn(async (): Promise<Reservation> => ({ outcome: 'reserved' })),
+    reserve: jest.fn(async (): Promise<Reservation> => ({
+      outcome: 'reserved',
+      messageId: new Types.ObjectId(),
+    })),
     complete: jest.fn(async () => undefined),
     release: jest.fn(async () => undefined),
     ...overrides,
   };
 }
 
-const config = { get: () => false } as unknown as ConfigService<AllConfig, true>;
+const config = {
+  get: (key: string) =>
+    key === 'plivo'
+      ? { sendDeadlineMs: 1000 }
+      : key === 'send'
+        ? { mediaPreflightTimeoutMs: 100 }
+        : false,
+} as unknown as ConfigService<AllConfig, true>;
+const noLapses = {
+  resolve: () => Promise.reject(new Error('no key lapses in these cases')),
+} as unknown as LapsedKeyResolver;
 
 describe('IdempotencyInterceptor', () => {
   it('a failure to store the answer after a successful send still answers 202 and keeps the key', async () => {
@@ -31,7 +46,11 @@ describe('IdempotencyInterceptor', () => {
         Promise.reject(Object.assign(new Error('down'), { name: 'MongoNetworkError' })),
       ),
     });
-    const interceptor = new IdempotencyInterceptor(store as unknown as IdempotencyStore, config);
+    const interceptor = new IdempotencyInterceptor(
+      store as unknown as IdempotencyStore,
+      noLapses,
+      config,
+    );
     const handler: CallHandler = { handle: () => of({ messageId: 'm1' }) };
     const body = await lastValueFrom(await interceptor.intercept(context('k1'), handler));
     expect(body).toEqual({ messageId: 'm1' });
@@ -40,7 +59,11 @@ describe('IdempotencyInterceptor', () => {
 
   it('frees the key when nothing was sent, keeps it when the answer is about the message', async () => {
     const store = fakeStore();
-    const interceptor = new IdempotencyInterceptor(store as unknown as IdempotencyStore, config);
+    const interceptor = new IdempotencyInterceptor(
+      store as unknown as IdempotencyStore,
+      noLapses,
+      config,
+    );
     const notSent: CallHandler = {
       handle: () =>
         throwError(() => new HttpException({ message: 'retry', code: 'PLIVO_UNAVAILABLE' }, 503)),

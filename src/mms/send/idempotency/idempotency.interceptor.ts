@@ -12,11 +12,14 @@ import {
 import { ConfigService } from '@nestjs/config';
 import type { Request, Response } from 'express';
 import { Observable, catchError, from, mergeMap, throwError } from 'rxjs';
-import { apiKeyClientId, presentedApiKey } from '../../../auth/api-key.verifier';
+import { OPEN_ACCESS_CLIENT, RequestWithClient } from '../../../auth/client';
+import { longestRequestMs } from '../../../config/configuration';
 import { AllConfig } from '../../../config/config.type';
 import { sha256Hex } from '../../../shared/crypto';
 import { RetryableHttpException } from '../../../shared/retryable.exception';
-import { IdempotencyStore } from './idempotency.store';
+import { IdempotencyStore, Reservation } from './idempotency.store';
+import { LapsedKeyResolver } from './lapsed-key';
+import { RequestWithReservation, RESERVED_MESSAGE_ID } from './reserved-message-id';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 export const MAX_KEY_LENGTH = 255;
@@ -25,22 +28,32 @@ export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]+$/;
 
 /**
  * Idempotency-Key on POST /send-mms, keyed by (client, key):
- *  - first request: runs; its answer is kept 24 h when it says something final about the
- *    message (202, Plivo's refusal, an ambiguous 504); a failure that sent nothing (validation,
- *    429, 503, 502) frees the key so the client can retry with it
+ *  - first request: runs under a message id chosen now; its answer is kept 24 h when it says
+ *    something final about the message (202, Plivo's refusal, an ambiguous 504); a failure
+ *    that sent nothing (validation, 429, 503, 502) frees the key so the client can retry
  *  - same key + same body after completion: the kept answer again, Idempotent-Replayed: true
  *  - same key + other body: 422; same key while the first is in flight: 409 + Retry-After
+ *  - same key after the first request's lease ran out with no answer (its process died): the
+ *    answer the message log supports (202, or the 504 "poll" answer), never a second send
+ *    unless the log proves nothing reached Plivo
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
   private readonly logger = new Logger(IdempotencyInterceptor.name);
   private readonly required: boolean;
+  /** A reservation is presumed alive this long: the longest a request can run. */
+  private readonly leaseMs: number;
 
   constructor(
     private readonly store: IdempotencyStore,
+    private readonly lapsed: LapsedKeyResolver,
     config: ConfigService<AllConfig, true>,
   ) {
     this.required = config.get('send.idempotencyRequired', { infer: true });
+    this.leaseMs = longestRequestMs(
+      config.get('plivo', { infer: true }),
+      config.get('send', { infer: true }),
+    );
   }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -66,10 +79,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
         code: 'INVALID_IDEMPOTENCY_KEY',
       });
     }
-    const id = `${clientOf(req)}:${key}`;
+    const id = `${(req as RequestWithClient).client?.id ?? OPEN_ACCESS_CLIENT.id}:${key}`;
     const requestHash = hashBody(req.body);
 
-    return from(this.store.reserve(id, requestHash)).pipe(
+    return from(this.reserve(id, requestHash)).pipe(
       mergeMap((reservation) => {
         switch (reservation.outcome) {
           case 'mismatch':
@@ -92,6 +105,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
               throw new HttpException(reservation.body, reservation.status);
             return from([reservation.body]);
           default:
+            (req as RequestWithReservation)[RESERVED_MESSAGE_ID] = reservation.messageId;
             return next.handle().pipe(
               catchError((error: unknown) =>
                 from(this.settleFailure(id, error)).pipe(mergeMap(() => throwError(() => error))),
@@ -103,6 +117,35 @@ export class IdempotencyInterceptor implements NestInterceptor {
         }
       }),
     );
+  }
+
+  /**
+   * Reserves the key; a key whose holder died (lease over, no answer) is settled from the
+   * message log: its answer is kept and replayed, or, when the log proves nothing reached
+   * Plivo, the key is taken over for a fresh attempt.
+   */
+  private async reserve(
+    id: string,
+    requestHash: string,
+  ): Promise<Exclude<Reservation, { outcome: 'lapsed' }>> {
+    const reservation = await this.store.reserve(id, requestHash, this.leaseMs);
+    if (reservation.outcome !== 'lapsed') return reservation;
+    const verdict = await this.lapsed.resolve(reservation.messageId);
+    if (verdict.answer === 'retry') {
+      const messageId = await this.store.takeOver(id, reservation.leaseUntil, this.leaseMs);
+      return messageId ? { outcome: 'reserved', messageId } : { outcome: 'in-flight' };
+    }
+    const status = verdict.answer === 'accepted' ? verdict.status : verdict.exception.getStatus();
+    const body =
+      verdict.answer === 'accepted'
+        ? verdict.body
+        : (verdict.exception.getResponse() as Record<string, unknown>);
+    this.logger.warn(
+      { idempotencyKey: id, status, messageId: body.messageId },
+      'An Idempotency-Key outlived its request; answered from the message log',
+    );
+    await this.store.complete(id, status, body);
+    return { outcome: 'completed', status, body };
   }
 
   private async keepAnswer(id: string, status: number, body: unknown): Promise<unknown> {
@@ -133,11 +176,6 @@ export class IdempotencyInterceptor implements NestInterceptor {
       // The database is the likely cause of the original error; the key expires in 24 h.
     }
   }
-}
-
-function clientOf(req: Request): string {
-  const key = presentedApiKey(req);
-  return key ? apiKeyClientId(key) : 'anonymous';
 }
 
 /** Canonical JSON (sorted keys), so field order and JSON-vs-form encoding do not matter. */

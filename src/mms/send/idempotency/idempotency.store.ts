@@ -1,16 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { Model } from 'mongoose';
+import { Model, Types } from 'mongoose';
 import { IdempotencyRecord } from './idempotency-record.schema';
 import { isDuplicateKeyError } from '../../../shared/duplicate-key';
 
+/** How long a key and its answer are kept. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
 export type Reservation =
-  | { outcome: 'reserved' }
+  /** The key is ours: send under `messageId`. */
+  | { outcome: 'reserved'; messageId: Types.ObjectId }
   | { outcome: 'in-flight' }
   | { outcome: 'mismatch' }
-  | { outcome: 'completed'; status: number; body: Record<string, unknown> };
+  | { outcome: 'completed'; status: number; body: Record<string, unknown> }
+  /** The holder's lease ran out without an answer (its process died, most likely). */
+  | { outcome: 'lapsed'; messageId?: Types.ObjectId; leaseUntil: Date };
 
 @Injectable()
 export class IdempotencyStore {
@@ -19,17 +23,25 @@ export class IdempotencyStore {
   ) {}
 
   /** Claims the key for this request, or says why it cannot (one round trip when new). */
-  async reserve(id: string, requestHash: string, now = new Date()): Promise<Reservation> {
+  async reserve(
+    id: string,
+    requestHash: string,
+    leaseMs: number,
+    now = new Date(),
+  ): Promise<Reservation> {
     for (let attempt = 0; attempt < 2; attempt++) {
+      const messageId = new Types.ObjectId();
       try {
         await this.records.create({
           _id: id,
           requestHash,
           state: 'in-flight',
+          messageId: messageId.toHexString(),
+          leaseUntil: new Date(now.getTime() + leaseMs),
           createdAt: now,
           expiresAt: new Date(now.getTime() + IDEMPOTENCY_TTL_MS),
         });
-        return { outcome: 'reserved' };
+        return { outcome: 'reserved', messageId };
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
       }
@@ -41,16 +53,59 @@ export class IdempotencyStore {
         continue;
       }
       if (existing.requestHash !== requestHash) return { outcome: 'mismatch' };
-      if (existing.state === 'in-flight') return { outcome: 'in-flight' };
-      return { outcome: 'completed', status: existing.status ?? 200, body: existing.body ?? {} };
+      if (existing.state === 'done')
+        return { outcome: 'completed', status: existing.status ?? 200, body: existing.body ?? {} };
+      if (!existing.leaseUntil || existing.leaseUntil > now) return { outcome: 'in-flight' };
+      return {
+        outcome: 'lapsed',
+        leaseUntil: existing.leaseUntil,
+        messageId: existing.messageId ? new Types.ObjectId(existing.messageId) : undefined,
+      };
     }
     return { outcome: 'in-flight' };
   }
 
-  async complete(id: string, status: number, body: Record<string, unknown>): Promise<void> {
+  /**
+   * Takes over a lapsed key for a fresh attempt under a new message id. Conditional on the
+   * lease seen, so of several retries racing after a crash exactly one wins.
+   */
+  async takeOver(
+    id: string,
+    lapsedLease: Date,
+    leaseMs: number,
+    now = new Date(),
+  ): Promise<Types.ObjectId | undefined> {
+    const messageId = new Types.ObjectId();
+    const result = await this.records.updateOne(
+      { _id: id, state: 'in-flight', leaseUntil: lapsedLease },
+      {
+        $set: {
+          messageId: messageId.toHexString(),
+          leaseUntil: new Date(now.getTime() + leaseMs),
+        },
+      },
+    );
+    return result.modifiedCount === 1 ? messageId : undefined;
+  }
+
+  /** Keeps the answer for 24 h from now. */
+  async complete(
+    id: string,
+    status: number,
+    body: Record<string, unknown>,
+    now = new Date(),
+  ): Promise<void> {
     await this.records.updateOne(
       { _id: id, state: 'in-flight' },
-      { $set: { state: 'done', status, body } },
+      {
+        $set: {
+          state: 'done',
+          status,
+          body,
+          expiresAt: new Date(now.getTime() + IDEMPOTENCY_TTL_MS),
+        },
+        $unset: { leaseUntil: 1 },
+      },
     );
   }
 

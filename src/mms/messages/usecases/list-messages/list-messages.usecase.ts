@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { MessageLogRepository } from '../../../message-log/message-log.repository';
+import { Client } from '../../../../auth/client';
 import { ListMessagesQueryDto, MessageListDto } from '../../dto/message.dto';
-import { decodeCursor, encodeCursor, toMessageDto } from '../../message-view';
+import { decodeCursor, encodeCursor, readersFor, toMessageDto } from '../../message-view';
 
 const DEFAULT_PAGE_SIZE = 20;
 
@@ -10,10 +11,12 @@ const DEFAULT_PAGE_SIZE = 20;
 export class ListMessagesUseCase {
   constructor(private readonly logs: MessageLogRepository) {}
 
-  async execute(query: ListMessagesQueryDto): Promise<MessageListDto> {
+  /** Only the caller's messages (every client's for an admin key). */
+  async execute(query: ListMessagesQueryDto, client: Client): Promise<MessageListDto> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     // One more than the page: its presence says whether there is a next page.
     const logs = await this.logs.list({
+      readers: readersFor(client),
       status: query.status,
       direction: query.direction,
       recipient: query.recipient,

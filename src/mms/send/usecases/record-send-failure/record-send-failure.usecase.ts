@@ -21,16 +21,22 @@ export class RecordSendFailureUseCase {
 
   async execute(
     id: Types.ObjectId,
+    clientId: string,
     failure: PlivoFailure,
     durationMs: number,
     answer: HttpException = toHttpException(failure, id.toHexString()),
   ): Promise<HttpException> {
     const ambiguous = failure.kind === 'ambiguous';
-    this.metrics.messages.inc({ outcome: ambiguous ? 'unknown' : 'failed', reason: failure.kind });
+    this.metrics.messages.inc({
+      outcome: ambiguous ? 'unknown' : 'failed',
+      reason: failure.kind,
+      client: clientId,
+    });
     const level = failure.kind === 'auth' || failure.kind === 'unexpected' ? 'error' : 'warn';
     this.logger[level](
       {
         messageId: id.toHexString(),
+        clientId,
         kind: failure.kind,
         httpStatus: failure.httpStatus,
         reason: failure.reason,

@@ -1,4 +1,6 @@
+import { HttpException, UnprocessableEntityException } from '@nestjs/common';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { Types } from 'mongoose';
 import { PlivoFailure } from '../../../plivo/plivo-failure';
 import { MAX_TEXT_LENGTH } from '../../../plivo/plivo-limits';
 
@@ -38,4 +40,37 @@ export function smsFallback(
       refused: `the SMS with media links would be ${body.length} characters (limit ${MAX_TEXT_LENGTH})`,
     };
   return { channel: 'sms', text: body, mediaUrls: [], mediaIds: [], fallbackReason: reason };
+}
+
+/** MMS where Plivo can deliver it; otherwise an SMS with links when allowed, else 422. */
+export function planChannel(
+  dto: { destinationNumber: string; messageText: string },
+  mediaUrls: string[],
+  mediaIds: string[],
+  fallbackAllowed: boolean,
+): ChannelPlan {
+  if (canReceiveMms(dto.destinationNumber))
+    return { channel: 'mms', text: dto.messageText, mediaUrls, mediaIds };
+  const reason = 'Plivo delivers MMS only to US and Canadian numbers';
+  const fallback = fallbackAllowed
+    ? smsFallback(dto.messageText, mediaUrls, mediaIds, reason)
+    : undefined;
+  if (fallback && !('refused' in fallback)) return fallback;
+  throw unsupportedDestination(reason, fallback);
+}
+
+/** 422 for a destination that cannot take this MMS, saying why no SMS fallback was sent. */
+export function unsupportedDestination(
+  reason: string,
+  fallback: { refused: string } | undefined,
+  id?: Types.ObjectId,
+): HttpException {
+  const detail = fallback
+    ? `; no SMS fallback: ${fallback.refused}`
+    : '; send fallbackToSms: true to get an SMS with the media links';
+  return new UnprocessableEntityException({
+    message: reason + detail,
+    code: 'MMS_UNSUPPORTED_DESTINATION',
+    ...(id ? { messageId: id.toHexString() } : {}),
+  });
 }

@@ -40,6 +40,7 @@ import { AttemptRecord } from '../../../message-log/message-log.schema';
 import { SendRetryPolicy } from '../send-attempts/send-retry-policy';
 
 const SENDER = '+14155550100';
+const CLIENT = { id: 'team-a', admin: false };
 const BASE_URL = 'https://gateway.example.com';
 
 function stubConfig(values: Record<string, unknown>): ConfigService<AllConfig, true> {
@@ -235,7 +236,7 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
   describe('when Plivo accepts at once', () => {
     it('logs the message before sending it, then marks it queued', async () => {
       const { service, events } = setup([ACCEPTED]);
-      await settle(service.execute(dto()));
+      await settle(service.execute(dto(), { client: CLIENT }));
       expect(events).toEqual(['createPending', 'send', 'applyStatusChange:queued']);
     });
 
@@ -247,10 +248,12 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
             mediaUrls: ['https://e.com/b.png', 'https://e.com/c.png'],
             mediaIds: ['801c2056-33ab-499c-80ef-58b574a462a2'],
           }),
+          { client: CLIENT },
         ),
       );
       expect(repo.pending).toEqual([
         {
+          clientId: CLIENT.id,
           channel: 'mms',
           sender: SENDER,
           recipient: '+14157654321',
@@ -264,7 +267,9 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
     it('sends an MMS whose callback URL carries ?ref=<log id>', async () => {
       const { service, repo, provider } = setup([ACCEPTED]);
       await settle(
-        service.execute(dto({ mediaUrl: undefined, mediaUrls: ['https://e.com/b.png'] })),
+        service.execute(dto({ mediaUrl: undefined, mediaUrls: ['https://e.com/b.png'] }), {
+          client: CLIENT,
+        }),
       );
       expect(provider.sent).toEqual([
         {
@@ -284,7 +289,7 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
 
     it("stores Plivo's ids with the queued status and answers with the 202 body", async () => {
       const { service, repo } = setup([ACCEPTED]);
-      const { value, error } = await settle(service.execute(dto()));
+      const { value, error } = await settle(service.execute(dto(), { client: CLIENT }));
       expect(error).toBeUndefined();
       expect(value).toEqual({
         message: 'MMS sending request accepted.',
@@ -308,7 +313,7 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
   describe('retries', () => {
     it('retries a retryable failure and records the failed attempt', async () => {
       const { service, repo, provider, events } = setup([fail('unavailable'), ACCEPTED]);
-      const { value, error } = await settle(service.execute(dto()));
+      const { value, error } = await settle(service.execute(dto(), { client: CLIENT }));
       expect(error).toBeUndefined();
       expect(value?.status).toBe('queued');
       expect(events).toEqual([
@@ -334,7 +339,7 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
     it('waits the policy delay between attempts', async () => {
       jest.spyOn(Math, 'random').mockReturnValue(0); // attempt 1 → 250 ms
       const { service, provider } = setup([fail('throttled'), ACCEPTED]);
-      const outcome = service.execute(dto()).then(
+      const outcome = service.execute(dto(), { client: CLIENT }).then(
         (v) => v,
         (e: unknown) => e,
       );
@@ -350,7 +355,7 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
         [fail('unavailable'), fail('throttled'), fail('network'), ACCEPTED],
         { maxRetries: 2, sendDeadlineMs: 60_000 },
       );
-      const { error } = await settle(service.execute(dto()));
+      const { error } = await settle(service.execute(dto(), { client: CLIENT }));
       expect(provider.sent).toHaveLength(3); // 1 + 2 retries
       expect(events).toEqual([
         'createPending',
@@ -384,7 +389,7 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
         maxRetries: 5,
         sendDeadlineMs: 500,
       });
-      const { error } = await settle(service.execute(dto()));
+      const { error } = await settle(service.execute(dto(), { client: CLIENT }));
       expect(provider.sent).toHaveLength(1);
       expect(repo.attempts).toEqual([]);
       expect(error).toBeInstanceOf(RetryableHttpException);
@@ -397,7 +402,7 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
           maxRetries: 5,
           sendDeadlineMs: 60_000,
         });
-        const { error } = await settle(service.execute(dto()));
+        const { error } = await settle(service.execute(dto(), { client: CLIENT }));
         expect(error).toBeInstanceOf(HttpException);
         expect(provider.sent).toHaveLength(1);
         expect(repo.attempts).toEqual([]);
@@ -418,7 +423,7 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
       ['unexpected', 500, 'failed', 'PLIVO_CLIENT_ERROR', InternalServerErrorException],
     ])('%s → HTTP %i, log status %s, code %s', async (kind, httpStatus, logStatus, code, type) => {
       const { service, repo } = setup([fail(kind)], { maxRetries: 0, sendDeadlineMs: 10_000 });
-      const { error } = await settle(service.execute(dto()));
+      const { error } = await settle(service.execute(dto(), { client: CLIENT }));
       expect(error).toBeInstanceOf(type);
       expect((error as HttpException).getStatus()).toBe(httpStatus);
       const body = responseOf(error);
@@ -437,7 +442,7 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
 
     it('a 503 is a typed retryable exception that asks for a retry after 5 s', async () => {
       const { service } = setup([fail('unavailable')], { maxRetries: 0, sendDeadlineMs: 10_000 });
-      const { error } = await settle(service.execute(dto()));
+      const { error } = await settle(service.execute(dto(), { client: CLIENT }));
       expect(error).toBeInstanceOf(RetryableHttpException);
       expect((error as RetryableHttpException).retryAfterSeconds).toBe(5);
       expect(responseOf(error)).not.toHaveProperty('retryAfterSeconds');
@@ -445,20 +450,20 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
 
     it('a rejection passes Plivo’s reason to the caller', async () => {
       const { service } = setup([fail('rejected')]);
-      const { error } = await settle(service.execute(dto()));
+      const { error } = await settle(service.execute(dto(), { client: CLIENT }));
       expect(responseOf(error).message).toBe(REASONS.rejected);
     });
 
     it('an auth failure does not blame the caller and does not leak the reason', async () => {
       const { service } = setup([fail('auth')]);
-      const { error } = await settle(service.execute(dto()));
+      const { error } = await settle(service.execute(dto(), { client: CLIENT }));
       expect((error as HttpException).getStatus()).not.toBe(401);
       expect(responseOf(error).message).not.toContain('401');
     });
 
     it('an ambiguous failure tells the caller to poll, not to retry', async () => {
       const { service, repo } = setup([fail('ambiguous')]);
-      const { error } = await settle(service.execute(dto()));
+      const { error } = await settle(service.execute(dto(), { client: CLIENT }));
       expect(responseOf(error).message).toContain(`GET /messages/${repo.id.toHexString()}`);
     });
 
@@ -467,7 +472,7 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
         maxRetries: 3,
         sendDeadlineMs: 2000,
       });
-      const { error } = await settle(service.execute(dto()));
+      const { error } = await settle(service.execute(dto(), { client: CLIENT }));
       expect(Date.now() - 1_700_000_000_000).toBe(2000);
       expect(provider.sent).toHaveLength(1);
       expect(error).toBeInstanceOf(GatewayTimeoutException);
@@ -482,7 +487,7 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
         maxRetries: 3,
         sendDeadlineMs: 5000,
       });
-      const { error } = await settle(service.execute(dto()));
+      const { error } = await settle(service.execute(dto(), { client: CLIENT }));
       expect(provider.sent).toHaveLength(2);
       expect(repo.attempts.map((a) => a.attempt.outcome)).toEqual(['unavailable']);
       expect(error).toBeInstanceOf(GatewayTimeoutException);
@@ -491,7 +496,7 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
 
     it('a non-ProviderSendError from the provider is unexpected: 500, failed, not retried', async () => {
       const { service, provider, repo } = setup([new TypeError('oops'), ACCEPTED]);
-      const { error } = await settle(service.execute(dto()));
+      const { error } = await settle(service.execute(dto(), { client: CLIENT }));
       expect(provider.sent).toHaveLength(1);
       expect(error).toBeInstanceOf(InternalServerErrorException);
       expect(responseOf(error).message).not.toContain('oops');
@@ -501,7 +506,7 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
     it('still answers with the mapped error when recording the failure fails', async () => {
       const { service, repo } = setup([fail('rejected')]);
       repo.failApplyStatusChange = new Error('db down');
-      const { error } = await settle(service.execute(dto()));
+      const { error } = await settle(service.execute(dto(), { client: CLIENT }));
       expect(error).toBeInstanceOf(BadRequestException);
       expect(logError).toHaveBeenCalled();
     });
@@ -512,7 +517,7 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
       const { service, repo, provider, events } = setup([ACCEPTED]);
       const dbError = new Error('db down');
       repo.failCreatePending = dbError;
-      const { error } = await settle(service.execute(dto()));
+      const { error } = await settle(service.execute(dto(), { client: CLIENT }));
       expect(error).toBe(dbError);
       expect(provider.sent).toEqual([]);
       expect(events).toEqual(['createPending']);
@@ -521,7 +526,7 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
     it('when the final update fails after Plivo accepted, still resolves with the 202 body', async () => {
       const { service, repo, provider } = setup([ACCEPTED]);
       repo.failApplyStatusChange = new Error('db down');
-      const { value, error } = await settle(service.execute(dto()));
+      const { value, error } = await settle(service.execute(dto(), { client: CLIENT }));
       expect(error).toBeUndefined();
       expect(value).toEqual({
         message: 'MMS sending request accepted.',
@@ -551,7 +556,7 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
         sendDeadlineMs: 2000,
       });
       repo.recordAttemptMs = 3000; // the deadline is gone before the retry starts
-      const { error } = await settle(service.execute(dto()));
+      const { error } = await settle(service.execute(dto(), { client: CLIENT }));
       expect(provider.sent).toHaveLength(1);
       expect(error).toBeInstanceOf(RetryableHttpException);
     });
@@ -560,7 +565,7 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
       // Recording an attempt is best effort: a blip must not leave the log pending forever.
       const { service, repo, provider } = setup([fail('unavailable'), ACCEPTED]);
       repo.failRecordAttempt = new Error('db down');
-      const { value, error } = await settle(service.execute(dto()));
+      const { value, error } = await settle(service.execute(dto(), { client: CLIENT }));
       expect(error).toBeUndefined();
       expect(value).toMatchObject({ status: 'queued' });
       expect(provider.sent).toHaveLength(2);
@@ -570,21 +575,25 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
 
   it('counts each final outcome once, not each attempt', async () => {
     const ok = setup([fail('unavailable'), ACCEPTED]);
-    await settle(ok.service.execute(dto()));
-    expect(ok.metrics.counted).toEqual([{ outcome: 'queued', reason: 'ok' }]);
+    await settle(ok.service.execute(dto(), { client: CLIENT }));
+    expect(ok.metrics.counted).toEqual([{ outcome: 'queued', reason: 'ok', client: CLIENT.id }]);
 
     const rejected = setup([fail('rejected')]);
-    await settle(rejected.service.execute(dto()));
-    expect(rejected.metrics.counted).toEqual([{ outcome: 'failed', reason: 'rejected' }]);
+    await settle(rejected.service.execute(dto(), { client: CLIENT }));
+    expect(rejected.metrics.counted).toEqual([
+      { outcome: 'failed', reason: 'rejected', client: CLIENT.id },
+    ]);
 
     const ambiguous = setup([fail('ambiguous')]);
-    await settle(ambiguous.service.execute(dto()));
-    expect(ambiguous.metrics.counted).toEqual([{ outcome: 'unknown', reason: 'ambiguous' }]);
+    await settle(ambiguous.service.execute(dto(), { client: CLIENT }));
+    expect(ambiguous.metrics.counted).toEqual([
+      { outcome: 'unknown', reason: 'ambiguous', client: CLIENT.id },
+    ]);
   });
 
   it('logs retries as warnings', async () => {
     const { service } = setup([fail('network'), ACCEPTED]);
-    await settle(service.execute(dto()));
+    await settle(service.execute(dto(), { client: CLIENT }));
     expect(logWarn).toHaveBeenCalledWith(
       expect.objectContaining({ attempt: 1, kind: 'network' }),
       'Plivo send failed; retrying',

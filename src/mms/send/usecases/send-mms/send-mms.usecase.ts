@@ -1,15 +1,12 @@
-import {
-  BadRequestException,
-  HttpException,
-  Injectable,
-  Logger,
-  UnprocessableEntityException,
-} from '@nestjs/common';
+import { BadRequestException, HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Types } from 'mongoose';
+import { Client } from '../../../../auth/client';
 import { AllConfig } from '../../../../config/config.type';
 import { MetricsService } from '../../../../metrics/metrics.service';
 import { describeError } from '../../../../shared/describe-error';
+import { isDuplicateKeyError } from '../../../../shared/duplicate-key';
+import { RetryableHttpException } from '../../../../shared/retryable.exception';
 import { MediaPreflight } from '../../../media/media-preflight';
 import { MediaUrlPolicy } from '../../../media/media-url-policy';
 import { MessageLogRepository } from '../../../message-log/message-log.repository';
@@ -18,9 +15,22 @@ import { MAX_MEDIA } from '../../../plivo/plivo-limits';
 import { PLIVO_WEBHOOK_ROUTES } from '../../../plivo/webhook-routes';
 import { SendMmsDto } from '../../dto/send-mms.dto';
 import { SendMmsResponseDto } from '../../dto/send-mms-response.dto';
+import { acceptedResponse } from '../../accepted-response';
 import { RecordSendFailureUseCase } from '../record-send-failure/record-send-failure.usecase';
 import { SendAttemptsUseCase } from '../send-attempts/send-attempts.usecase';
-import { canReceiveMms, ChannelPlan, isMmsRefusal, smsFallback } from './destination-policy';
+import {
+  ChannelPlan,
+  isMmsRefusal,
+  planChannel,
+  smsFallback,
+  unsupportedDestination,
+} from './destination-policy';
+
+/** Who sends, and the log id an Idempotency-Key reservation chose (else a new one). */
+export interface SendContext {
+  client: Client;
+  messageId?: Types.ObjectId;
+}
 
 interface SendRequest {
   dto: SendMmsDto;
@@ -55,34 +65,60 @@ export class SendMmsUseCase {
     this.publicBaseUrl = config.get('app.publicBaseUrl', { infer: true });
   }
 
-  async execute(dto: SendMmsDto): Promise<SendMmsResponseDto> {
+  async execute(dto: SendMmsDto, context: SendContext): Promise<SendMmsResponseDto> {
     // Checks that need no log: refused here, nothing is written and nothing is sent.
     const request = await this.check(dto);
     // Logged before Plivo is called: a crash in between leaves a pending record, never an
     // unrecorded message. A database failure here throws before anything is sent.
-    const id = await this.logs.createPending({
-      channel: request.plan.channel,
-      fallbackReason: request.plan.channel === 'sms' ? request.plan.fallbackReason : undefined,
-      sender: this.senderNumber,
-      recipient: dto.destinationNumber,
-      text: dto.messageText,
-      mediaUrls: request.mediaUrls,
-      mediaIds: request.mediaIds,
-    });
-    const { acceptance, durationMs, plan } = await this.sendWithFallback(id, request);
+    const id = await this.createLog(dto, request, context);
+    const clientId = context.client.id;
+    const { acceptance, durationMs, plan } = await this.sendWithFallback(id, request, clientId);
     await this.recordAccepted(id, acceptance, durationMs);
     this.metrics.messages.inc({
       outcome: 'queued',
       reason: plan.channel === 'sms' ? 'sms-fallback' : 'ok',
+      client: clientId,
     });
-    return {
-      message: 'MMS sending request accepted.',
-      messageId: id.toHexString(),
-      status: 'queued',
-      plivoResponse: acceptance,
-      channel: plan.channel,
-      ...(plan.channel === 'sms' ? { fallbackReason: plan.fallbackReason } : {}),
-    };
+    return acceptedResponse(
+      id.toHexString(),
+      acceptance,
+      plan.channel,
+      plan.channel === 'sms' ? plan.fallbackReason : undefined,
+    );
+  }
+
+  /**
+   * The pending log, under the id an Idempotency-Key reservation chose when there is one. That
+   * id already taken means an earlier request with the key is still running: 409, nothing sent.
+   */
+  private async createLog(
+    dto: SendMmsDto,
+    request: SendRequest,
+    context: SendContext,
+  ): Promise<Types.ObjectId> {
+    try {
+      return await this.logs.createPending({
+        _id: context.messageId,
+        clientId: context.client.id,
+        channel: request.plan.channel,
+        fallbackReason: request.plan.channel === 'sms' ? request.plan.fallbackReason : undefined,
+        sender: this.senderNumber,
+        recipient: dto.destinationNumber,
+        text: dto.messageText,
+        mediaUrls: request.mediaUrls,
+        mediaIds: request.mediaIds,
+      });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      throw new RetryableHttpException(
+        {
+          message: 'A request with this Idempotency-Key is still in progress',
+          code: 'IDEMPOTENCY_IN_FLIGHT',
+        },
+        HttpStatus.CONFLICT,
+        1,
+      );
+    }
   }
 
   /** Media count, address policy, optional preflight, then MMS or SMS fallback (or 4xx). */
@@ -105,6 +141,7 @@ export class SendMmsUseCase {
   private async sendWithFallback(
     id: Types.ObjectId,
     request: SendRequest,
+    clientId: string,
   ): Promise<{ acceptance: ProviderAcceptance; durationMs: number; plan: ChannelPlan }> {
     const { dto, mediaUrls, mediaIds, fallbackAllowed } = request;
     // `ref` lets a callback find its log even before Plivo's UUID is stored; V3 signs it.
@@ -122,7 +159,7 @@ export class SendMmsUseCase {
         : undefined;
       if (!fallback || 'refused' in fallback) {
         const answer = unsupportedDestination(refusal.reason, fallback, id);
-        throw await this.recordFailure.execute(id, refusal, outcome.durationMs, answer);
+        throw await this.recordFailure.execute(id, clientId, refusal, outcome.durationMs, answer);
       }
       plan = fallback;
       await this.logs.switchToSms(id, refusal.reason, {
@@ -135,7 +172,7 @@ export class SendMmsUseCase {
       outcome = await send(plan);
     }
     if ('failure' in outcome)
-      throw await this.recordFailure.execute(id, outcome.failure, outcome.durationMs);
+      throw await this.recordFailure.execute(id, clientId, outcome.failure, outcome.durationMs);
     return { ...outcome, plan };
   }
 
@@ -176,39 +213,6 @@ export class SendMmsUseCase {
       callbackUrl,
     };
   }
-}
-
-/** MMS where Plivo can deliver it; otherwise an SMS with links when allowed, else 422. */
-function planChannel(
-  dto: SendMmsDto,
-  mediaUrls: string[],
-  mediaIds: string[],
-  fallbackAllowed: boolean,
-): ChannelPlan {
-  if (canReceiveMms(dto.destinationNumber))
-    return { channel: 'mms', text: dto.messageText, mediaUrls, mediaIds };
-  const reason = 'Plivo delivers MMS only to US and Canadian numbers';
-  const fallback = fallbackAllowed
-    ? smsFallback(dto.messageText, mediaUrls, mediaIds, reason)
-    : undefined;
-  if (fallback && !('refused' in fallback)) return fallback;
-  throw unsupportedDestination(reason, fallback);
-}
-
-/** 422 for a destination that cannot take this MMS, saying why no SMS fallback was sent. */
-function unsupportedDestination(
-  reason: string,
-  fallback: { refused: string } | undefined,
-  id?: Types.ObjectId,
-): HttpException {
-  const detail = fallback
-    ? `; no SMS fallback: ${fallback.refused}`
-    : '; send fallbackToSms: true to get an SMS with the media links';
-  return new UnprocessableEntityException({
-    message: reason + detail,
-    code: 'MMS_UNSUPPORTED_DESTINATION',
-    ...(id ? { messageId: id.toHexString() } : {}),
-  });
 }
 
 /** 1 to 10 media across mediaUrl, mediaUrls and mediaIds (a rule across fields, so not in the DTO). */

@@ -1,0 +1,88 @@
+import { mongo, Types } from 'mongoose';
+import { MessageStatus, STATUS_RANK, StatusSource } from './message-status';
+import { AttemptRecord, StatusHistoryEntry } from './message-log.schema';
+
+/** One status change of a message, as the send path or a Plivo callback reports it. */
+export interface StatusChange {
+  status: MessageStatus;
+  source: StatusSource;
+  at?: Date;
+  /** Identifies a Plivo event: a change whose key the log already holds changes nothing. */
+  eventKey?: string;
+  errorCode?: string;
+  detail?: string;
+  /** Top-level fields set whether or not the status moves (UUIDs). */
+  set?: Record<string, unknown>;
+  /** Merged into `delivery` whether or not the status moves (billing, carrier details). */
+  delivery?: Record<string, string>;
+  /** Fields set only when the status moves (errorCode/errorMessage of the new status). */
+  setIfApplied?: Record<string, unknown>;
+  attempt?: AttemptRecord;
+}
+
+const definedEntries = (fields: Record<string, unknown> | undefined) =>
+  Object.entries(fields ?? {}).filter(([, value]) => value !== undefined);
+
+/** A value the pipeline must take as data: a string starting with `$` is otherwise a field path. */
+const literal = (value: unknown) => ({ $literal: value });
+
+/**
+ * The status change as an update pipeline: `replay` and `forward` are computed from the stored
+ * document inside the same atomic write that acts on them, then removed.
+ */
+export function statusChangePipeline(
+  change: StatusChange,
+  changeId: Types.ObjectId,
+): mongo.Document[] {
+  const rank = STATUS_RANK[change.status];
+  const entry: StatusHistoryEntry = {
+    changeId,
+    status: change.status,
+    at: change.at ?? new Date(),
+    source: change.source,
+    applied: true,
+    ...(change.errorCode ? { errorCode: change.errorCode } : {}),
+    ...(change.detail ? { detail: change.detail } : {}),
+  };
+  const unlessReplay = (value: unknown, current: string) => ({
+    $cond: ['$__replay', current, value],
+  });
+  const append = (field: string, items: unknown) =>
+    unlessReplay({ $concatArrays: [{ $ifNull: [field, []] }, items] }, field);
+
+  const fields: Record<string, unknown> = {
+    status: { $cond: ['$__forward', change.status, '$status'] },
+    statusRank: { $cond: ['$__forward', rank, '$statusRank'] },
+    statusHistory: append('$statusHistory', [
+      { $mergeObjects: [literal(entry), { applied: '$__forward' }] },
+    ]),
+    updatedAt: unlessReplay(literal(new Date()), '$updatedAt'),
+  };
+  // An undefined value sets nothing (a $literal would store null, which a unique index counts).
+  for (const [key, value] of definedEntries(change.set))
+    fields[key] = unlessReplay(literal(value), `$${key}`);
+  for (const [key, value] of definedEntries(change.setIfApplied))
+    fields[key] = { $cond: ['$__forward', literal(value), `$${key}`] };
+  if (change.delivery)
+    fields.delivery = unlessReplay(
+      { $mergeObjects: [{ $ifNull: ['$delivery', {}] }, literal(change.delivery)] },
+      '$delivery',
+    );
+  if (change.eventKey) fields.eventKeys = append('$eventKeys', [literal(change.eventKey)]);
+  if (change.attempt) {
+    fields.attempts = unlessReplay({ $add: [{ $ifNull: ['$attempts', 0] }, 1] }, '$attempts');
+    fields.attemptLog = append('$attemptLog', [literal(change.attempt)]);
+  }
+  return [
+    {
+      $set: {
+        __replay: change.eventKey
+          ? { $in: [literal(change.eventKey), { $ifNull: ['$eventKeys', []] }] }
+          : false,
+      },
+    },
+    { $set: { __forward: { $and: [{ $not: ['$__replay'] }, { $lt: ['$statusRank', rank] }] } } },
+    { $set: fields },
+    { $unset: ['__replay', '__forward'] },
+  ];
+}

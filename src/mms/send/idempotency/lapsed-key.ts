@@ -1,0 +1,61 @@
+import { HttpException, Injectable } from '@nestjs/common';
+import { Types } from 'mongoose';
+import { MessageLogRepository } from '../../message-log/message-log.repository';
+import { acceptedResponse } from '../accepted-response';
+import { provesNothingSent, toHttpException } from '../plivo-failure-to-http';
+
+/** What to do with a key whose holder stopped before answering. */
+export type LapsedKeyVerdict =
+  /** Plivo accepted the message: answer 202 as the first request would have. */
+  | { answer: 'accepted'; status: 202; body: Record<string, unknown> }
+  /** Plivo may have it: never resend; the client polls the message. */
+  | { answer: 'unknown'; exception: HttpException }
+  /** The log proves nothing reached Plivo: the key may be retried. */
+  | { answer: 'retry' };
+
+/**
+ * Settles an Idempotency-Key whose request died (its lease ran out) from the message log,
+ * which the send path writes before calling Plivo and after each answer.
+ */
+@Injectable()
+export class LapsedKeyResolver {
+  constructor(private readonly logs: MessageLogRepository) {}
+
+  async resolve(messageId: Types.ObjectId | undefined): Promise<LapsedKeyVerdict> {
+    // No id chosen (a key written before leases existed never lapses, so this is defensive).
+    if (!messageId) return unknown(undefined);
+    const log = await this.logs.findById(messageId);
+    // The log is written before Plivo is called: no log, no send.
+    if (!log) return { answer: 'retry' };
+    if (log.plivoMessageUuid) {
+      const body = acceptedResponse(
+        messageId.toHexString(),
+        {
+          message: 'message(s) queued',
+          messageUuid: [log.plivoMessageUuid],
+          apiId: log.plivoApiId ?? '',
+        },
+        log.channel,
+        log.fallbackReason,
+      );
+      return { answer: 'accepted', status: 202, body: { ...body } };
+    }
+    if (log.status === 'failed' && log.errorCode && provesNothingSent(log.errorCode))
+      return { answer: 'retry' };
+    return unknown(messageId);
+  }
+}
+
+function unknown(messageId: Types.ObjectId | undefined): LapsedKeyVerdict {
+  return {
+    answer: 'unknown',
+    exception: toHttpException(
+      {
+        kind: 'ambiguous',
+        reason: 'The request that held this Idempotency-Key stopped before it answered',
+        retryable: false,
+      },
+      messageId?.toHexString() ?? '',
+    ),
+  };
+}
