@@ -4,6 +4,10 @@ import { StatusCallbacksService } from '../../src/mms/webhooks/status-callbacks.
 import { PLIVO_WEBHOOK_ROUTES } from '../../src/mms/plivo/webhook-routes';
 import { postSigned } from '../support/plivo-signing';
 import { createTestApp, TestApp } from '../support/test-app';
+import { hashBody } from '../../src/mms/send/idempotency/idempotency.interceptor';
+
+const KEY = 'query-indexes-client-key-0123';
+const ADMIN_KEY = 'query-indexes-admin-key-0123';
 
 interface RecordedQuery {
   collection: string;
@@ -54,7 +58,12 @@ describe('every query the service runs is served by an index (e2e)', () => {
   const queries: RecordedQuery[] = [];
 
   beforeAll(async () => {
-    t = await createTestApp({ THROTTLE_LIMIT: '100000' });
+    t = await createTestApp({
+      THROTTLE_LIMIT: '100000',
+      API_KEYS: `team:${KEY}`,
+      ADMIN_API_KEYS: `ops:${ADMIN_KEY}`,
+      INBOUND_CLIENTS: '+14155550100:team',
+    });
     mongoose.set('debug', (collection: string, method: string, ...args: unknown[]) => {
       if (!READS_AND_WRITES.has(method)) return;
       const [filter, second, third] = args as [
@@ -84,16 +93,31 @@ describe('every query the service runs is served by an index (e2e)', () => {
     };
     const sent = await request(t.baseUrl)
       .post('/send-mms')
+      .set({ 'X-API-Key': KEY, 'Idempotency-Key': 'k1' })
+      .send(body)
+      .expect(202);
+    await request(t.baseUrl)
+      .post('/send-mms')
+      .set('X-API-Key', KEY)
       .set('Idempotency-Key', 'k1')
       .send(body)
       .expect(202);
-    await request(t.baseUrl).post('/send-mms').set('Idempotency-Key', 'k1').send(body).expect(202);
     t.plivo.failNext({ status: 503 });
-    await request(t.baseUrl).post('/send-mms').send(body).expect(202);
+    await request(t.baseUrl).post('/send-mms').set('X-API-Key', KEY).send(body).expect(202);
     t.plivo.failNext({ status: 400 });
-    await request(t.baseUrl).post('/send-mms').set('Idempotency-Key', 'k2').send(body).expect(400);
+    await request(t.baseUrl)
+      .post('/send-mms')
+      .set('X-API-Key', KEY)
+      .set('Idempotency-Key', 'k2')
+      .send(body)
+      .expect(400);
     t.plivo.failNext({ status: 503 }, 4);
-    await request(t.baseUrl).post('/send-mms').set('Idempotency-Key', 'k3').send(body).expect(503);
+    await request(t.baseUrl)
+      .post('/send-mms')
+      .set('X-API-Key', KEY)
+      .set('Idempotency-Key', 'k3')
+      .send(body)
+      .expect(503);
     await t.plivo.waitFor((sim) => sim.callbacks.filter((c) => c.status === 200).length >= 6, 5000);
     await postSigned(
       t.baseUrl,
@@ -114,27 +138,47 @@ describe('every query the service runs is served by an index (e2e)', () => {
       { token: t.authToken },
     ).expect(200);
     await t.app.get(StatusCallbacksService).sweepUnmatched();
-    await request(t.baseUrl).get(`/messages/${sent.body.messageId}`).expect(200);
-    const page = await request(t.baseUrl).get('/messages').query({ limit: 1 }).expect(200);
-    await request(t.baseUrl)
-      .get('/messages')
-      .query({ limit: 1, cursor: page.body.nextCursor })
-      .expect(200);
-    for (const query of [
-      { status: 'delivered' },
-      { direction: 'inbound' },
-      { recipient: '+14157654321' },
-      { status: 'failed', recipient: '+14157654321' },
-    ]) {
-      const first = await request(t.baseUrl)
-        .get('/messages')
-        .query({ ...query, limit: 1 })
+    for (const key of [KEY, ADMIN_KEY])
+      await request(t.baseUrl)
+        .get(`/messages/${sent.body.messageId}`)
+        .set('X-API-Key', key)
         .expect(200);
-      if (first.body.nextCursor)
-        await request(t.baseUrl)
+    // A key whose request died: settled from the log (a lookup by id), then taken over.
+    await t.db.collection('idempotency_keys').insertOne({
+      _id: 'team:lapsed' as never,
+      requestHash: hashBody(body),
+      state: 'in-flight',
+      messageId: new mongoose.Types.ObjectId().toHexString(),
+      leaseUntil: new Date(Date.now() - 1000),
+      createdAt: new Date(),
+      expiresAt: new Date(Date.now() + 60_000),
+    });
+    await request(t.baseUrl)
+      .post('/send-mms')
+      .set({ 'X-API-Key': KEY, 'Idempotency-Key': 'lapsed' })
+      .send(body)
+      .expect(202);
+    // Every list a client (scoped to its clientId) or an admin (everything) can ask for.
+    for (const key of [KEY, ADMIN_KEY]) {
+      for (const query of [
+        {},
+        { status: 'delivered' },
+        { direction: 'inbound' },
+        { recipient: '+14157654321' },
+        { status: 'failed', recipient: '+14157654321' },
+      ]) {
+        const first = await request(t.baseUrl)
           .get('/messages')
-          .query({ ...query, limit: 1, cursor: first.body.nextCursor })
+          .set('X-API-Key', key)
+          .query({ ...query, limit: 1 })
           .expect(200);
+        if (first.body.nextCursor)
+          await request(t.baseUrl)
+            .get('/messages')
+            .set('X-API-Key', key)
+            .query({ ...query, limit: 1, cursor: first.body.nextCursor })
+            .expect(200);
+      }
     }
 
     const ours = queries.filter((q) => q.collection !== 'system.indexes');
@@ -142,6 +186,10 @@ describe('every query the service runs is served by an index (e2e)', () => {
       new Set(['message_logs', 'unmatched_status_callbacks', 'idempotency_keys']),
     );
     expect(ours.length).toBeGreaterThan(30);
+    // Both kinds of reads ran: scoped to one client, and an admin's over everything.
+    expect(ours.some((q) => q.collection === 'message_logs' && q.filter.clientId === 'team')).toBe(
+      true,
+    );
 
     const indexesOf = new Map<string, string[][]>();
     for (const name of new Set(ours.map((q) => q.collection))) {
