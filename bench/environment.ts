@@ -11,7 +11,7 @@ import mongoose from 'mongoose';
 import { startEmbeddedDatabase } from '../sandbox/embedded-database';
 import { PlivoSimulator } from '../sandbox/plivo-simulator';
 import type { BenchOptions } from './cli';
-import { API_KEY, AUTH_ID, RESULTS_DIR, ROOT, SENDER } from './fixtures';
+import { API_KEY, AUTH_ID, CLIENT_ID, RESULTS_DIR, ROOT, SENDER } from './fixtures';
 import { findDatabasePid } from './processes';
 import { log } from './report';
 import { round } from './stats';
@@ -105,7 +105,8 @@ export async function startSimulator(
 export function serviceEnv(database: Database, simulator: Simulator): Record<string, string> {
   return {
     NODE_ENV: 'production',
-    API_KEYS: API_KEY,
+    API_KEYS: `${CLIENT_ID}:${API_KEY}`,
+    INBOUND_CLIENTS: `${SENDER}:${CLIENT_ID}`,
     THROTTLE_LIMIT: '100000000',
     WEBHOOK_THROTTLE_LIMIT: '100000000',
     LOG_LEVEL: 'warn',

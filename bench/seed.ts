@@ -11,7 +11,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
 import { MMS_RATE, plivoTime } from '../sandbox/plivo-simulator/signed-webhook';
-import { SENDER } from './fixtures';
+import { CLIENT_ID, SENDER } from './fixtures';
 
 const { MongoClient, ObjectId } = mongoose.mongo;
 type ObjectIdT = InstanceType<typeof ObjectId>;
@@ -74,6 +74,8 @@ export function seedDocument(i: number, createdAt: Date, salt: string): Record<s
   const at = (ms: number) => new Date(createdAt.getTime() + ms);
   const base = {
     _id: objectIdAt(createdAt, i, salt),
+    // The bench's own client reads them all (outbound: it sent them; inbound: INBOUND_CLIENTS).
+    clientId: CLIENT_ID,
     channel: 'mms',
     text: `Seeded message ${i}: your order has shipped, tap the picture for the tracking page.`,
     mediaUrls: [`https://media.example.com/seed/${i % 5000}.gif`],
