@@ -281,7 +281,9 @@ describe('production readiness (e2e)', () => {
           .send({ MessageUUID: 'x', Status: 'delivered' })
           .expect(403);
         const text = (await request(t.baseUrl).get('/metrics').expect(200)).text;
-        expect(text).toMatch(/mms_messages_total\{outcome="queued",reason="ok"\} 1/);
+        expect(text).toMatch(
+          /mms_messages_total\{outcome="queued",reason="ok",client="anonymous"\} 1/,
+        );
         expect(text).toMatch(
           /plivo_webhook_events_total\{kind="status",status="unknown",verdict="forged"\} 1/,
         );
