@@ -1,9 +1,10 @@
 /**
- * The processes a run measures: the built service (`node dist/main.js`) and the bare baseline,
+ * The processes a run measures: the built service (`node dist/main.js`, after
+ * `node dist/db-indexes.js`) and the bare baseline,
  * each started in a temp dir and waited for, stopped with SIGTERM (SIGKILL after 15 s); and the
  * wait for them to go idle between scenarios.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -66,6 +67,21 @@ function probe(url: string): Promise<number> {
 /** A child's environment: only PATH and HOME of ours, then `env`. */
 function childEnv(env: Record<string, string>): Record<string, string> {
   return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env };
+}
+
+/**
+ * `npm run db:indexes` (node dist/db-indexes.js) against the bench's database, as the
+ * Deployment's init container runs it before the service: production mode builds no index at
+ * start and refuses to start without them. Returns how long it took, in ms.
+ */
+export function buildIndexes(env: Record<string, string>, cwd: string): number {
+  const started = performance.now();
+  execFileSync(process.execPath, [join(ROOT, 'dist', 'db-indexes.js')], {
+    cwd,
+    env: childEnv({ MONGODB_URI: env.MONGODB_URI }),
+    stdio: 'pipe',
+  });
+  return round(performance.now() - started);
 }
 
 /** Starts `node dist/main.js` and times spawn → port open → first 200 from /health/ready. */

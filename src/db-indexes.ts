@@ -14,8 +14,11 @@ import {
 
 /**
  * `npm run db:indexes` (node dist/db-indexes.js): makes each collection's indexes exactly what
- * its schema declares (Model.syncIndexes: drops undeclared or changed ones, builds the rest).
- * Run it once after an upgrade that changes an index; the service warns at start until then.
+ * its schema declares (Model.syncIndexes: drops undeclared or changed ones, builds the rest); a
+ * no-op when they already are. Production builds indexes only this way (MONGODB_AUTO_INDEX is
+ * off there): the Deployment runs it as an init container before every pod, and the service
+ * refuses to start while an index is missing (MONGODB_REQUIRE_INDEXES). Every model the service
+ * registers must be listed here; test/e2e/index-drift proves it.
  */
 async function main(): Promise<void> {
   const uri = withoutBlanks(readEnvironment()).MONGODB_URI;

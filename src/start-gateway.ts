@@ -63,6 +63,11 @@ export async function startGateway(config: AllConfig, options: StartOptions = {}
       'API_KEYS is not set: client routes are OPEN (allowed outside production only). Set API_KEYS to require X-API-Key.',
     );
   }
+  if (config.app.nodeEnv === 'production' && !config.http.throttle.redisUrl) {
+    logger.warn(
+      'REDIS_URL is not set: rate limits are counted per process, so with N replicas a client gets up to N x THROTTLE_LIMIT requests per window. Set REDIS_URL to share them.',
+    );
+  }
   const { sandbox } = config.app;
   const standIns = [sandbox.plivo && 'simulated Plivo', sandbox.database && 'embedded database'];
   const banner =

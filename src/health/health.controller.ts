@@ -7,18 +7,14 @@ import {
   MemoryHealthIndicator,
 } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
-import { getHeapStatistics } from 'node:v8';
 import { Public } from '../auth/public.decorator';
 import { DatabasePingIndicator } from './database-ping.indicator';
 import { EventLoopIndicator } from './event-loop.indicator';
+import { livenessHeapLimit } from './heap-limit';
 import { ShutdownState } from './shutdown-state';
 
-/**
- * Liveness fails a little before V8 would abort on a full heap, whatever limit NODE_OPTIONS
- * sets (the manifests set one below the container's memory limit): a fixed number here could
- * sit above the process's real ceiling and never fire.
- */
-const HEAP_LIMIT_BYTES = Math.floor(getHeapStatistics().heap_size_limit * 0.9);
+/** Liveness fails a little before V8 would abort on a full heap (see heap-limit.ts). */
+const HEAP_LIMIT_BYTES = livenessHeapLimit();
 
 @ApiTags('health')
 @Public()

@@ -49,6 +49,10 @@ export async function spawnService(
       TS_NODE_PROJECT: resolve(ROOT, 'tsconfig.json'),
       SERVER_PORT: String(port),
       PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+      // Each test's database starts empty and nothing runs `npm run db:indexes` first: build the
+      // indexes at start, as outside production (production mode otherwise refuses to start
+      // without them). The tests of those settings pass their own values.
+      MONGODB_AUTO_INDEX: 'true',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,13 +1,15 @@
 /**
  * The container and Kubernetes deployment, checked offline: every manifest in deploy/k8s is
  * validated against the Kubernetes OpenAPI schemas bundled in `kubernetes-models`, then the
- * invariants that keep the service safe to run (probes, non-root, drain time, placeholder-only
- * Secret, documented env vars) are asserted. The Dockerfile gets simple text checks.
+ * invariants that keep the service safe to run (probes, non-root, drain time, heap below the
+ * memory limit, the index step, placeholder-only Secret, documented env vars) are asserted. The
+ * Dockerfile gets simple text checks. The README's numbers: deployment-readme.spec.ts.
  *
  * Limitation: the bundled schemas check types, enums and required fields but, like the
  * Kubernetes OpenAPI spec, allow unknown fields, so a misspelt key is caught only where an
  * invariant below reads the field it should have set.
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
@@ -17,22 +19,11 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBu
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
+import { loadConfiguration } from '../../src/config/configuration';
 
 const ROOT = join(__dirname, '..', '..');
 const K8S_DIR = join(ROOT, 'deploy', 'k8s');
 const APP_LABEL = { 'app.kubernetes.io/name': 'mms-gateway' };
-
-/** Variables a later change adds to the app and to .env.example; prune once documented there. */
-const PENDING_ENV_VARS = [
-  'API_KEYS',
-  'REDIS_URL',
-  'SHUTDOWN_DELAY_MS',
-  'THROTTLE_LIMIT',
-  'THROTTLE_TTL_MS',
-  'METRICS_ENABLED',
-  'TRUST_PROXY',
-  'DOCS_ENABLED',
-];
 
 type Manifest = Record<string, unknown> & { apiVersion: string; kind: string };
 type Validatable = { validate(): void };
@@ -215,6 +206,106 @@ describe('deploy/k8s: Deployment invariants', () => {
   });
 });
 
+/** A Kubernetes memory quantity (512Mi, 1Gi, 500M…) in bytes. */
+function bytesOf(quantity: string): number {
+  const match = /^(\d+)(Ki|Mi|Gi|K|M|G)?$/.exec(quantity);
+  if (!match) throw new Error(`unsupported quantity ${quantity}`);
+  const unit = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, K: 1e3, M: 1e6, G: 1e9 };
+  return Number(match[1]) * (match[2] ? unit[match[2] as keyof typeof unit] : 1);
+}
+
+/** The value of a --flag=value in NODE_OPTIONS, as a number. */
+function nodeOption(options: string, flag: string): number | undefined {
+  const value = new RegExp(`(?:^|\\s)--${flag}=(\\d+)(?:\\s|$)`).exec(options)?.[1];
+  return value === undefined ? undefined : Number(value);
+}
+
+describe('deploy/k8s: memory, heap and the liveness heap check', () => {
+  const nodeOptions = config.NODE_OPTIONS ?? '';
+  const memoryLimit = bytesOf(String(container.resources!.limits!.memory));
+  // A node process started as the container starts it (NODE_OPTIONS from the ConfigMap), asked
+  // for V8's ceiling and for the threshold src/health computes from it.
+  const [heapSizeLimit, liveness] = execFileSync(
+    process.execPath,
+    [
+      '-r',
+      require.resolve('ts-node/register/transpile-only'),
+      '-e',
+      `const v8 = require('node:v8');
+       const { livenessHeapLimit } = require('./src/health/heap-limit');
+       console.log(v8.getHeapStatistics().heap_size_limit, livenessHeapLimit());`,
+    ],
+    { cwd: ROOT, env: { PATH: process.env.PATH, NODE_OPTIONS: nodeOptions }, encoding: 'utf8' },
+  )
+    .trim()
+    .split(' ')
+    .map(Number);
+
+  it('NODE_OPTIONS sets the old and young generation sizes, and nothing else sets them', () => {
+    expect(nodeOption(nodeOptions, 'max-old-space-size')).toBeGreaterThan(0);
+    expect(nodeOption(nodeOptions, 'max-semi-space-size')).toBeGreaterThan(0);
+    // One source of truth: the image does not set its own.
+    expect(readFileSync(join(ROOT, 'Dockerfile'), 'utf8')).not.toMatch(
+      /NODE_OPTIONS|max-old-space/,
+    );
+    expect(container.env ?? []).toEqual([]);
+  });
+
+  it("V8's heap ceiling with those flags leaves at least 40% of the memory limit outside the heap", () => {
+    expect(heapSizeLimit).toBeGreaterThan(64 * 2 ** 20);
+    expect(heapSizeLimit).toBeLessThanOrEqual(memoryLimit * 0.6);
+  });
+
+  it('is old space + 3 x semi-space on the Node major the image runs (what the README states)', () => {
+    const imageMajor = /^FROM node:(\d+)/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))![1];
+    const old = nodeOption(nodeOptions, 'max-old-space-size')!;
+    const semi = nodeOption(nodeOptions, 'max-semi-space-size')!;
+    if (process.versions.node.split('.')[0] !== imageMajor) return; // another V8: other sizing
+    expect(heapSizeLimit).toBe((old + 3 * semi) * 2 ** 20);
+  });
+
+  it('liveness fails below the ceiling (before V8 aborts) and far below the memory limit (before the OOM kill)', () => {
+    expect(liveness).toBe(Math.floor(heapSizeLimit * 0.9));
+    expect(liveness).toBeLessThan(heapSizeLimit);
+    expect(liveness).toBeLessThan(memoryLimit);
+  });
+
+  it('requests no more memory than the limit, and the init container fits in the same limits', () => {
+    const { requests, limits } = container.resources!;
+    expect(bytesOf(String(requests!.memory))).toBeLessThanOrEqual(memoryLimit);
+    const init = podSpec.initContainers![0].resources!;
+    expect(bytesOf(String(init.limits!.memory))).toBeLessThanOrEqual(memoryLimit);
+    expect(init.limits!.cpu).toEqual(limits!.cpu);
+  });
+});
+
+describe('deploy/k8s: indexes built by an explicit step (init container)', () => {
+  const init = podSpec.initContainers ?? [];
+  const scripts = (
+    JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    }
+  ).scripts;
+
+  it('one init container runs `npm run db:indexes` (node dist/db-indexes.js) with the app image', () => {
+    expect(init).toHaveLength(1);
+    expect(init[0].name).toBe('db-indexes');
+    expect(init[0].command).toEqual(scripts['db:indexes'].split(' '));
+    // Same image name, so `kustomize edit set image mms-gateway=…` moves both.
+    expect(init[0].image).toBe(container.image);
+  });
+
+  it('with the same settings and restrictions as the app container', () => {
+    expect(init[0].envFrom).toEqual(container.envFrom);
+    expect(init[0].securityContext).toEqual(container.securityContext);
+  });
+
+  it('and the app neither builds indexes at start nor starts without them', () => {
+    expect(config.MONGODB_AUTO_INDEX).toBe('false');
+    expect(config.MONGODB_REQUIRE_INDEXES).toBe('true');
+  });
+});
+
 describe('deploy/k8s: Service, HPA, PDB', () => {
   it('Service is a ClusterIP on port 80 to the named port http of the app pods', () => {
     expect(service.spec!.type).toBe('ClusterIP');
@@ -267,6 +358,8 @@ describe('deploy/k8s: configuration', () => {
       METRICS_ENABLED: 'true',
       TRUST_PROXY: '1',
       DOCS_ENABLED: 'true',
+      MONGODB_AUTO_INDEX: 'false',
+      MONGODB_REQUIRE_INDEXES: 'true',
     });
     expect(config.PUBLIC_BASE_URL).toMatch(/^https:\/\//);
     for (const name of ['PLIVO_TIMEOUT_MS', 'PLIVO_MAX_RETRIES', 'PLIVO_SEND_DEADLINE_MS']) {
@@ -290,14 +383,40 @@ describe('deploy/k8s: configuration', () => {
     for (const value of Object.values(secret.stringData!)) expect(value).toBe('REPLACE_ME');
   });
 
+  it('the ConfigMap, with stand-ins for the Secret, is a valid production configuration', () => {
+    const standIns = {
+      PLIVO_AUTH_ID: 'MAXXXXXXXXXXXXXXXXXX',
+      PLIVO_AUTH_TOKEN: 'token',
+      PLIVO_SENDER_NUMBER: '+14155550100',
+      MONGODB_URI: 'mongodb://mongo:27017/mms',
+      API_KEYS: 'a-client-key-of-16+-characters',
+      REDIS_URL: 'redis://redis:6379',
+    };
+    expect(Object.keys(standIns).sort()).toEqual(Object.keys(secret.stringData!).sort());
+    const loaded = loadConfiguration({ ...config, ...standIns });
+    expect(loaded.app.nodeEnv).toBe('production');
+    expect(loaded.database).toMatchObject({ autoIndex: false, requireIndexes: true });
+    expect(loaded.http.throttle.redisUrl).toBe(standIns.REDIS_URL);
+    expect(loaded.http.shutdownDelayMs).toBe(Number(config.SHUTDOWN_DELAY_MS));
+  });
+
+  it('REDIS_URL (the limit shared by the replicas) comes from the Secret, which is not optional', () => {
+    expect(secret.stringData).toHaveProperty('REDIS_URL');
+    expect(config).not.toHaveProperty('REDIS_URL');
+    for (const source of container.envFrom!) expect(source.secretRef?.optional).toBeFalsy();
+    // The notes on what happens without it.
+    for (const file of ['secret.yaml', 'configmap.yaml'])
+      expect(readFileSync(join(K8S_DIR, file), 'utf8')).toMatch(
+        /(each|every) pod counts on its own/,
+      );
+  });
+
   it('ConfigMap and Secret do not overlap (the Secret would silently win)', () => {
     expect(Object.keys(config).filter((name) => name in secret.stringData!)).toEqual([]);
   });
 
-  it('every variable set is documented in .env.example or pending', () => {
-    const undocumented = configured.filter(
-      (name) => !documented.has(name) && !PENDING_ENV_VARS.includes(name),
-    );
+  it('every variable set is documented in .env.example', () => {
+    const undocumented = configured.filter((name) => !documented.has(name));
     expect(undocumented).toEqual([]);
   });
 });
