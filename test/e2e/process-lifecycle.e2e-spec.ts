@@ -189,7 +189,10 @@ describe('the service as a process (spawned, production mode)', () => {
     const logs = service.output();
     expect(sent.body.messageId).toMatch(/^[0-9a-f]{24}$/);
     // The request lines are there (so the capture is real), with their ids and statuses.
-    expect(logs).toMatch(/"path":"\/send-mms"\},"res":\{"statusCode":202\}/);
+    // A client route's line names the client by its id (a bare key: a digest of it), never its key.
+    expect(logs).toMatch(
+      /"path":"\/send-mms"\},"clientId":"key-[0-9a-f]{12}","res":\{"statusCode":202\}/,
+    );
     expect(logs).toMatch(/"path":"\/messages"\},"res":\{"statusCode":401\}/);
     expect(logs).toContain(`"path":"${PLIVO_WEBHOOK_ROUTES.status}"`);
     for (const secret of [token, API_KEY, SECRET_TEXT, PHONE, PHONE.slice(1)])
