@@ -25,7 +25,11 @@ export class MessagesController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'List logged messages, newest first, with cursor pagination' })
+  @ApiOperation({
+    summary: 'List logged messages, newest first, with cursor pagination',
+    description:
+      "Only the caller's messages: those its API key's client sent, and the inbound messages of the numbers INBOUND_CLIENTS names it for. Admin keys (ADMIN_API_KEYS) list every client's.",
+  })
   @ApiResponse({ status: 200, type: MessageListDto })
   @ApiResponse({
     status: 400,
@@ -40,7 +44,11 @@ export class MessagesController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One message with its status history' })
+  @ApiOperation({
+    summary: 'One message with its status history',
+    description:
+      "Another client's message answers 404 exactly like a missing one; admin keys read any message.",
+  })
   @ApiParam({
     name: 'id',
     example: '665f1c2e9d3b4a0012345678',
