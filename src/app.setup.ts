@@ -8,6 +8,7 @@ import { HttpExceptionFilter } from './http/http-exception.filter';
 import {
   bodyParserErrorHandler,
   bodyShapeGuard,
+  mediaTypeGuard,
   refuseReservedFormKeys,
   requestIdMiddleware,
 } from './http/request-guards';
@@ -53,6 +54,8 @@ export function configureApp(app: INestApplication): INestApplication {
       ],
     });
   }
+  // 415 for anything but JSON and form bodies, before a parser reads (or skips) them.
+  express.use(mediaTypeGuard);
   express.useBodyParser('json', { limit: http.bodyLimit });
   // extended: false = no nested objects from form bodies (no qs prototype tricks).
   express.useBodyParser('urlencoded', {
@@ -75,7 +78,10 @@ export function configureApp(app: INestApplication): INestApplication {
         .setTitle('Plivo MMS gateway')
         .setDescription(
           'Send MMS through Plivo, follow each message to delivery through signed status callbacks, and read the message log. ' +
-            'Client routes need an API key (X-API-Key header or Authorization: Bearer).',
+            'Client routes need an API key (X-API-Key header or Authorization: Bearer).\n\n' +
+            'Every error is JSON `{statusCode, error, code, message, requestId}`, plus `errors`, `messageId` or `details` where they apply; ' +
+            'each response below names its codes. On any path: an unknown path is 404 `NOT_FOUND`; a method the path does not declare ' +
+            '(TRACE, DELETE, OPTIONS outside a CORS preflight…) is 405 `METHOD_NOT_ALLOWED` with an Allow header.',
         )
         .setVersion('1.0')
         .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, API_KEY_SCHEME)

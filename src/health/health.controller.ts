@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
   HealthCheckService,
@@ -8,6 +8,7 @@ import {
 } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '../auth/public.decorator';
+import { ApiErrorResponse } from '../shared/error-response.dto';
 import { DatabasePingIndicator } from './database-ping.indicator';
 import { EventLoopIndicator } from './event-loop.indicator';
 import { livenessHeapLimit } from './heap-limit';
@@ -37,13 +38,15 @@ export class HealthController {
   }
 
   @Get('live')
+  // Above @HealthCheck: the 503 body is the common error body (with `details`), not Terminus's.
+  @ApiErrorResponse(
+    503,
+    'Event loop stalled or heap over its limit: restart me. `details` has each check.',
+    ['SERVICE_UNAVAILABLE'],
+  )
   @HealthCheck()
   @ApiOperation({
     summary: 'Kubernetes liveness: the process only (event loop, heap); never MongoDB or Plivo',
-  })
-  @ApiResponse({
-    status: 503,
-    description: 'Event loop stalled or heap over its limit: restart me.',
   })
   live() {
     return this.health.check([
@@ -53,14 +56,15 @@ export class HealthController {
   }
 
   @Get('ready')
+  @ApiErrorResponse(
+    503,
+    'Do not route traffic here (database unreachable, or draining). `details` has each check.',
+    ['SERVICE_UNAVAILABLE'],
+  )
   @HealthCheck()
   @ApiOperation({
     summary:
       'Kubernetes readiness: MongoDB answers a real ping and the service is not shutting down',
-  })
-  @ApiResponse({
-    status: 503,
-    description: 'Do not route traffic here (database unreachable, or draining).',
   })
   ready() {
     return this.health.check([

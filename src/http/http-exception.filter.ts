@@ -5,15 +5,22 @@ import {
   HttpException,
   HttpStatus,
   Logger,
+  NotFoundException,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { isDatabaseUnavailable } from '../shared/database-errors';
 import { ErrorBody, errorBody } from '../shared/error-body';
 import { RetryableHttpException } from '../shared/retryable.exception';
+import { declaredMethods } from './route-table';
 
 const PASSED_THROUGH = ['errors', 'messageId', 'code', 'details'] as const;
 
-/** Every error, including unknown routes, 413 and body-parser failures, gets one JSON shape. */
+/**
+ * Every error that reaches Nest (thrown by a handler, guard, pipe or interceptor, the router's
+ * 404, or passed on by a middleware) gets one JSON shape, with a `code` (the status's default
+ * when the thrower gave none). A 404 for a path that some route serves with other methods is a
+ * 405 with an Allow header.
+ */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpExceptionFilter');
@@ -22,7 +29,13 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const req = ctx.getRequest<Request & { id?: string }>();
     const res = ctx.getResponse<Response>();
-    const body = toBody(exception);
+    const allowed = otherMethodsOnly(exception, req);
+    const body = allowed
+      ? errorBody(
+          HttpStatus.METHOD_NOT_ALLOWED,
+          `${req.method} is not allowed on ${req.path}; allowed: ${allowed.join(', ')}`,
+        )
+      : toBody(exception);
     body.requestId =
       typeof req.id === 'string' ? req.id : String(res.getHeader('X-Request-Id') ?? '');
     if (body.statusCode >= 500 && !(exception instanceof HttpException)) {
@@ -37,11 +50,23 @@ export class HttpExceptionFilter implements ExceptionFilter {
         'Unhandled error',
       );
     }
+    if (res.headersSent) return;
+    if (body.statusCode === HttpStatus.METHOD_NOT_ALLOWED && allowed)
+      res.setHeader('Allow', allowed.join(', '));
     const retryAfter = retryAfterSeconds(exception, body.statusCode);
     if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
-    if (res.headersSent) return;
     res.status(body.statusCode).json(body);
   }
+}
+
+/**
+ * For a 404 on a path that routes serve with other methods only: those methods. (A handler's
+ * own 404, such as MESSAGE_NOT_FOUND, comes from a route declared for this very method.)
+ */
+function otherMethodsOnly(exception: unknown, req: Request): string[] | undefined {
+  if (!(exception instanceof NotFoundException)) return undefined;
+  const allowed = declaredMethods(req);
+  return allowed.length > 0 && !allowed.includes(req.method) ? allowed : undefined;
 }
 
 /** A 503 always says when to come back; other retryable errors say so through their type. */
@@ -55,15 +80,16 @@ function retryAfterSeconds(exception: unknown, statusCode: number): number | und
 function toBody(exception: unknown): ErrorBody {
   if (exception instanceof HttpException) {
     const response = exception.getResponse();
-    const body = errorBody(exception.getStatus(), exception.message);
-    if (typeof response === 'string') body.message = response;
+    let message = exception.message;
+    const extra: Record<string, unknown> = {};
+    if (typeof response === 'string') message = response;
     else if (response && typeof response === 'object') {
       const r = response as Record<string, unknown>;
-      if (Array.isArray(r.message)) body.message = r.message.join('; ');
-      else if (typeof r.message === 'string') body.message = r.message;
-      for (const key of PASSED_THROUGH) if (r[key] !== undefined) body[key] = r[key];
+      if (Array.isArray(r.message)) message = r.message.join('; ');
+      else if (typeof r.message === 'string') message = r.message;
+      for (const key of PASSED_THROUGH) if (r[key] !== undefined) extra[key] = r[key];
     }
-    return body;
+    return errorBody(exception.getStatus(), message, extra);
   }
   if (isDatabaseUnavailable(exception)) {
     return errorBody(

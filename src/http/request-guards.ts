@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import { errorBody } from '../shared/error-body';
 import { assignRequestId } from '../shared/request-id';
+import { hasRoute } from './route-table';
 
 /** First middleware: every response, even a body-parser error, carries a request id. */
 export function requestIdMiddleware(
@@ -23,11 +24,14 @@ const BODY_ERRORS: Record<string, string> = {
   'request.size.invalid': 'Request size did not match Content-Length',
   'stream.encoding.set': 'Malformed request body',
   'parameters.too.many': 'Too many form parameters',
+  'querystring.parse.rangeError': 'Form body nested too deeply',
 };
 
 /**
  * Answers body-parser failures (and any other exposed 4xx http-error) in the common error shape. It runs right after the parsers, so
  * a JSON.parse message (which quotes the body, and so phone numbers or text) never reaches a client.
+ * Codes: a body that is not JSON → MALFORMED_JSON, any other unreadable body → MALFORMED_BODY;
+ * 413 and 415 keep their status's default (PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE).
  */
 export function bodyParserErrorHandler(
   err: unknown,
@@ -49,8 +53,61 @@ export function bodyParserErrorHandler(
   const message =
     e.type === 'entity.verify.failed' && err instanceof Error
       ? err.message
-      : (known && BODY_ERRORS[e.type as string]) || STATUS_CODES[e.status] || 'Bad request';
-  res.status(e.status).json(errorBody(e.status, message, { requestId: req.id ?? '' }));
+      : e.type === 'entity.parse.failed' && isJson(req)
+        ? 'Malformed JSON body'
+        : (known && BODY_ERRORS[e.type as string]) ||
+          (e.status === 400 ? 'Unreadable request body' : STATUS_CODES[e.status]) ||
+          'Bad request';
+  const code =
+    e.status !== 400
+      ? undefined
+      : e.type === 'entity.parse.failed' && isJson(req)
+        ? 'MALFORMED_JSON'
+        : 'MALFORMED_BODY';
+  res.status(e.status).json(errorBody(e.status, message, { code, requestId: req.id ?? '' }));
+}
+
+function isJson(req: Request): boolean {
+  return mediaTypeOf(req) === 'application/json';
+}
+
+/** The Content-Type's media type, lower-cased and without parameters; undefined when absent. */
+function mediaTypeOf(req: Request): string | undefined {
+  const header = req.headers['content-type'];
+  return header === undefined ? undefined : header.split(';')[0].trim().toLowerCase();
+}
+
+/** The only request bodies this service reads (every POST route, client or webhook). */
+export const ACCEPTED_MEDIA_TYPES = ['application/json', 'application/x-www-form-urlencoded'];
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
+/**
+ * 415 for a body that is neither JSON nor form-urlencoded (text/plain, XML, multipart…), before
+ * anything reads it, on every route that takes one; a path no route serves with this method is
+ * left to the router's 404/405. A request with neither a body nor a Content-Type is read as an
+ * empty body (its validation names the missing fields); a body without a Content-Type is a 415.
+ */
+export function mediaTypeGuard(
+  req: Request & { id?: string },
+  res: Response,
+  next: NextFunction,
+): void {
+  if (!BODY_METHODS.has(req.method) || !hasRoute(req)) return next();
+  const type = mediaTypeOf(req);
+  if (type === undefined ? !hasContent(req) : ACCEPTED_MEDIA_TYPES.includes(type)) return next();
+  const accepted = ACCEPTED_MEDIA_TYPES.join(' or ');
+  const message =
+    type === undefined
+      ? `A request body needs a Content-Type: send ${accepted}`
+      : `Content-Type ${JSON.stringify(type.slice(0, 100))} is not supported: send ${accepted}`;
+  res.setHeader('Accept-Post', ACCEPTED_MEDIA_TYPES.join(', '));
+  res.status(415).json(errorBody(415, message, { requestId: req.id ?? '' }));
+}
+
+function hasContent(req: Request): boolean {
+  return (
+    req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length']) > 0
+  );
 }
 
 /**

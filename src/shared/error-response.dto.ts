@@ -1,6 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { applyDecorators } from '@nestjs/common';
+import { ApiExtraModels, ApiProperty, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 
-/** The error body every route documents in Swagger (built by errorBody in error-body.ts). */
 export class FieldErrorDto {
   @ApiProperty({ example: 'destinationNumber' })
   field: string;
@@ -9,12 +9,20 @@ export class FieldErrorDto {
   messages: string[];
 }
 
+/** The error body every route documents in Swagger (built by errorBody in error-body.ts). */
 export class ErrorResponseDto {
   @ApiProperty({ example: 400 })
   statusCode: number;
 
   @ApiProperty({ example: 'Bad Request' })
   error: string;
+
+  @ApiProperty({
+    description:
+      'A stable machine-readable code: each response names its own (the README lists them all).',
+    example: 'VALIDATION_FAILED',
+  })
+  code: string;
 
   @ApiProperty({
     example: 'destinationNumber must be a valid phone number in E.164 format, e.g. +14155550100',
@@ -50,8 +58,79 @@ export class ErrorResponseDto {
 
   @ApiProperty({
     required: false,
-    description: 'A stable machine-readable code for some errors.',
-    example: 'VALIDATION_FAILED',
+    type: Object,
+    additionalProperties: true,
+    description: 'GET /health/live and /health/ready: the result of each check.',
   })
-  code?: string;
+  details?: Record<string, unknown>;
 }
+
+/**
+ * Documents one error status of a route: the common error body, whose `code` is one of
+ * `codes`, each also named in the description (in backticks, as the README's error table),
+ * and the headers that come with it.
+ */
+export function ApiErrorResponse(
+  status: number,
+  description: string,
+  codes: readonly [string, ...string[]],
+  headers: Record<string, ResponseHeaderDoc> = {},
+): MethodDecorator & ClassDecorator {
+  const named = codes.map((code) => `\`${code}\``).join(', ');
+  return applyDecorators(
+    ApiExtraModels(ErrorResponseDto),
+    ApiResponse({
+      status,
+      description: `${description} (${codes.length > 1 ? 'codes' : 'code'} ${named})`,
+      ...(Object.keys(headers).length > 0 ? { headers } : {}),
+      schema: {
+        allOf: [
+          { $ref: getSchemaPath(ErrorResponseDto) },
+          {
+            type: 'object',
+            properties: {
+              statusCode: { type: 'number', enum: [status] },
+              code: { type: 'string', enum: [...codes] },
+            },
+          },
+        ],
+      },
+    }),
+  );
+}
+
+/** An OpenAPI response header. */
+export interface ResponseHeaderDoc {
+  description: string;
+  required: boolean;
+  schema: { type: 'string'; pattern?: string };
+}
+
+/** A header whose value is a whole number of seconds or requests (always sent with its status). */
+const count = (description: string): ResponseHeaderDoc => ({
+  description,
+  required: true,
+  schema: { type: 'string', pattern: '^[0-9]+$' },
+});
+
+/** The headers of every 429, whichever route answers it (set by ClientThrottlerGuard). */
+export const RATE_LIMIT_HEADERS: Record<string, ResponseHeaderDoc> = {
+  'Retry-After': count('Seconds until this client may send again.'),
+  'X-RateLimit-Limit': count('Requests allowed per window.'),
+  'X-RateLimit-Remaining': count('Requests left in this window (0).'),
+  'X-RateLimit-Reset': count('Seconds until the window resets.'),
+};
+
+/** Retry-After on a 503 (and on a 409 in flight): seconds to wait before retrying. */
+export const RETRY_AFTER_HEADER: Record<string, ResponseHeaderDoc> = {
+  'Retry-After': count('Seconds to wait before retrying.'),
+};
+
+/** On a 415 for the body's media type (mediaTypeGuard); not on a bad charset or encoding. */
+export const ACCEPT_POST_HEADER: Record<string, ResponseHeaderDoc> = {
+  'Accept-Post': {
+    description: 'The media types this route accepts.',
+    required: false,
+    schema: { type: 'string' },
+  },
+};

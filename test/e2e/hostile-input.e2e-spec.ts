@@ -4,7 +4,7 @@
  * constructor / prototype keys, odd unicode, nulls, 1e309, wrong content types, bad charsets
  * and encodings) against one real app (real MongoDB-wire server, Plivo simulator).
  *
- * Invariants: never a 5xx; every error is JSON `{statusCode, error, message, requestId}`; no
+ * Invariants: never a 5xx; every error is JSON `{statusCode, error, code, message, requestId}`; no
  * request reaches Plivo unless the answer is 202, and a 202 only for a body that is valid per
  * the README (judged here independently and conservatively: valid / invalid / unknown); an
  * unsigned webhook is 403; a signed one is 2xx or 4xx; no prototype pollution.
@@ -417,7 +417,7 @@ function send(
 const describeReply = (r: { status: number; text?: string }) =>
   `${r.status} ${(r.text ?? '').slice(0, 300)}`;
 
-/** Never a 5xx; an error is JSON {statusCode, error, message, requestId}; a 202 is the send answer. */
+/** Never a 5xx; an error is JSON {statusCode, error, code, message, requestId}; a 202 is the send answer. */
 function checkShape(r: Reply) {
   if (r.status >= 500) throw new Error(`5xx: ${describeReply(r)}`);
   if (r.status === 200 && r.text === '') return; // inbound webhook: 200 with an empty body
@@ -439,6 +439,8 @@ function checkShape(r: Reply) {
       isRecord(b) &&
       b.statusCode === r.status &&
       typeof b.error === 'string' &&
+      typeof b.code === 'string' &&
+      /^[A-Z][A-Z0-9_]*$/.test(b.code) &&
       typeof b.message === 'string' &&
       typeof b.requestId === 'string';
     if (!ok) throw new Error(`error body without the common shape: ${describeReply(r)}`);

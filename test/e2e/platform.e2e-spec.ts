@@ -26,6 +26,7 @@ describe('health, errors, request ids and the OpenAPI document (e2e)', () => {
     expect(res.body).toEqual({
       statusCode: 404,
       error: 'Not Found',
+      code: 'NOT_FOUND',
       message: expect.any(String),
       requestId: expect.any(String),
     });
@@ -68,7 +69,12 @@ describe('health, errors, request ids and the OpenAPI document (e2e)', () => {
       '202',
       '400',
       '401',
+      '409',
+      '413',
+      '415',
+      '422',
       '429',
+      '500',
       '502',
       '503',
       '504',

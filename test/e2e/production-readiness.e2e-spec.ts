@@ -124,9 +124,14 @@ describe('production readiness (e2e)', () => {
         expect(limited.body).toMatchObject({
           statusCode: 429,
           error: 'Too Many Requests',
+          code: 'RATE_LIMITED',
           requestId: expect.any(String),
         });
         expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+        expect(limited.headers['x-ratelimit-limit']).toBe('3');
+        expect(limited.headers['x-ratelimit-remaining']).toBe('0');
+        expect(Number(limited.headers['x-ratelimit-reset'])).toBeGreaterThan(0);
+        expect(Number(limited.headers['x-ratelimit-reset'])).toBeLessThanOrEqual(60);
         expect(t.plivo.requests).toHaveLength(0);
         // Another key has its own bucket.
         await request(t.baseUrl).get('/messages').set('X-API-Key', OTHER_KEY).expect(200);
@@ -148,6 +153,42 @@ describe('production readiness (e2e)', () => {
             { MessageUUID: `u${i}`, Status: 'sent' },
             { token: t.authToken },
           ).expect(200);
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('the webhooks have their own limit, with the same header names and a 429 RATE_LIMITED', async () => {
+      const t = await createTestApp({
+        WEBHOOK_THROTTLE_LIMIT: '2',
+        WEBHOOK_THROTTLE_TTL_MS: '60000',
+      });
+      try {
+        const post = (i: number) =>
+          postSigned(
+            t.baseUrl,
+            PLIVO_WEBHOOK_ROUTES.status,
+            { MessageUUID: `u${i}`, Status: 'sent' },
+            { token: t.authToken },
+          );
+        for (let i = 0; i < 2; i++) {
+          const ok = await post(i).expect(200);
+          expect(ok.headers['x-ratelimit-limit']).toBe('2');
+          expect(ok.headers['x-ratelimit-remaining']).toBe(String(1 - i));
+          expect(Object.keys(ok.headers).filter((h) => h.endsWith('-webhook'))).toEqual([]);
+        }
+        const limited = await post(2).expect(429);
+        expect(limited.body).toMatchObject({
+          statusCode: 429,
+          code: 'RATE_LIMITED',
+          requestId: expect.any(String),
+        });
+        expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+        expect(limited.headers['x-ratelimit-limit']).toBe('2');
+        expect(limited.headers['x-ratelimit-remaining']).toBe('0');
+        expect(Number(limited.headers['x-ratelimit-reset'])).toBeGreaterThan(0);
+        // Client routes keep their own bucket.
+        await request(t.baseUrl).get('/messages').expect(200);
       } finally {
         await t.close();
       }
@@ -193,6 +234,7 @@ describe('production readiness (e2e)', () => {
       expect(res.body).toMatchObject({
         statusCode: 413,
         error: 'Payload Too Large',
+        code: 'PAYLOAD_TOO_LARGE',
         requestId: expect.any(String),
       });
       expect(t.plivo.requests).toHaveLength(0);
@@ -248,6 +290,7 @@ describe('production readiness (e2e)', () => {
         );
         expect(down.body).toMatchObject({
           statusCode: 503,
+          code: 'SERVICE_UNAVAILABLE',
           details: { mongodb: { status: 'down' } },
         });
         await request(t.baseUrl).get('/health/live').expect(200);

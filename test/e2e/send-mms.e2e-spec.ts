@@ -166,18 +166,20 @@ describe('POST /send-mms (e2e: real app, real MongoDB-wire server, Plivo simulat
       expect(res.body).toMatchObject({
         statusCode: 400,
         error: 'Bad Request',
+        code: 'MALFORMED_JSON',
         requestId: expect.any(String),
       });
       expect(t.plivo.requests).toHaveLength(0);
     });
 
-    it('a JSON array or a text body is refused', async () => {
+    it('a JSON array or a text body is refused (a text body as 415: JSON and form only)', async () => {
       await request(t.baseUrl).post('/send-mms').send([SEED]).expect(400);
-      await request(t.baseUrl)
+      const text = await request(t.baseUrl)
         .post('/send-mms')
         .set('Content-Type', 'text/plain')
         .send('hello')
-        .expect(400);
+        .expect(415);
+      expect(text.body).toMatchObject({ statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
       expect(t.plivo.requests).toHaveLength(0);
     });
   });

@@ -4,18 +4,25 @@ import { SkipThrottle } from '@nestjs/throttler';
 import { ApiKeyAuth } from '../../auth/api-key-auth.decorator';
 import { Client, CurrentClient } from '../../auth/client';
 import { ListMessagesQueryDto, MessageDto, MessageListDto } from './dto/message.dto';
-import { ErrorResponseDto } from '../../shared/error-response.dto';
+import {
+  ApiErrorResponse,
+  RATE_LIMIT_HEADERS,
+  RETRY_AFTER_HEADER,
+} from '../../shared/error-response.dto';
 import { GetMessageUseCase } from './usecases/get-message/get-message.usecase';
 import { ListMessagesUseCase } from './usecases/list-messages/list-messages.usecase';
 
 @ApiTags('messages')
 @ApiKeyAuth()
-@ApiResponse({ status: 401, description: 'Missing or invalid API key.', type: ErrorResponseDto })
-@ApiResponse({
-  status: 429,
-  description: 'Rate limit reached; see Retry-After.',
-  type: ErrorResponseDto,
-})
+@ApiErrorResponse(401, 'Missing or invalid API key.', ['MISSING_API_KEY', 'INVALID_API_KEY'])
+@ApiErrorResponse(429, 'Rate limit reached; see Retry-After.', ['RATE_LIMITED'], RATE_LIMIT_HEADERS)
+@ApiErrorResponse(500, 'An unexpected error.', ['INTERNAL_ERROR'])
+@ApiErrorResponse(
+  503,
+  'The message store is unreachable; retry after Retry-After.',
+  ['DATABASE_UNAVAILABLE'],
+  RETRY_AFTER_HEADER,
+)
 @SkipThrottle({ webhook: true })
 @Controller('messages')
 export class MessagesController {
@@ -31,11 +38,10 @@ export class MessagesController {
       "Only the caller's messages: those its API key's client sent, and the inbound messages of the numbers INBOUND_CLIENTS names it for. Admin keys (ADMIN_API_KEYS) list every client's.",
   })
   @ApiResponse({ status: 200, type: MessageListDto })
-  @ApiResponse({
-    status: 400,
-    description: 'Invalid filter, limit or cursor.',
-    type: ErrorResponseDto,
-  })
+  @ApiErrorResponse(400, 'Invalid filter or limit, or a cursor this API did not return.', [
+    'VALIDATION_FAILED',
+    'INVALID_CURSOR',
+  ])
   list(
     @Query() query: ListMessagesQueryDto,
     @CurrentClient() client: Client,
@@ -55,8 +61,14 @@ export class MessagesController {
     description: 'The messageId returned by POST /send-mms.',
   })
   @ApiResponse({ status: 200, type: MessageDto })
-  @ApiResponse({ status: 400, description: 'Malformed id.', type: ErrorResponseDto })
-  @ApiResponse({ status: 404, description: 'No such message.', type: ErrorResponseDto })
+  @ApiErrorResponse(
+    400,
+    'The id is not a 24-character hex message id, or the path is not valid percent-encoding.',
+    ['INVALID_MESSAGE_ID', 'BAD_REQUEST'],
+  )
+  @ApiErrorResponse(404, "No such message, or another client's (the same answer).", [
+    'MESSAGE_NOT_FOUND',
+  ])
   findOne(@Param('id') id: string, @CurrentClient() client: Client): Promise<MessageDto> {
     return this.getMessage.execute(id, client);
   }

@@ -12,7 +12,7 @@ import { RetryableHttpException } from '../../shared/retryable.exception';
 /** How long a client should wait before retrying after Plivo was busy or unreachable. */
 const PLIVO_RETRY_AFTER_SECONDS = 5;
 
-const FAILURE_CODES: Record<PlivoFailure['kind'], string> = {
+export const FAILURE_CODES: Record<PlivoFailure['kind'], string> = {
   rejected: 'PLIVO_REJECTED',
   auth: 'PLIVO_AUTH_FAILED',
   throttled: 'PLIVO_THROTTLED',

@@ -20,7 +20,12 @@ import { Client, CurrentClient } from '../../auth/client';
 import { ReservedMessageId } from './idempotency/reserved-message-id';
 import { SendMmsDto } from './dto/send-mms.dto';
 import { SendMmsResponseDto } from './dto/send-mms-response.dto';
-import { ErrorResponseDto } from '../../shared/error-response.dto';
+import {
+  ACCEPT_POST_HEADER,
+  ApiErrorResponse,
+  RATE_LIMIT_HEADERS,
+  RETRY_AFTER_HEADER,
+} from '../../shared/error-response.dto';
 import { SendMmsUseCase } from './usecases/send-mms/send-mms.usecase';
 
 @ApiTags('send')
@@ -66,39 +71,70 @@ export class SendMmsController {
     },
   })
   @ApiResponse({ status: 202, description: 'Plivo queued the message.', type: SendMmsResponseDto })
-  @ApiResponse({
-    status: 400,
-    description:
-      'Invalid input (each bad field named), or Plivo rejected the message (code PLIVO_REJECTED). Nothing was sent.',
-    type: ErrorResponseDto,
-  })
-  @ApiResponse({
-    status: 401,
-    description: 'Missing or invalid API key. Nothing was sent.',
-    type: ErrorResponseDto,
-  })
-  @ApiResponse({
-    status: 429,
-    description: 'Rate limit for this API key (or IP) reached; see Retry-After.',
-    type: ErrorResponseDto,
-  })
-  @ApiResponse({
-    status: 502,
-    description: 'Plivo refused our credentials (operator problem, code PLIVO_AUTH_FAILED).',
-    type: ErrorResponseDto,
-  })
-  @ApiResponse({
-    status: 503,
-    description:
-      'Plivo throttled, unavailable or unreachable, or our database is down: nothing was sent; retry after Retry-After.',
-    type: ErrorResponseDto,
-  })
-  @ApiResponse({
-    status: 504,
-    description:
-      'Plivo did not answer: the message may have been queued and was not resent (status `unknown`); its status callback settles it.',
-    type: ErrorResponseDto,
-  })
+  @ApiErrorResponse(
+    400,
+    'Nothing was sent: invalid input (each bad field named in `errors`), a body that cannot be read, a media URL the policy refuses (a private or local address, credentials, a scheme), a bad or missing Idempotency-Key, or Plivo refused the message.',
+    [
+      'VALIDATION_FAILED',
+      'MALFORMED_JSON',
+      'MALFORMED_BODY',
+      'MEDIA_URL_BLOCKED',
+      'INVALID_IDEMPOTENCY_KEY',
+      'IDEMPOTENCY_KEY_REQUIRED',
+      'PLIVO_REJECTED',
+    ],
+  )
+  @ApiErrorResponse(401, 'Missing or invalid API key. Nothing was sent.', [
+    'MISSING_API_KEY',
+    'INVALID_API_KEY',
+  ])
+  @ApiErrorResponse(
+    409,
+    'A request with this Idempotency-Key is still in flight; retry after Retry-After.',
+    ['IDEMPOTENCY_IN_FLIGHT'],
+    RETRY_AFTER_HEADER,
+  )
+  @ApiErrorResponse(
+    413,
+    'The body is larger than BODY_LIMIT (100 kB by default), or a form has too many fields.',
+    ['PAYLOAD_TOO_LARGE'],
+  )
+  @ApiErrorResponse(
+    415,
+    'The body is neither application/json nor application/x-www-form-urlencoded (text/plain, XML, multipart…), or its charset or Content-Encoding is not supported.',
+    ['UNSUPPORTED_MEDIA_TYPE'],
+    ACCEPT_POST_HEADER,
+  )
+  @ApiErrorResponse(
+    422,
+    'This Idempotency-Key came with another body, the destination cannot take MMS (and no SMS fallback was sent), or a media file cannot be delivered (MEDIA_PREFLIGHT).',
+    ['IDEMPOTENCY_KEY_REUSED', 'MMS_UNSUPPORTED_DESTINATION', 'MEDIA_NOT_DELIVERABLE'],
+  )
+  @ApiErrorResponse(
+    429,
+    'Rate limit for this API key (or IP) reached; see Retry-After.',
+    ['RATE_LIMITED'],
+    RATE_LIMIT_HEADERS,
+  )
+  @ApiErrorResponse(
+    500,
+    'An unexpected error, or the Plivo client failed before sending: nothing was sent.',
+    ['INTERNAL_ERROR', 'PLIVO_CLIENT_ERROR'],
+  )
+  @ApiErrorResponse(502, 'Plivo refused our credentials (an operator problem).', [
+    'PLIVO_AUTH_FAILED',
+  ])
+  @ApiErrorResponse(
+    503,
+    'Plivo throttled, unavailable or unreachable, or our database is down: nothing was sent; retry after Retry-After.',
+    ['PLIVO_THROTTLED', 'PLIVO_UNAVAILABLE', 'PLIVO_UNREACHABLE', 'DATABASE_UNAVAILABLE'],
+    RETRY_AFTER_HEADER,
+  )
+  @ApiErrorResponse(
+    504,
+    'Plivo did not answer (or the request holding this Idempotency-Key died before it did): the message may have been queued and was not resent (status `unknown`); its status callback settles it. Poll GET /messages/{messageId} rather than retrying.',
+    ['PLIVO_OUTCOME_UNKNOWN'],
+  )
   send(
     @Body() dto: SendMmsDto,
     @CurrentClient() client: Client,

@@ -11,7 +11,12 @@ import {
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { Public } from '../../auth/public.decorator';
-import { ErrorResponseDto } from '../../shared/error-response.dto';
+import {
+  ACCEPT_POST_HEADER,
+  ApiErrorResponse,
+  RATE_LIMIT_HEADERS,
+  RETRY_AFTER_HEADER,
+} from '../../shared/error-response.dto';
 import { InboundMessageCallbackDto, StatusCallbackDto } from './dto/plivo-callback.dto';
 import { normalizeParams, parseInboundMessage } from './plivo-callback';
 import { PLIVO_WEBHOOK_ROUTES } from '../plivo/webhook-routes';
@@ -35,6 +40,22 @@ import { StatusCallbacksService } from './status-callbacks.service';
     'Base64 HMAC-SHA256 of the called URL + sorted params + nonce with the auth token; several may be comma-separated.',
 })
 @ApiHeader({ name: 'X-Plivo-Signature-V3-Nonce', required: true })
+@ApiErrorResponse(413, 'The body is larger than BODY_LIMIT, or a form has too many fields.', [
+  'PAYLOAD_TOO_LARGE',
+])
+@ApiErrorResponse(
+  415,
+  'The body is neither form-urlencoded (what Plivo sends) nor JSON, or its charset or Content-Encoding is not supported.',
+  ['UNSUPPORTED_MEDIA_TYPE'],
+  ACCEPT_POST_HEADER,
+)
+@ApiErrorResponse(
+  429,
+  'The webhook rate limit (WEBHOOK_THROTTLE_LIMIT) is reached: Plivo retries later.',
+  ['RATE_LIMITED'],
+  RATE_LIMIT_HEADERS,
+)
+@ApiErrorResponse(500, 'An unexpected error: Plivo retries it.', ['INTERNAL_ERROR'])
 export class PlivoWebhooksController {
   constructor(
     private readonly callbacks: StatusCallbacksService,
@@ -60,17 +81,18 @@ export class PlivoWebhooksController {
     status: 200,
     description: 'Applied, recorded as late, duplicate, or kept for later.',
   })
-  @ApiResponse({ status: 400, description: 'No MessageUUID or Status.', type: ErrorResponseDto })
-  @ApiResponse({
-    status: 403,
-    description: 'Missing or invalid signature; nothing changed.',
-    type: ErrorResponseDto,
-  })
-  @ApiResponse({
-    status: 503,
-    description: 'Could not be stored (database down): Plivo retries it.',
-    type: ErrorResponseDto,
-  })
+  @ApiErrorResponse(400, 'A malformed body, or no valid MessageUUID or Status.', [
+    'INVALID_CALLBACK',
+    'MALFORMED_JSON',
+    'MALFORMED_BODY',
+  ])
+  @ApiErrorResponse(403, 'Missing or invalid signature; nothing changed.', ['INVALID_SIGNATURE'])
+  @ApiErrorResponse(
+    503,
+    'Could not be stored (database down): Plivo retries it.',
+    ['DATABASE_UNAVAILABLE'],
+    RETRY_AFTER_HEADER,
+  )
   async status(@Body() body: unknown, @Query('ref') ref?: unknown): Promise<{ result: string }> {
     const result = await this.callbacks.applyStatusCallback(
       normalizeParams(body),
@@ -89,21 +111,18 @@ export class PlivoWebhooksController {
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiBody({ type: InboundMessageCallbackDto })
   @ApiResponse({ status: 200, description: 'Stored (or already stored).' })
-  @ApiResponse({
-    status: 400,
-    description: 'Malformed body, or no MessageUUID, From or To.',
-    type: ErrorResponseDto,
-  })
-  @ApiResponse({
-    status: 403,
-    description: 'Missing or invalid signature.',
-    type: ErrorResponseDto,
-  })
-  @ApiResponse({
-    status: 503,
-    description: 'Could not be stored: Plivo retries it.',
-    type: ErrorResponseDto,
-  })
+  @ApiErrorResponse(400, 'A malformed body, or no valid MessageUUID, From or To.', [
+    'INVALID_CALLBACK',
+    'MALFORMED_JSON',
+    'MALFORMED_BODY',
+  ])
+  @ApiErrorResponse(403, 'Missing or invalid signature; nothing stored.', ['INVALID_SIGNATURE'])
+  @ApiErrorResponse(
+    503,
+    'Could not be stored (database down): Plivo retries it.',
+    ['DATABASE_UNAVAILABLE'],
+    RETRY_AFTER_HEADER,
+  )
   async inbound(@Body() body: unknown, @Res() res: Response): Promise<void> {
     await this.inboundMessages.store(parseInboundMessage(normalizeParams(body)));
     res.status(200).end();
