@@ -3,6 +3,7 @@ import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { ApiKeyAuth } from '../../auth/api-key-auth.decorator';
 import { ListMessagesQueryDto, MessageDto, MessageListDto } from './dto/message.dto';
+import { MESSAGE_ID_PATTERN } from './message-view';
 import { ErrorResponseDto } from '../../shared/error-response.dto';
 import { GetMessageUseCase } from './usecases/get-message/get-message.usecase';
 import { ListMessagesUseCase } from './usecases/list-messages/list-messages.usecase';
@@ -41,6 +42,7 @@ export class MessagesController {
     name: 'id',
     example: '665f1c2e9d3b4a0012345678',
     description: 'The messageId returned by POST /send-mms.',
+    schema: { type: 'string', pattern: MESSAGE_ID_PATTERN.source },
   })
   @ApiResponse({ status: 200, type: MessageDto })
   @ApiResponse({ status: 400, description: 'Malformed id.', type: ErrorResponseDto })

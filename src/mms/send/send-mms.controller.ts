@@ -66,12 +66,24 @@ export class SendMmsController {
   @ApiResponse({
     status: 400,
     description:
-      'Invalid input (each bad field named), or Plivo rejected the message (code PLIVO_REJECTED). Nothing was sent.',
+      'Invalid input, each bad field named (VALIDATION_FAILED); a media URL refused for its address, under the field it came in (MEDIA_URL_BLOCKED); or Plivo rejected the message (PLIVO_REJECTED). Nothing was sent.',
     type: ErrorResponseDto,
   })
   @ApiResponse({
     status: 401,
     description: 'Missing or invalid API key. Nothing was sent.',
+    type: ErrorResponseDto,
+  })
+  @ApiResponse({
+    status: 409,
+    description:
+      'A request with this Idempotency-Key is still in flight (code IDEMPOTENCY_IN_FLIGHT); retry after Retry-After.',
+    type: ErrorResponseDto,
+  })
+  @ApiResponse({
+    status: 422,
+    description:
+      'This Idempotency-Key was used with another body (IDEMPOTENCY_KEY_REUSED); the destination cannot receive MMS and no SMS fallback was sent (MMS_UNSUPPORTED_DESTINATION); or, with MEDIA_PREFLIGHT, a media file Plivo would refuse (MEDIA_NOT_DELIVERABLE).',
     type: ErrorResponseDto,
   })
   @ApiResponse({

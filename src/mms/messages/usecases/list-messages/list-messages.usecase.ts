@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { MessageLogRepository } from '../../../message-log/message-log.repository';
 import { ListMessagesQueryDto, MessageListDto } from '../../dto/message.dto';
-import { decodeCursor, encodeCursor, toMessageDto } from '../../message-view';
+import { decodeCursor, encodeCursor } from '../../cursor';
+import { toMessageDto } from '../../message-view';
 
 const DEFAULT_PAGE_SIZE = 20;
 
