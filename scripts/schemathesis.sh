@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# Schemathesis against the running gateway's OpenAPI document (/docs-json).
-#
-# Not part of `npm test` (it needs Python): run it by hand or from a CI job that has Python 3.
-# It boots src/main.ts in sandbox mode (Plivo simulator + embedded database in a temporary data
-# dir, a free port, an API key so the declared auth is enforced), waits for /health, runs
-# `st run` with every check, and stops the app again.
+# Schemathesis against the running gateway's OpenAPI document (/docs-json), by hand: the same
+# run as test/e2e/schemathesis.e2e-spec.ts (part of `npm test`), with more cases.
+# It boots the sandbox (sandbox/main.ts: Plivo simulator, embedded database in a temporary data
+# dir unless MONGODB_URI is set, a free port, an API key so the declared auth is enforced),
+# waits for /health, runs `st run` with every check and test/support/schemathesis-hooks.py,
+# and stops the app again.
 #
 #   scripts/schemathesis.sh                    # defaults below
 #   MAX_EXAMPLES=300 SEED=1 scripts/schemathesis.sh --phases fuzzing
 #
 # Extra arguments go to `st run`. Schemathesis comes from $SCHEMATHESIS (a `st` binary), else
-# `st` on PATH, else a virtualenv created once in .data/schemathesis-venv (pip install).
+# scripts/install-schemathesis.sh (the pinned version, installed once per machine).
 # Reports (JUnit, NDJSON) and its cache go to .data/schemathesis-report (git-ignored).
 set -euo pipefail
 
@@ -23,20 +23,13 @@ REPORT_DIR="${REPORT_DIR:-$ROOT/.data/schemathesis-report}"
 
 if [[ -n "${SCHEMATHESIS:-}" ]]; then
   ST="$SCHEMATHESIS"
-elif command -v st >/dev/null 2>&1 && st --version 2>/dev/null | grep -qi '^st'; then
-  ST="$(command -v st)"
 else
-  VENV="$ROOT/.data/schemathesis-venv"
-  if [[ ! -x "$VENV/bin/st" ]]; then
-    echo "Installing schemathesis into $VENV…" >&2
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet schemathesis
-  fi
-  ST="$VENV/bin/st"
+  ST="$(bash "$ROOT/scripts/install-schemathesis.sh" | tail -n 1)"
 fi
 echo "Using $("$ST" --version)" >&2
 
-PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+PORT="$(free_port)"
 BASE="http://127.0.0.1:$PORT"
 DATA_DIR="$(mktemp -d -t mms-schemathesis-XXXXXX)"
 API_KEY="schemathesis-$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
@@ -46,18 +39,19 @@ if [[ -f .env ]]; then
   echo "warning: .env exists and is loaded by the app; sandbox mode needs no Plivo/MongoDB settings" >&2
 fi
 
-# Sandbox mode: no Plivo credentials, no MONGODB_URI, not production.
-env -u PLIVO_AUTH_ID -u PLIVO_AUTH_TOKEN -u PLIVO_SENDER_NUMBER -u PLIVO_API_URL -u MONGODB_URI \
+# The sandbox: simulated Plivo, the embedded database (or MONGODB_URI), not production.
+env -u PLIVO_AUTH_ID -u PLIVO_AUTH_TOKEN -u PLIVO_SENDER_NUMBER -u PLIVO_API_URL \
   NODE_ENV=development \
   SERVER_PORT="$PORT" \
   PUBLIC_BASE_URL="$BASE" \
+  PLIVO_SIMULATOR_PORT="$(free_port)" \
   SANDBOX_DATA_DIR="$DATA_DIR/db" \
   API_KEYS="$API_KEY" \
   THROTTLE_LIMIT=1000000 \
   WEBHOOK_THROTTLE_LIMIT=1000000 \
   LOG_LEVEL="${LOG_LEVEL:-error}" \
   TS_NODE_PROJECT=tsconfig.json \
-  node -r ts-node/register/transpile-only src/main.ts >"$LOG" 2>&1 &
+  node -r ts-node/register/transpile-only sandbox/main.ts >"$LOG" 2>&1 &
 APP_PID=$!
 
 stop_app() {
@@ -88,7 +82,7 @@ curl -fsS "$BASE/health" >/dev/null
 mkdir -p "$REPORT_DIR"
 set +e
 # From the report dir, so Schemathesis' own cache (.schemathesis/) stays out of the repository.
-(cd "$REPORT_DIR" && "$ST" run "$BASE/docs-json" \
+(cd "$REPORT_DIR" && SCHEMATHESIS_HOOKS="$ROOT/test/support/schemathesis-hooks.py" "$ST" run "$BASE/docs-json" \
   --checks all \
   --max-examples "$MAX_EXAMPLES" \
   --seed "$SEED" \

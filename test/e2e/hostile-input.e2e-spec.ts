@@ -4,7 +4,9 @@
  * constructor / prototype keys, odd unicode, nulls, 1e309, wrong content types, bad charsets
  * and encodings) against one real app (real MongoDB-wire server, Plivo simulator).
  *
- * Invariants: never a 5xx; every error is JSON `{statusCode, error, code, message, requestId}`; no
+ * Invariants: never a 5xx; every error is JSON `{statusCode, error, code, message, requestId}`, its
+ * `errors` naming each field once (one message for a missing one, a blocked media URL under
+ * `mediaUrl` or `mediaUrls[i]`); no
  * request reaches Plivo unless the answer is 202, and a 202 only for a body that is valid per
  * the README (judged here independently and conservatively: valid / invalid / unknown); an
  * unsigned webhook is 403; a signed one is 2xx or 4xx; no prototype pollution.
@@ -82,6 +84,7 @@ function judgePhone(v: unknown): Verdict {
 
 function judgeText(v: unknown): Verdict {
   if (typeof v !== 'string' || v.length === 0) return 'invalid';
+  if (v.trim() === '') return 'invalid'; // whitespace only (README: "not only whitespace")
   if (v.length <= 1600) return 'valid';
   if (!countsAmbiguously(v)) return 'invalid'; // exact length > 1600
   return v.length > 3200 ? 'invalid' : 'unknown'; // "characters" is ambiguous for astral text
@@ -444,7 +447,38 @@ function checkShape(r: Reply) {
       typeof b.message === 'string' &&
       typeof b.requestId === 'string';
     if (!ok) throw new Error(`error body without the common shape: ${describeReply(r)}`);
+    checkFieldErrors(r, b);
   }
+}
+
+/**
+ * A refused field is named once, with one message when it is missing; a blocked media URL is
+ * named under the field it came in (`mediaUrl`, `mediaUrls[i]`).
+ */
+function checkFieldErrors(r: Reply, b: Record<string, unknown>) {
+  if (b.errors === undefined) return;
+  const errors = b.errors as { field: unknown; messages: unknown }[];
+  const fields = errors.map((e) => e.field);
+  if (
+    !Array.isArray(errors) ||
+    !errors.every(
+      (e) =>
+        typeof e.field === 'string' &&
+        Array.isArray(e.messages) &&
+        e.messages.length > 0 &&
+        e.messages.every((m) => typeof m === 'string'),
+    ) ||
+    new Set(fields).size !== fields.length
+  )
+    throw new Error(`errors must name each field once, with messages: ${describeReply(r)}`);
+  for (const e of errors as { field: string; messages: string[] }[])
+    if (e.messages.some((m) => m.endsWith(' is required')) && e.messages.length !== 1)
+      throw new Error(`a missing field gets one message: ${describeReply(r)}`);
+  if (
+    b.code === 'MEDIA_URL_BLOCKED' &&
+    !fields.every((f) => /^mediaUrl$|^mediaUrls\[\d+\]$/.test(String(f)))
+  )
+    throw new Error(`MEDIA_URL_BLOCKED under a field the client did not send: ${describeReply(r)}`);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -112,6 +112,52 @@ describe('GET /messages and /messages/:id (e2e)', () => {
       expect(ids).toEqual([...ids].sort().reverse());
     });
 
+    it('every cursor it issues matches the pattern the OpenAPI document states, and any cursor matching it is accepted', async () => {
+      await seed(7);
+      const doc = (await request(t.baseUrl).get('/docs-json').expect(200)).body;
+      const param = doc.paths['/messages'].get.parameters.find(
+        (p: { name: string }) => p.name === 'cursor',
+      );
+      const pattern = new RegExp(param.schema.pattern);
+      const cursors: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const res: request.Response = await request(t.baseUrl)
+          .get('/messages')
+          .query({ limit: 2, ...(cursor ? { cursor } : {}) })
+          .expect(200);
+        cursor = res.body.nextCursor;
+        if (cursor) cursors.push(cursor);
+      } while (cursor);
+      expect(cursors).toHaveLength(3);
+      for (const c of cursors) expect(c).toMatch(pattern);
+      // A cursor for an id that was never issued: schema-valid, so a page (here: everything older).
+      const anywhere = Buffer.from('f'.repeat(24)).toString('base64url');
+      expect(anywhere).toMatch(pattern);
+      const res = await request(t.baseUrl).get('/messages').query({ cursor: anywhere }).expect(200);
+      expect(res.body.items).toHaveLength(7);
+      // Base64url that is no cursor: refused by the pattern and by the API.
+      const junk = Buffer.from('x'.repeat(24)).toString('base64url');
+      expect(junk).not.toMatch(pattern);
+      const bad = await request(t.baseUrl).get('/messages').query({ cursor: junk }).expect(400);
+      expect(bad.body.code).toBe('INVALID_CURSOR');
+    });
+
+    it('an unknown query parameter that looks like a known one gets a hint', async () => {
+      const res = await request(t.baseUrl)
+        .get('/messages')
+        .query({ to: '+14157654321', nextCursor: 'x' })
+        .expect(400);
+      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED' });
+      expect(res.body.errors).toEqual([
+        { field: 'to', messages: ['property to should not exist (did you mean recipient?)'] },
+        {
+          field: 'nextCursor',
+          messages: ['property nextCursor should not exist (did you mean cursor?)'],
+        },
+      ]);
+    });
+
     it('still accepts a cursor in the earlier <createdAt ms>.<id> form, paging by its id', async () => {
       await seed(5);
       const first = await request(t.baseUrl).get('/messages').query({ limit: 2 }).expect(200);

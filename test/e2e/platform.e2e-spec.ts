@@ -48,6 +48,78 @@ describe('health, errors, request ids and the OpenAPI document (e2e)', () => {
     expect(res.headers['x-powered-by']).toBeUndefined();
   });
 
+  it('the OpenAPI document states every constraint the validators enforce', async () => {
+    const doc = (await request(t.baseUrl).get('/docs-json').expect(200)).body;
+    const dto = doc.components.schemas.SendMmsDto;
+    const url = {
+      type: 'string',
+      format: 'uri',
+      pattern: '^[Hh][Tt][Tt][Pp][Ss]?://',
+      maxLength: 2048,
+    };
+    expect(dto).toMatchObject({
+      additionalProperties: false,
+      required: expect.arrayContaining(['destinationNumber', 'messageText']),
+      properties: {
+        destinationNumber: { type: 'string', pattern: '^\\+[1-9][0-9]{6,14}$', format: 'e164' },
+        messageText: { type: 'string', minLength: 1, maxLength: 1600, pattern: expect.any(String) },
+        mediaUrl: url,
+        mediaUrls: { type: 'array', items: url, maxItems: 10 },
+        mediaIds: {
+          type: 'array',
+          items: { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' },
+          maxItems: 10,
+        },
+        fallbackToSms: { type: 'boolean' },
+      },
+    });
+    // Whitespace-only text is refused: the pattern wants one character that is not whitespace.
+    const notBlank = new RegExp(dto.properties.messageText.pattern);
+    expect([' ', '\t\n', '\u00a0\u3000'].some((s) => notBlank.test(s))).toBe(false);
+    expect(notBlank.test(' x ')).toBe(true);
+    // 1 to 10 media in total: some media present, and every split of the total bounded.
+    const [present, total] = dto.allOf;
+    expect(present.anyOf).toEqual([
+      { required: ['mediaUrl'] },
+      { required: ['mediaUrls'], properties: { mediaUrls: { minItems: 1 } } },
+      { required: ['mediaIds'], properties: { mediaIds: { minItems: 1 } } },
+    ]);
+    const fits = (body: { mediaUrl?: string; urls: number; ids: number }) =>
+      total.anyOf.some(
+        (b: {
+          required?: string[];
+          not?: object;
+          properties: Record<string, { maxItems: number }>;
+        }) =>
+          (b.required ? body.mediaUrl !== undefined : body.mediaUrl === undefined) &&
+          body.urls <= b.properties.mediaUrls.maxItems &&
+          body.ids <= b.properties.mediaIds.maxItems,
+      );
+    for (const mediaUrl of [undefined, 'x'])
+      for (let urls = 0; urls <= 10; urls++)
+        for (let ids = 0; ids <= 10; ids++)
+          expect([mediaUrl, urls, ids, fits({ mediaUrl, urls, ids })]).toEqual([
+            mediaUrl,
+            urls,
+            ids,
+            (mediaUrl ? 1 : 0) + urls + ids <= 10,
+          ]);
+
+    const params = Object.fromEntries(
+      doc.paths['/messages'].get.parameters.map((p: { name: string; schema: object }) => [
+        p.name,
+        p.schema,
+      ]),
+    );
+    expect(params).toMatchObject({
+      status: { type: 'string', enum: expect.arrayContaining(['queued', 'delivered']) },
+      direction: { type: 'string', enum: ['outbound', 'inbound'] },
+      recipient: { type: 'string', pattern: '^\\+[1-9][0-9]{6,14}$', format: 'e164' },
+      limit: { type: 'integer', minimum: 1, maximum: 100 },
+      cursor: { type: 'string', minLength: 32, maxLength: 32, pattern: expect.any(String) },
+    });
+  });
+
   it('serves Swagger UI at /docs and an OpenAPI document listing every route and field', async () => {
     const ui = await request(t.baseUrl).get('/docs/').expect(200);
     expect(ui.text).toContain('swagger-ui');
@@ -113,6 +185,7 @@ describe('health, errors, request ids and the OpenAPI document (e2e)', () => {
       ]),
     );
     expect(doc.paths['/messages/{id}'].get.responses).toHaveProperty('404');
+    expect(doc.paths['/messages/{id}'].get.parameters[0].schema.pattern).toBe('^[0-9a-fA-F]{24}$');
     expect(
       doc.paths[PLIVO_WEBHOOK_ROUTES.status].post.parameters.map((p: { name: string }) => p.name),
     ).toEqual(

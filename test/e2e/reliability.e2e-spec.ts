@@ -178,14 +178,20 @@ describe('never lose a message, never send one twice (e2e)', () => {
       ['http://[fe80::1]/a.gif'],
       ['http://[64:ff9b::a00:1]/a.gif'],
       ['https://user:secret@m.example.com/a.gif'],
-    ])('%s → 400 with the reason; no log, no Plivo call', async (url) => {
-      const res = await send({ ...SEED, mediaUrl: url }).expect(400);
-      // Numeric host encodings are already refused by the DTO's URL check; the rest by the policy.
-      expect(['MEDIA_URL_BLOCKED', 'VALIDATION_FAILED']).toContain(res.body.code);
-      if (res.body.code === 'MEDIA_URL_BLOCKED') expect(res.body.message).toContain(url);
-      expect(t.plivo.requests).toHaveLength(0);
-      expect(await logs().countDocuments()).toBe(0);
-    });
+    ])(
+      '%s → 400 MEDIA_URL_BLOCKED with the reason, under mediaUrl; no log, no Plivo call',
+      async (url) => {
+        const res = await send({ ...SEED, mediaUrl: url }).expect(400);
+        // Numeric host encodings too: the DTO leaves every address to the policy.
+        expect(res.body.code).toBe('MEDIA_URL_BLOCKED');
+        expect(res.body.message).toContain(url);
+        expect(res.body.errors).toEqual([
+          { field: 'mediaUrl', messages: [expect.stringContaining(`${url}: `)] },
+        ]);
+        expect(t.plivo.requests).toHaveLength(0);
+        expect(await logs().countDocuments()).toBe(0);
+      },
+    );
 
     it('public addresses and names pass', async () => {
       await send({

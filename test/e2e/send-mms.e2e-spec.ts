@@ -184,6 +184,189 @@ describe('POST /send-mms (e2e: real app, real MongoDB-wire server, Plivo simulat
     });
   });
 
+  describe('the error contract of validation: one message per problem, a hint for a near-miss name', () => {
+    async function refused(body: object | string, form = false) {
+      const req = request(t.baseUrl).post('/send-mms');
+      const res = await (form ? req.type('form').send(body as string) : req.send(body)).expect(400);
+      expect(res.body).toMatchObject({
+        statusCode: 400,
+        error: 'Bad Request',
+        code: 'VALIDATION_FAILED',
+        requestId: expect.any(String),
+      });
+      expect(res.body.message).toBe(
+        res.body.errors.flatMap((e: { messages: string[] }) => e.messages).join('; '),
+      );
+      expect(t.plivo.requests).toHaveLength(0);
+      expect(await logs().countDocuments()).toBe(0);
+      return res.body.errors as { field: string; messages: string[] }[];
+    }
+
+    it('{to, text}: each unknown field names the field meant, and each missing field has one message', async () => {
+      expect(await refused({ to: '+14157654321', text: 'Hello', mediaUrl: SEED.mediaUrl })).toEqual(
+        [
+          {
+            field: 'to',
+            messages: ['property to should not exist (did you mean destinationNumber?)'],
+          },
+          {
+            field: 'text',
+            messages: ['property text should not exist (did you mean messageText?)'],
+          },
+          { field: 'destinationNumber', messages: ['destinationNumber is required'] },
+          { field: 'messageText', messages: ['messageText is required'] },
+        ],
+      );
+    });
+
+    it.each([
+      ['body', 'messageText'],
+      ['media', 'mediaUrls'],
+      ['mediaURL', 'mediaUrl'],
+      ['mediaURLs', 'mediaUrls'],
+      ['media_urls', 'mediaUrls'],
+      ['mediaId', 'mediaIds'],
+      ['fallbackToSMS', 'fallbackToSms'],
+    ])('JSON: %s → "did you mean %s?"', async (name, meant) => {
+      expect(await refused({ ...SEED, [name]: 'x' })).toEqual([
+        { field: name, messages: [`property ${name} should not exist (did you mean ${meant}?)`] },
+      ]);
+    });
+
+    it.each([
+      ['mediaUrl[]', 'mediaUrls'],
+      ['mediaUrls[]', 'mediaUrls'],
+      ['mediaIds[]', 'mediaIds'],
+      ['text', 'messageText'],
+    ])('form: %s → "did you mean %s?"', async (name, meant) => {
+      const body = `destinationNumber=%2B14157654321&messageText=Hi&mediaUrl=https%3A%2F%2Fm.example.com%2Fa.gif&${encodeURIComponent(name)}=x`;
+      expect(await refused(body, true)).toEqual([
+        { field: name, messages: [`property ${name} should not exist (did you mean ${meant}?)`] },
+      ]);
+    });
+
+    it('a name like no field: refused without a guess', async () => {
+      expect(await refused({ ...SEED, src: '+15555550100' })).toEqual([
+        { field: 'src', messages: ['property src should not exist'] },
+      ]);
+    });
+
+    it.each([
+      ['missing', undefined, 'messageText is required'],
+      ['null', null, 'messageText is required'],
+      ['a number', 42, 'messageText must be a string'],
+      ['an array', ['a'], 'messageText must be a string'],
+      ['empty', '', 'messageText must contain a character other than whitespace'],
+      ['a space', ' ', 'messageText must contain a character other than whitespace'],
+      [
+        'whitespace',
+        ' \t\r\n\u00a0\u2003\u3000\ufeff',
+        'messageText must contain a character other than whitespace',
+      ],
+      [
+        '1601 characters',
+        'x'.repeat(1601),
+        'messageText must be shorter than or equal to 1600 characters',
+      ],
+    ])('messageText %s: exactly one message', async (_name, messageText, message) => {
+      expect(await refused({ ...SEED, messageText })).toEqual([
+        { field: 'messageText', messages: [message] },
+      ]);
+    });
+
+    it('destinationNumber missing: one message', async () => {
+      const { destinationNumber: _, ...body } = SEED;
+      expect(await refused(body)).toEqual([
+        { field: 'destinationNumber', messages: ['destinationNumber is required'] },
+      ]);
+    });
+
+    it('text with whitespace around it is kept as sent; 1600 emoji are 1600 characters', async () => {
+      await request(t.baseUrl)
+        .post('/send-mms')
+        .send({ ...SEED, messageText: '  Hello  ' })
+        .expect(202);
+      await request(t.baseUrl)
+        .post('/send-mms')
+        .send({ ...SEED, messageText: '😀'.repeat(1600) })
+        .expect(202);
+      expect(t.plivo.sentMessages.map((m) => (m.body as { text: string }).text)).toEqual([
+        '  Hello  ',
+        '😀'.repeat(1600),
+      ]);
+    });
+  });
+
+  describe('media URLs refused for their address: 400 MEDIA_URL_BLOCKED under the field sent', () => {
+    async function blocked(body: object | string, form = false) {
+      const req = request(t.baseUrl).post('/send-mms');
+      const res = await (form ? req.type('form').send(body as string) : req.send(body)).expect(400);
+      expect(res.body).toMatchObject({
+        statusCode: 400,
+        error: 'Bad Request',
+        code: 'MEDIA_URL_BLOCKED',
+        requestId: expect.any(String),
+      });
+      expect(t.plivo.requests).toHaveLength(0);
+      expect(await logs().countDocuments()).toBe(0);
+      return res.body.errors as { field: string; messages: string[] }[];
+    }
+
+    it.each([
+      'http://2130706433/a.gif',
+      'http://0x7f.1/a.gif',
+      'http://0x7f000001/a.gif',
+      'http://0177.0.0.1/a.gif',
+      'http://127.1/a.gif',
+      'http://%31%32%37.0.0.1/a.gif',
+      'http://127.0.0.1./a.gif',
+      'http://[::ffff:7f00:1]/a.gif',
+      'http://167772161/a.gif', // 10.0.0.1
+      'http://0xa9fea9fe/latest/meta-data/', // 169.254.169.254
+    ])('mediaUrl %s → MEDIA_URL_BLOCKED under mediaUrl', async (url) => {
+      const errors = await blocked({ ...SEED, mediaUrl: url });
+      expect(errors).toEqual([
+        { field: 'mediaUrl', messages: [expect.stringMatching(/ is not a public address$/)] },
+      ]);
+      expect(errors[0].messages[0].startsWith(`${url}: `)).toBe(true);
+    });
+
+    it('mediaUrl and mediaUrls together: each refused URL under its own field and index', async () => {
+      const errors = await blocked({
+        ...SEED,
+        mediaUrl: 'http://localhost/a.gif',
+        mediaUrls: ['https://ok.example.com/a.png', 'http://0x7f.1/b.gif', 'http://[::1]/c.gif'],
+      });
+      expect(errors).toEqual([
+        { field: 'mediaUrl', messages: ['http://localhost/a.gif: localhost is not allowed'] },
+        {
+          field: 'mediaUrls[1]',
+          messages: ['http://0x7f.1/b.gif: 127.0.0.1 is not a public address'],
+        },
+        { field: 'mediaUrls[2]', messages: ['http://[::1]/c.gif: [::1] is not a public address'] },
+      ]);
+    });
+
+    it('form body: a lone mediaUrls value is mediaUrls[0], a singular mediaUrl is mediaUrl', async () => {
+      const errors = await blocked(
+        'destinationNumber=%2B14157654321&messageText=Hi&mediaUrl=http%3A%2F%2F2130706433%2Fa.gif&mediaUrls=http%3A%2F%2F10.0.0.1%2Fb.gif',
+        true,
+      );
+      expect(errors.map((e) => e.field)).toEqual(['mediaUrl', 'mediaUrls[0]']);
+    });
+
+    it('a malformed URL is still VALIDATION_FAILED, under its field', async () => {
+      const res = await request(t.baseUrl)
+        .post('/send-mms')
+        .send({ ...SEED, mediaUrls: ['http://1.2.3.4.5/a.gif'] })
+        .expect(400);
+      expect(res.body.code).toBe('VALIDATION_FAILED');
+      expect(res.body.errors).toEqual([
+        { field: 'mediaUrls', messages: ['each of mediaUrls must be an absolute http(s) URL'] },
+      ]);
+    });
+  });
+
   describe('Plivo failures: mapped answer, failed log, honest codes', () => {
     async function sendExpecting(status: number) {
       const res = await request(t.baseUrl).post('/send-mms').send(SEED);

@@ -8,7 +8,10 @@ const FIRST = /database-conformance\.e2e-spec\.ts$/;
 class ConformanceFirstSequencer extends Sequencer {
   sort(tests) {
     const sorted = super.sort(tests);
-    return [...sorted.filter((t) => FIRST.test(t.path)), ...sorted.filter((t) => !FIRST.test(t.path))];
+    return [
+      ...sorted.filter((t) => FIRST.test(t.path)),
+      ...sorted.filter((t) => !FIRST.test(t.path)),
+    ];
   }
 }
 

@@ -25,6 +25,26 @@ function standInToBuild(): boolean {
   }
 }
 
+/**
+ * Schemathesis is not installed yet and nothing here can make its virtualenv: no uv, and no
+ * python3 with venv and ensurepip (Debian ships those in python3-venv).
+ */
+function schemathesisCannotInstall(): boolean {
+  const script = resolve(__dirname, '..', '..', 'scripts', 'install-schemathesis.sh');
+  try {
+    execFileSync('bash', [script, '--check'], { stdio: 'ignore' });
+    return false;
+  } catch {
+    if (onPath('uv')) return false;
+    try {
+      execFileSync('python3', ['-c', 'import ensurepip, venv'], { stdio: 'ignore' });
+      return false;
+    } catch {
+      return true;
+    }
+  }
+}
+
 /** What the e2e suite runs that is not an npm package, and the Debian package that has it. */
 function needs(): Need[] {
   const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -42,6 +62,13 @@ function needs(): Need[] {
       present: () => existsSync(chromium),
     },
   ];
+  if (schemathesisCannotInstall())
+    list.push({
+      command: 'python3 -m venv',
+      pkg: 'python3-venv',
+      why: 'installing Schemathesis (test/e2e/schemathesis.e2e-spec.ts)',
+      present: () => false,
+    });
   if (standInToBuild())
     for (const [command, pkg] of [
       ['cc', 'gcc'],

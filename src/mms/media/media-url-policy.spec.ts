@@ -1,3 +1,4 @@
+import { BadRequestException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AllConfig } from '../../config/config.type';
 import { MediaUrlPolicy } from './media-url-policy';
@@ -64,10 +65,39 @@ describe('MediaUrlPolicy', () => {
   it('assertAllowed names each bad URL', () => {
     expect(() =>
       lenient.assertAllowed([
-        'https://ok.example.com/a.png',
-        'http://10.1.1.1/x',
-        'http://[::1]/y',
+        { url: 'https://ok.example.com/a.png', field: 'mediaUrl' },
+        { url: 'http://10.1.1.1/x', field: 'mediaUrls[0]' },
+        { url: 'http://[::1]/y', field: 'mediaUrls[1]' },
       ]),
     ).toThrow(/10\.1\.1\.1.*not a public address.*\[::1\]/);
+  });
+
+  it('assertAllowed answers 400 MEDIA_URL_BLOCKED with each refused URL under its own field', () => {
+    let thrown: unknown;
+    try {
+      lenient.assertAllowed([
+        { url: 'http://2130706433/a.gif', field: 'mediaUrl' },
+        { url: 'https://ok.example.com/a.png', field: 'mediaUrls[0]' },
+        { url: 'http://0x7f.1/b.gif', field: 'mediaUrls[1]' },
+      ]);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(BadRequestException);
+    expect((thrown as BadRequestException).getResponse()).toEqual({
+      code: 'MEDIA_URL_BLOCKED',
+      message:
+        'http://2130706433/a.gif: 127.0.0.1 is not a public address; http://0x7f.1/b.gif: 127.0.0.1 is not a public address',
+      errors: [
+        {
+          field: 'mediaUrl',
+          messages: ['http://2130706433/a.gif: 127.0.0.1 is not a public address'],
+        },
+        {
+          field: 'mediaUrls[1]',
+          messages: ['http://0x7f.1/b.gif: 127.0.0.1 is not a public address'],
+        },
+      ],
+    });
   });
 });

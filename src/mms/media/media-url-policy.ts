@@ -3,8 +3,13 @@ import { ConfigService } from '@nestjs/config';
 import { AllConfig } from '../../config/config.type';
 import { isIpLiteral, isPublicAddress } from './address-policy';
 
-export interface MediaUrlProblem {
+/** A media URL and the request field it came from (`mediaUrl`, `mediaUrls[2]`). */
+export interface MediaUrlRef {
   url: string;
+  field: string;
+}
+
+export interface MediaUrlProblem extends MediaUrlRef {
   reason: string;
 }
 
@@ -21,10 +26,10 @@ export class MediaUrlPolicy {
     this.allowHttp = config.get('send.mediaAllowHttp', { infer: true });
   }
 
-  problems(urls: string[]): MediaUrlProblem[] {
-    return urls.flatMap((url) => {
+  problems(media: MediaUrlRef[]): MediaUrlProblem[] {
+    return media.flatMap(({ url, field }) => {
       const reason = this.reasonToRefuse(url);
-      return reason ? [{ url, reason }] : [];
+      return reason ? [{ url, field, reason }] : [];
     });
   }
 
@@ -48,13 +53,14 @@ export class MediaUrlPolicy {
     return undefined;
   }
 
-  assertAllowed(urls: string[]): void {
-    const problems = this.problems(urls);
+  /** 400 MEDIA_URL_BLOCKED naming each refused URL under the field the client sent it in. */
+  assertAllowed(media: MediaUrlRef[]): void {
+    const problems = this.problems(media);
     if (problems.length === 0) return;
     throw new BadRequestException({
       message: problems.map((p) => `${p.url}: ${p.reason}`).join('; '),
       code: 'MEDIA_URL_BLOCKED',
-      errors: problems.map((p) => ({ field: 'mediaUrls', messages: [`${p.url}: ${p.reason}`] })),
+      errors: problems.map((p) => ({ field: p.field, messages: [`${p.url}: ${p.reason}`] })),
     });
   }
 }

@@ -41,26 +41,11 @@ export function toMessageDto(log: MessageLogRecord): MessageDto {
   };
 }
 
-/** Opaque cursor: the _id of the last item of a page (pages are ordered by _id, newest first). */
-export function encodeCursor(log: MessageLogRecord): string {
-  return Buffer.from(log._id.toHexString()).toString('base64url');
-}
-
-/** Also accepts the earlier `<createdAt ms>.<id>` cursors, so a page walk survives an upgrade. */
-export function decodeCursor(cursor: string): Types.ObjectId {
-  const match = /^(?:\d{1,15}\.)?([0-9a-f]{24})$/.exec(
-    Buffer.from(cursor, 'base64url').toString('utf8'),
-  );
-  if (!match)
-    throw new BadRequestException({
-      message: 'cursor is not a cursor returned by this API',
-      code: 'INVALID_CURSOR',
-    });
-  return new Types.ObjectId(match[1]);
-}
+/** A message id as the API shows it (any case accepted); also the OpenAPI pattern of `:id`. */
+export const MESSAGE_ID_PATTERN = /^[0-9a-fA-F]{24}$/;
 
 export function parseMessageId(id: string): Types.ObjectId {
-  if (!/^[0-9a-f]{24}$/i.test(id)) {
+  if (!MESSAGE_ID_PATTERN.test(id)) {
     throw new BadRequestException({
       message: 'id must be a 24-character hex message id',
       code: 'INVALID_MESSAGE_ID',

@@ -9,6 +9,7 @@ import {
   RATE_LIMIT_HEADERS,
   RETRY_AFTER_HEADER,
 } from '../../shared/error-response.dto';
+import { MESSAGE_ID_PATTERN } from './message-view';
 import { GetMessageUseCase } from './usecases/get-message/get-message.usecase';
 import { ListMessagesUseCase } from './usecases/list-messages/list-messages.usecase';
 
@@ -59,6 +60,7 @@ export class MessagesController {
     name: 'id',
     example: '665f1c2e9d3b4a0012345678',
     description: 'The messageId returned by POST /send-mms.',
+    schema: { type: 'string', pattern: MESSAGE_ID_PATTERN.source },
   })
   @ApiResponse({ status: 200, type: MessageDto })
   @ApiErrorResponse(

@@ -73,7 +73,7 @@ export class SendMmsController {
   @ApiResponse({ status: 202, description: 'Plivo queued the message.', type: SendMmsResponseDto })
   @ApiErrorResponse(
     400,
-    'Nothing was sent: invalid input (each bad field named in `errors`), a body that cannot be read, a media URL the policy refuses (a private or local address, credentials, a scheme), a bad or missing Idempotency-Key, or Plivo refused the message.',
+    'Nothing was sent: invalid input (each bad field named in `errors`), a body that cannot be read, a media URL the policy refuses (a private or local address, credentials, a scheme; named under the field it came in), a bad or missing Idempotency-Key, or Plivo refused the message.',
     [
       'VALIDATION_FAILED',
       'MALFORMED_JSON',

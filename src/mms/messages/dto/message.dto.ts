@@ -1,8 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min, Validate } from 'class-validator';
-import { IsE164PhoneNumber } from '../../../shared/is-e164-phone-number';
+import { FieldHints } from '../../../shared/field-hints';
+import { E164_FORMAT, E164_PATTERN, IsE164PhoneNumber } from '../../../shared/is-e164-phone-number';
 import { MESSAGE_STATUSES, MessageStatus } from '../../message-log/message-status';
+import { CURSOR_PATTERN } from '../cursor';
+
+const MAX_PAGE_SIZE = 100;
 
 export class StatusHistoryEntryDto {
   @ApiProperty({ enum: MESSAGE_STATUSES })
@@ -78,6 +82,13 @@ export class MessageListDto {
   nextCursor: string | null;
 }
 
+@FieldHints({
+  to: 'recipient',
+  destinationNumber: 'recipient',
+  pageSize: 'limit',
+  nextCursor: 'cursor',
+  after: 'cursor',
+})
 export class ListMessagesQueryDto {
   @ApiPropertyOptional({ enum: MESSAGE_STATUSES })
   @IsOptional()
@@ -89,22 +100,32 @@ export class ListMessagesQueryDto {
   @IsIn(['outbound', 'inbound'])
   direction?: 'outbound' | 'inbound';
 
-  @ApiPropertyOptional({ example: '+14157654321' })
+  @ApiPropertyOptional({
+    example: '+14157654321',
+    pattern: E164_PATTERN.source,
+    format: E164_FORMAT,
+    description: 'A valid phone number in E.164 format.',
+  })
   @IsOptional()
   @Validate(IsE164PhoneNumber)
   recipient?: string;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 })
   @IsOptional()
   @Transform(({ value }) =>
     typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value,
   )
   @IsInt()
   @Min(1)
-  @Max(100)
+  @Max(MAX_PAGE_SIZE)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'The nextCursor of the previous page.' })
+  @ApiPropertyOptional({
+    description: 'The nextCursor of the previous page (32 base64url characters).',
+    pattern: CURSOR_PATTERN.source,
+    minLength: 32,
+    maxLength: 32,
+  })
   @IsOptional()
   @IsString()
   cursor?: string;

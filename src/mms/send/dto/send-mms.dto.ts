@@ -1,70 +1,130 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
-  IsNotEmpty,
   IsOptional,
   IsString,
-  IsUrl,
   Matches,
   MaxLength,
   Validate,
 } from 'class-validator';
-import { IsE164PhoneNumber } from '../../../shared/is-e164-phone-number';
+import { FieldHints } from '../../../shared/field-hints';
+import { E164_FORMAT, E164_PATTERN, IsE164PhoneNumber } from '../../../shared/is-e164-phone-number';
+import { IsHttpUrl } from '../../../shared/is-http-url';
+import { MaxCodePoints, NOT_BLANK } from '../../../shared/text';
 import { MAX_MEDIA, MAX_TEXT_LENGTH } from '../../plivo/plivo-limits';
 
-const URL_OPTIONS = {
-  protocols: ['http', 'https'],
-  require_protocol: true,
-  require_tld: false,
-  allow_underscores: true,
-};
+const MAX_URL_LENGTH = 2048;
+const MEDIA_ID_PATTERN = /^[A-Za-z0-9-]{1,64}$/;
+/** What the OpenAPI document says of a media URL; the policy then judges its address. */
+const URL_SCHEMA = {
+  type: 'string',
+  format: 'uri',
+  pattern: '^[Hh][Tt][Tt][Pp][Ss]?://',
+  maxLength: MAX_URL_LENGTH,
+} as const;
 
 /** Form bodies send a lone value as a string and repeated keys as an array. */
 const asArray = ({ value }: { value: unknown }) => (typeof value === 'string' ? [value] : value);
 
+/**
+ * 1 to MAX_MEDIA media across mediaUrl, mediaUrls and mediaIds, in JSON Schema: some media
+ * field present and non-empty, and for every split of the total between the two lists, one
+ * branch bounding both (one fewer when mediaUrl takes a place). The validator checks the same
+ * total in the send use case.
+ */
+const splits = (total: number) =>
+  Array.from({ length: total + 1 }, (_, urls) => ({
+    properties: { mediaUrls: { maxItems: urls }, mediaIds: { maxItems: total - urls } },
+  }));
+const MEDIA_COUNT_SCHEMA = {
+  allOf: [
+    {
+      anyOf: [
+        { required: ['mediaUrl'] },
+        { required: ['mediaUrls'], properties: { mediaUrls: { minItems: 1 } } },
+        { required: ['mediaIds'], properties: { mediaIds: { minItems: 1 } } },
+      ],
+    },
+    {
+      anyOf: [
+        ...splits(MAX_MEDIA).map((split) => ({ not: { required: ['mediaUrl'] }, ...split })),
+        ...splits(MAX_MEDIA - 1).map((split) => ({ required: ['mediaUrl'], ...split })),
+      ],
+    },
+  ],
+};
+
+@ApiSchema({
+  description: `1 to ${MAX_MEDIA} media in total across mediaUrl, mediaUrls and mediaIds; unknown fields are refused.`,
+  // @nestjs/swagger copies these into the schema (its option type only names name and description).
+  ...{ additionalProperties: false, ...MEDIA_COUNT_SCHEMA },
+})
+@FieldHints({
+  to: 'destinationNumber',
+  dst: 'destinationNumber',
+  recipient: 'destinationNumber',
+  text: 'messageText',
+  body: 'messageText',
+  message: 'messageText',
+  media: 'mediaUrls',
+})
 export class SendMmsDto {
   @ApiProperty({
     example: '+14157654321',
-    description: 'Recipient in E.164 format (Plivo sends MMS to US and Canadian numbers).',
+    pattern: E164_PATTERN.source,
+    format: E164_FORMAT,
+    description:
+      'Recipient in E.164 format that libphonenumber considers a valid number (Plivo sends MMS to US and Canadian numbers; others: see fallbackToSms).',
   })
   @Validate(IsE164PhoneNumber)
   destinationNumber: string;
 
-  @ApiProperty({ example: 'Hello from Plivo MMS!', maxLength: MAX_TEXT_LENGTH })
+  @ApiProperty({
+    example: 'Hello from Plivo MMS!',
+    minLength: 1,
+    maxLength: MAX_TEXT_LENGTH,
+    pattern: NOT_BLANK.source,
+    description: `1 to ${MAX_TEXT_LENGTH} characters (Unicode code points), not only whitespace.`,
+  })
   @IsString()
-  @IsNotEmpty()
-  @MaxLength(MAX_TEXT_LENGTH)
+  @Matches(NOT_BLANK, { message: 'messageText must contain a character other than whitespace' })
+  @MaxCodePoints(MAX_TEXT_LENGTH)
   messageText: string;
 
   @ApiPropertyOptional({
+    ...URL_SCHEMA,
     example: 'https://media.giphy.com/media/26gscSULUcfKU7dHq/source.gif',
-    description: 'One media URL (the original contract).',
+    description:
+      'One media URL (the original contract): https (http too while MEDIA_ALLOW_HTTP), no credentials, a public host (else 400 MEDIA_URL_BLOCKED).',
   })
   @IsOptional()
   @IsString()
-  @IsUrl(URL_OPTIONS, { message: 'mediaUrl must be an absolute http(s) URL' })
-  @MaxLength(2048)
+  @Validate(IsHttpUrl)
+  @MaxLength(MAX_URL_LENGTH)
   mediaUrl?: string;
 
   @ApiPropertyOptional({
-    type: [String],
+    type: 'array',
+    items: URL_SCHEMA,
     example: ['https://example.com/a.png', 'https://example.com/b.jpg'],
     maxItems: MAX_MEDIA,
+    description: 'Media URLs, each checked as mediaUrl is.',
   })
   @IsOptional()
   @Transform(asArray)
   @IsArray()
   @ArrayMaxSize(MAX_MEDIA)
   @IsString({ each: true })
-  @IsUrl(URL_OPTIONS, { each: true, message: 'each of mediaUrls must be an absolute http(s) URL' })
-  @MaxLength(2048, { each: true })
+  @Validate(IsHttpUrl, { each: true, message: 'each of mediaUrls must be an absolute http(s) URL' })
+  @MaxLength(MAX_URL_LENGTH, { each: true })
   mediaUrls?: string[];
 
   @ApiPropertyOptional({
-    type: [String],
+    type: 'array',
+    items: { type: 'string', pattern: MEDIA_ID_PATTERN.source },
     example: ['801c2056-33ab-499c-80ef-58b574a462a2'],
     description: 'Plivo media ids from the Media upload API.',
     maxItems: MAX_MEDIA,
@@ -74,7 +134,7 @@ export class SendMmsDto {
   @IsArray()
   @ArrayMaxSize(MAX_MEDIA)
   @IsString({ each: true })
-  @Matches(/^[A-Za-z0-9-]{1,64}$/, {
+  @Matches(MEDIA_ID_PATTERN, {
     each: true,
     message: 'each of mediaIds must be a Plivo media id (letters, digits, dashes)',
   })

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { MessageLogRepository } from '../../../message-log/message-log.repository';
 import { Client } from '../../../../auth/client';
 import { ListMessagesQueryDto, MessageListDto } from '../../dto/message.dto';
-import { decodeCursor, encodeCursor, readersFor, toMessageDto } from '../../message-view';
+import { decodeCursor, encodeCursor } from '../../cursor';
+import { readersFor, toMessageDto } from '../../message-view';
 
 const DEFAULT_PAGE_SIZE = 20;
 

@@ -8,7 +8,7 @@ import { describeError } from '../../../../shared/describe-error';
 import { isDuplicateKeyError } from '../../../../shared/duplicate-key';
 import { RetryableHttpException } from '../../../../shared/retryable.exception';
 import { MediaPreflight } from '../../../media/media-preflight';
-import { MediaUrlPolicy } from '../../../media/media-url-policy';
+import { MediaUrlPolicy, MediaUrlRef } from '../../../media/media-url-policy';
 import { MessageLogRepository } from '../../../message-log/message-log.repository';
 import { OutboundMessage, ProviderAcceptance } from '../../../plivo/messaging-provider';
 import { MAX_MEDIA } from '../../../plivo/plivo-limits';
@@ -123,10 +123,11 @@ export class SendMmsUseCase {
 
   /** Media count, address policy, optional preflight, then MMS or SMS fallback (or 4xx). */
   private async check(dto: SendMmsDto): Promise<SendRequest> {
-    const mediaUrls = [...(dto.mediaUrl ? [dto.mediaUrl] : []), ...(dto.mediaUrls ?? [])];
+    const media = mediaUrlsOf(dto);
+    const mediaUrls = media.map((m) => m.url);
     const mediaIds = dto.mediaIds ?? [];
     assertMediaCount(mediaUrls.length + mediaIds.length);
-    this.mediaPolicy.assertAllowed(mediaUrls);
+    this.mediaPolicy.assertAllowed(media);
     if (this.preflightEnabled)
       await this.preflight.assertDeliverable(mediaUrls, Buffer.byteLength(dto.messageText));
     const fallbackAllowed = dto.fallbackToSms ?? this.fallbackToSms;
@@ -213,6 +214,14 @@ export class SendMmsUseCase {
       callbackUrl,
     };
   }
+}
+
+/** mediaUrl then mediaUrls, in order, each with the field it came in, for the errors. */
+function mediaUrlsOf(dto: SendMmsDto): MediaUrlRef[] {
+  return [
+    ...(dto.mediaUrl ? [{ url: dto.mediaUrl, field: 'mediaUrl' }] : []),
+    ...(dto.mediaUrls ?? []).map((url, i) => ({ url, field: `mediaUrls[${i}]` })),
+  ];
 }
 
 /** 1 to 10 media across mediaUrl, mediaUrls and mediaIds (a rule across fields, so not in the DTO). */

@@ -1,0 +1,56 @@
+"""Schemathesis hooks for test/e2e/schemathesis.e2e-spec.ts (and scripts/schemathesis.sh).
+
+They teach the generator what the OpenAPI document cannot say in JSON Schema; no check is
+skipped or relaxed, and no failure is filtered.
+
+- format "e164" (destinationNumber, the recipient filter): a number libphonenumber considers
+  valid. No pattern states that (it depends on each country's numbering plan), so the document
+  gives the E.164 pattern plus this format, and valid numbers are made here: US and Canadian
+  numbers (+1, an assigned area code, any exchange and line), the destinations Plivo sends MMS
+  to. libphonenumber-js accepts every one of them (checked by the spec's self-test).
+- Idempotency-Key: "unique per message". A key sent again with another body is refused (422
+  IDEMPOTENCY_KEY_REUSED) by design, and the generator, drawing keys at random, reuses short
+  ones ("0") across different bodies. A valid key already sent with another body gets a unique
+  suffix, as a client would make; a key's first use, every invalid key and every repeat with
+  the same body go out as generated.
+"""
+
+import re
+import threading
+import uuid
+
+import schemathesis
+from hypothesis import strategies as st
+
+# Assigned US and Canadian area codes.
+AREA_CODES = [
+    "201", "202", "212", "213", "214", "305", "312", "404", "415", "503", "512", "617",
+    "646", "702", "718", "773", "808", "917", "416", "514", "604", "613", "647", "778",
+]
+
+E164_NANP = st.builds(
+    lambda area, exchange, line: f"+1{area}{exchange}{line:04d}",
+    st.sampled_from(AREA_CODES),
+    st.integers(200, 999),
+    st.integers(0, 9999),
+)
+
+schemathesis.openapi.format("e164", E164_NANP)
+
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+_first_body_of_key: dict[str, str] = {}
+_lock = threading.Lock()
+
+
+@schemathesis.hook
+def before_call(ctx, case, **kwargs):
+    headers = case.headers or {}
+    name = next((h for h in headers if h.lower() == "idempotency-key"), None)
+    key = headers.get(name) if name else None
+    if not isinstance(key, str) or not IDEMPOTENCY_KEY.fullmatch(key):
+        return
+    body = repr((case.media_type, case.body))
+    with _lock:
+        first = _first_body_of_key.setdefault(key, body)
+    if first != body:
+        headers[name] = f"{key[:222]}-{uuid.uuid4().hex}"
