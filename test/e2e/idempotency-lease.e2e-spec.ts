@@ -59,9 +59,10 @@ describe('Idempotency-Key after a crash (e2e)', () => {
         PLIVO_API_URL: plivo.baseUrl,
         API_KEYS: `shop:${API_KEY}`,
         MEDIA_PREFLIGHT: 'false',
-        // The lease is this deadline + the preflight timeout + 5 s: 6.1 s.
-        PLIVO_SEND_DEADLINE_MS: '1000',
-        PLIVO_TIMEOUT_MS: '1000',
+        // The lease is this deadline + the preflight timeout + 5 s: 13.1 s, well past the
+        // restart, so the first repeat certainly falls inside it.
+        PLIVO_SEND_DEADLINE_MS: '8000',
+        PLIVO_TIMEOUT_MS: '8000',
         MEDIA_PREFLIGHT_TIMEOUT_MS: '100',
         SHUTDOWN_DELAY_MS: '0',
       });
@@ -88,32 +89,41 @@ describe('Idempotency-Key after a crash (e2e)', () => {
       await first.exited;
       await inFlight;
 
-      const second = await start();
-      const during = await post(second);
-      if (Date.now() - reservedAt < 6000) {
-        expect(during.status).toBe(409);
-        expect(during.body.code).toBe('IDEMPOTENCY_IN_FLIGHT');
-      }
-
-      await new Promise((r) => setTimeout(r, Math.max(0, reservedAt + 6500 - Date.now())));
-      const after = await post(second).expect(504);
-      expect(after.body.code).toBe('PLIVO_OUTCOME_UNKNOWN');
       const db = await mongoose.createConnection(uri).asPromise();
       try {
+        // The killed request never answered: its key is still held, with its lease.
+        const key = await db.collection('idempotency_keys').findOne({});
+        expect(key).toMatchObject({ state: 'in-flight' });
+        expect(key!.leaseUntil.getTime()).toBeGreaterThan(Date.now());
+
+        const second = await start();
+        const during = await post(second);
+        expect(Date.now()).toBeLessThan(key!.leaseUntil.getTime());
+        expect(during.status).toBe(409);
+        expect(during.body.code).toBe('IDEMPOTENCY_IN_FLIGHT');
+
+        await new Promise((r) =>
+          setTimeout(r, Math.max(0, key!.leaseUntil.getTime() + 300 - Date.now())),
+        );
+        const after = await post(second).expect(504);
+        expect(after.body.code).toBe('PLIVO_OUTCOME_UNKNOWN');
+        await second.waitForOutput(/outlived its request; answered from the message log/);
         const logs = await db.collection('message_logs').find().toArray();
         expect(logs).toHaveLength(1);
         expect(after.body.messageId).toBe(logs[0]._id.toHexString());
-        // The log never heard Plivo's answer: it may have queued the message.
-        expect(['pending', 'unknown']).toContain(logs[0].status);
+        expect(key!.messageId).toBe(after.body.messageId);
+        // The log never heard Plivo's answer: from now on it says Plivo may have the message.
+        expect(logs[0].status).toBe('unknown');
         expect(logs[0].clientId).toBe('shop');
+
+        const replay = await post(second).expect(504);
+        expect(replay.headers['idempotent-replayed']).toBe('true');
+        expect(replay.body.messageId).toBe(after.body.messageId);
+        expect(plivo.sentMessages).toHaveLength(1);
       } finally {
         await db.close();
       }
-      const replay = await post(second).expect(504);
-      expect(replay.headers['idempotent-replayed']).toBe('true');
-      expect(replay.body.messageId).toBe(after.body.messageId);
-      expect(plivo.sentMessages).toHaveLength(1);
-    }, 60000);
+    }, 90000);
   });
 
   describe('a lapsed key is settled from what the log proves', () => {
@@ -135,6 +145,7 @@ describe('Idempotency-Key after a crash (e2e)', () => {
         _id: 'anonymous:k1' as unknown as Types.ObjectId,
         requestHash: hashBody(BODY),
         state: 'in-flight',
+        holder: new Types.ObjectId().toHexString(),
         messageId: messageId.toHexString(),
         leaseUntil: new Date(now - leaseEndedMsAgo),
         createdAt: new Date(now - 30000),
@@ -184,6 +195,37 @@ describe('Idempotency-Key after a crash (e2e)', () => {
       const id = await lapsedKey({ status: 'pending', statusRank: 0 } as Partial<MessageLog>);
       const res = await post().expect(504);
       expect(res.body).toMatchObject({ code: 'PLIVO_OUTCOME_UNKNOWN', messageId: id });
+      expect(t.plivo.sentMessages).toHaveLength(0);
+      expect((await logs().findById(id).lean())?.status).toBe('unknown');
+    });
+
+    it('two retries racing after the lapse: one takes the key over, one Plivo message in all', async () => {
+      const id = await lapsedKey(undefined);
+      const answers = await Promise.all([post(), post()]);
+      expect(answers.map((r) => r.status)).toContain(202);
+      for (const r of answers) expect([202, 409]).toContain(r.status);
+      expect(t.plivo.sentMessages).toHaveLength(1);
+      // The retry sent under the id the dead holder chose: had it been alive, only one of the
+      // two could have logged (and so sent) under it.
+      expect(answers.find((r) => r.status === 202)!.body.messageId).toBe(id);
+    });
+
+    it('a key written before leases existed (no lease, no message id) is settled after a lease from its creation: 504, nothing sent', async () => {
+      const now = Date.now();
+      const old = (createdAgoMs: number) =>
+        keys().collection.insertOne({
+          _id: 'anonymous:k1' as unknown as Types.ObjectId,
+          requestHash: hashBody(BODY),
+          state: 'in-flight',
+          createdAt: new Date(now - createdAgoMs),
+          expiresAt: new Date(now + 3600_000),
+        });
+      await old(1000);
+      await post().expect(409);
+      await keys().deleteMany({});
+      await old(60_000);
+      const res = await post().expect(504);
+      expect(res.body.code).toBe('PLIVO_OUTCOME_UNKNOWN');
       expect(t.plivo.sentMessages).toHaveLength(0);
     });
 

@@ -24,9 +24,16 @@ export class IdempotencyRecord {
   messageId?: string;
 
   /**
+   * Who holds the key: a token per reservation and per take-over. Completing or freeing the
+   * key is conditional on it, so a holder that outlived its lease cannot touch its successor's.
+   */
+  @Prop()
+  holder?: string;
+
+  /**
    * Until when the request holding the key is presumed alive (about the longest request). After
    * it, the key is answered from the message log instead of "in flight" (absent on keys written
-   * before leases existed: they stay in flight until they expire, as they did then).
+   * before leases existed: their lease is counted from createdAt).
    */
   @Prop()
   leaseUntil?: Date;

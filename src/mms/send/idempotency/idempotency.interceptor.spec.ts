@@ -5,6 +5,7 @@ import { AllConfig } from '../../../config/config.type';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { IdempotencyStore, Reservation } from './idempotency.store';
 import { LapsedKeyResolver } from './lapsed-key';
+import { ReservedMessageIdInUseException } from './reserved-message-id';
 import { Types } from 'mongoose';
 
 function context(key?: string): ExecutionContext {
@@ -20,6 +21,7 @@ function fakeStore(overrides: Partial<Record<keyof IdempotencyStore, jest.Mock>>
     reserve: jest.fn(async (): Promise<Reservation> => ({
       outcome: 'reserved',
       messageId: new Types.ObjectId(),
+      holder: 'h1',
     })),
     complete: jest.fn(async () => undefined),
     release: jest.fn(async () => undefined),
@@ -72,6 +74,7 @@ describe('IdempotencyInterceptor', () => {
       lastValueFrom(await interceptor.intercept(context('k2'), notSent)),
     ).rejects.toThrow(HttpException);
     expect(store.release).toHaveBeenCalledTimes(1);
+    expect(store.release).toHaveBeenCalledWith(expect.stringContaining('k2'), 'h1');
     const ambiguous: CallHandler = {
       handle: () =>
         throwError(() => new HttpException({ message: 'unknown', messageId: 'm2' }, 504)),
@@ -81,8 +84,26 @@ describe('IdempotencyInterceptor', () => {
     ).rejects.toThrow(HttpException);
     expect(store.complete).toHaveBeenCalledWith(
       expect.stringContaining('k3'),
+      'h1',
       504,
       expect.objectContaining({ messageId: 'm2' }),
     );
+  });
+
+  it('keeps the key held (neither completes nor frees it) when another holder already logged under the reserved id', async () => {
+    const store = fakeStore();
+    const interceptor = new IdempotencyInterceptor(
+      store as unknown as IdempotencyStore,
+      noLapses,
+      config,
+    );
+    const taken: CallHandler = {
+      handle: () => throwError(() => new ReservedMessageIdInUseException()),
+    };
+    await expect(
+      lastValueFrom(await interceptor.intercept(context('k4'), taken)),
+    ).rejects.toBeInstanceOf(ReservedMessageIdInUseException);
+    expect(store.release).not.toHaveBeenCalled();
+    expect(store.complete).not.toHaveBeenCalled();
   });
 });

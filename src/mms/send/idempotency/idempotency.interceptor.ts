@@ -19,7 +19,11 @@ import { sha256Hex } from '../../../shared/crypto';
 import { RetryableHttpException } from '../../../shared/retryable.exception';
 import { IdempotencyStore, Reservation } from './idempotency.store';
 import { LapsedKeyResolver } from './lapsed-key';
-import { RequestWithReservation, RESERVED_MESSAGE_ID } from './reserved-message-id';
+import {
+  RequestWithReservation,
+  RESERVED_MESSAGE_ID,
+  ReservedMessageIdInUseException,
+} from './reserved-message-id';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 export const MAX_KEY_LENGTH = 255;
@@ -104,16 +108,20 @@ export class IdempotencyInterceptor implements NestInterceptor {
             if (reservation.status >= 400)
               throw new HttpException(reservation.body, reservation.status);
             return from([reservation.body]);
-          default:
+          default: {
+            const { holder } = reservation;
             (req as RequestWithReservation)[RESERVED_MESSAGE_ID] = reservation.messageId;
             return next.handle().pipe(
               catchError((error: unknown) =>
-                from(this.settleFailure(id, error)).pipe(mergeMap(() => throwError(() => error))),
+                from(this.settleFailure(id, holder, error)).pipe(
+                  mergeMap(() => throwError(() => error)),
+                ),
               ),
               // Outside catchError: the handler succeeded (Plivo has the message), so a failure
               // to store the answer must neither turn it into an error nor free the key.
-              mergeMap((body: unknown) => from(this.keepAnswer(id, res.statusCode, body))),
+              mergeMap((body: unknown) => from(this.keepAnswer(id, holder, res.statusCode, body))),
             );
+          }
         }
       }),
     );
@@ -132,8 +140,13 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if (reservation.outcome !== 'lapsed') return reservation;
     const verdict = await this.lapsed.resolve(reservation.messageId);
     if (verdict.answer === 'retry') {
-      const messageId = await this.store.takeOver(id, reservation.leaseUntil, this.leaseMs);
-      return messageId ? { outcome: 'reserved', messageId } : { outcome: 'in-flight' };
+      const taken = await this.store.takeOver(
+        id,
+        reservation.holder,
+        verdict.messageId,
+        this.leaseMs,
+      );
+      return taken ? { outcome: 'reserved', ...taken } : { outcome: 'in-flight' };
     }
     const status = verdict.answer === 'accepted' ? verdict.status : verdict.exception.getStatus();
     const body =
@@ -144,13 +157,18 @@ export class IdempotencyInterceptor implements NestInterceptor {
       { idempotencyKey: id, status, messageId: body.messageId },
       'An Idempotency-Key outlived its request; answered from the message log',
     );
-    await this.store.complete(id, status, body);
+    await this.store.complete(id, reservation.holder, status, body);
     return { outcome: 'completed', status, body };
   }
 
-  private async keepAnswer(id: string, status: number, body: unknown): Promise<unknown> {
+  private async keepAnswer(
+    id: string,
+    holder: string,
+    status: number,
+    body: unknown,
+  ): Promise<unknown> {
     try {
-      await this.store.complete(id, status, body as Record<string, unknown>);
+      await this.store.complete(id, holder, status, body as Record<string, unknown>);
     } catch (error) {
       // The key stays "in flight" until it expires: a retry gets 409, never a second send.
       this.logger.error(
@@ -161,7 +179,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
     return body;
   }
 
-  private async settleFailure(id: string, error: unknown): Promise<void> {
+  private async settleFailure(id: string, holder: string, error: unknown): Promise<void> {
+    // Another request with this key logged under the reserved id first: it is the one that
+    // sends; the key stays in flight for it (its answer, or its log after the lease, settles it).
+    if (error instanceof ReservedMessageIdInUseException) return;
     const status = error instanceof HttpException ? error.getStatus() : 500;
     const response = error instanceof HttpException ? error.getResponse() : undefined;
     const aboutTheMessage =
@@ -170,8 +191,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
     // free the key when nothing was sent, so a retry with the same key can succeed.
     const final = aboutTheMessage && (status === 504 || (status >= 400 && status < 500));
     try {
-      if (final) await this.store.complete(id, status, response as Record<string, unknown>);
-      else await this.store.release(id);
+      if (final) await this.store.complete(id, holder, status, response as Record<string, unknown>);
+      else await this.store.release(id, holder);
     } catch {
       // The database is the likely cause of the original error; the key expires in 24 h.
     }

@@ -7,14 +7,20 @@ import { isDuplicateKeyError } from '../../../shared/duplicate-key';
 /** How long a key and its answer are kept. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
+/** Who holds a key: completing or freeing it is conditional on this token. */
+export type Holder = string | undefined;
+
 export type Reservation =
-  /** The key is ours: send under `messageId`. */
-  | { outcome: 'reserved'; messageId: Types.ObjectId }
+  /** The key is ours (as `holder`): send under `messageId`. */
+  | { outcome: 'reserved'; messageId: Types.ObjectId; holder: string }
   | { outcome: 'in-flight' }
   | { outcome: 'mismatch' }
   | { outcome: 'completed'; status: number; body: Record<string, unknown> }
   /** The holder's lease ran out without an answer (its process died, most likely). */
-  | { outcome: 'lapsed'; messageId?: Types.ObjectId; leaseUntil: Date };
+  | { outcome: 'lapsed'; messageId?: Types.ObjectId; holder: Holder };
+
+/** Matches the key only while `holder` still holds it (keys from before holders: none set). */
+const heldBy = (holder: Holder) => (holder ? { holder } : { holder: { $exists: false } });
 
 @Injectable()
 export class IdempotencyStore {
@@ -31,17 +37,19 @@ export class IdempotencyStore {
   ): Promise<Reservation> {
     for (let attempt = 0; attempt < 2; attempt++) {
       const messageId = new Types.ObjectId();
+      const holder = new Types.ObjectId().toHexString();
       try {
         await this.records.create({
           _id: id,
           requestHash,
           state: 'in-flight',
+          holder,
           messageId: messageId.toHexString(),
           leaseUntil: new Date(now.getTime() + leaseMs),
           createdAt: now,
           expiresAt: new Date(now.getTime() + IDEMPOTENCY_TTL_MS),
         });
-        return { outcome: 'reserved', messageId };
+        return { outcome: 'reserved', messageId, holder };
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
       }
@@ -55,10 +63,11 @@ export class IdempotencyStore {
       if (existing.requestHash !== requestHash) return { outcome: 'mismatch' };
       if (existing.state === 'done')
         return { outcome: 'completed', status: existing.status ?? 200, body: existing.body ?? {} };
-      if (!existing.leaseUntil || existing.leaseUntil > now) return { outcome: 'in-flight' };
+      const leaseUntil = existing.leaseUntil ?? new Date(existing.createdAt.getTime() + leaseMs);
+      if (leaseUntil > now) return { outcome: 'in-flight' };
       return {
         outcome: 'lapsed',
-        leaseUntil: existing.leaseUntil,
+        holder: existing.holder,
         messageId: existing.messageId ? new Types.ObjectId(existing.messageId) : undefined,
       };
     }
@@ -66,37 +75,42 @@ export class IdempotencyStore {
   }
 
   /**
-   * Takes over a lapsed key for a fresh attempt under a new message id. Conditional on the
-   * lease seen, so of several retries racing after a crash exactly one wins.
+   * Takes over a lapsed key for a fresh attempt, conditional on the holder seen, so of several
+   * retries racing after a crash exactly one wins. `messageId` is the id to send under: the
+   * lapsed holder's own when it never logged, so that if it is in fact still alive, only one
+   * of the two can create that log (its unique _id is the fence) and only that one sends.
    */
   async takeOver(
     id: string,
-    lapsedLease: Date,
+    lapsed: Holder,
+    messageId: Types.ObjectId,
     leaseMs: number,
     now = new Date(),
-  ): Promise<Types.ObjectId | undefined> {
-    const messageId = new Types.ObjectId();
+  ): Promise<{ messageId: Types.ObjectId; holder: string } | undefined> {
+    const holder = new Types.ObjectId().toHexString();
     const result = await this.records.updateOne(
-      { _id: id, state: 'in-flight', leaseUntil: lapsedLease },
+      { _id: id, state: 'in-flight', ...heldBy(lapsed) },
       {
         $set: {
+          holder,
           messageId: messageId.toHexString(),
           leaseUntil: new Date(now.getTime() + leaseMs),
         },
       },
     );
-    return result.modifiedCount === 1 ? messageId : undefined;
+    return result.modifiedCount === 1 ? { messageId, holder } : undefined;
   }
 
-  /** Keeps the answer for 24 h from now. */
+  /** Keeps the answer for 24 h from now, if `holder` still holds the key. */
   async complete(
     id: string,
+    holder: Holder,
     status: number,
     body: Record<string, unknown>,
     now = new Date(),
   ): Promise<void> {
     await this.records.updateOne(
-      { _id: id, state: 'in-flight' },
+      { _id: id, state: 'in-flight', ...heldBy(holder) },
       {
         $set: {
           state: 'done',
@@ -110,7 +124,7 @@ export class IdempotencyStore {
   }
 
   /** Frees the key after a failure that sent nothing, so the client may retry with it. */
-  async release(id: string): Promise<void> {
-    await this.records.deleteOne({ _id: id, state: 'in-flight' });
+  async release(id: string, holder: Holder): Promise<void> {
+    await this.records.deleteOne({ _id: id, state: 'in-flight', ...heldBy(holder) });
   }
 }

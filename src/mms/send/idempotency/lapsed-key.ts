@@ -10,8 +10,8 @@ export type LapsedKeyVerdict =
   | { answer: 'accepted'; status: 202; body: Record<string, unknown> }
   /** Plivo may have it: never resend; the client polls the message. */
   | { answer: 'unknown'; exception: HttpException }
-  /** The log proves nothing reached Plivo: the key may be retried. */
-  | { answer: 'retry' };
+  /** The log proves nothing reached Plivo: the key may be retried, under `messageId`. */
+  | { answer: 'retry'; messageId: Types.ObjectId };
 
 /**
  * Settles an Idempotency-Key whose request died (its lease ran out) from the message log,
@@ -25,8 +25,9 @@ export class LapsedKeyResolver {
     // No id chosen (a key written before leases existed never lapses, so this is defensive).
     if (!messageId) return unknown(undefined);
     const log = await this.logs.findById(messageId);
-    // The log is written before Plivo is called: no log, no send.
-    if (!log) return { answer: 'retry' };
+    // The log is written before Plivo is called: no log, no send (so far). The retry sends
+    // under the same id, so a holder that is only slow cannot also log and send.
+    if (!log) return { answer: 'retry', messageId };
     if (log.plivoMessageUuid) {
       const body = acceptedResponse(
         messageId.toHexString(),
@@ -40,8 +41,19 @@ export class LapsedKeyResolver {
       );
       return { answer: 'accepted', status: 202, body: { ...body } };
     }
+    // A final "not sent" failure: its holder sent nothing and will not; a new log for the retry.
     if (log.status === 'failed' && log.errorCode && provesNothingSent(log.errorCode))
-      return { answer: 'retry' };
+      return { answer: 'retry', messageId: new Types.ObjectId() };
+    // Plivo may have it. A log still `pending` says so from now on, as a 504 send does.
+    if (log.status === 'pending')
+      await this.logs.applyStatusChange(
+        { _id: messageId },
+        {
+          status: 'unknown',
+          source: 'api',
+          detail: 'The request stopped before Plivo answered (its Idempotency-Key lease ran out)',
+        },
+      );
     return unknown(messageId);
   }
 }

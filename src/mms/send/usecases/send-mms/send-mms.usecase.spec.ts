@@ -25,6 +25,7 @@ import {
 import { MediaPreflight } from '../../../media/media-preflight';
 import { MediaUrlPolicy } from '../../../media/media-url-policy';
 import { SendMmsUseCase } from './send-mms.usecase';
+import { ReservedMessageIdInUseException } from '../../idempotency/reserved-message-id';
 import { PLIVO_WEBHOOK_ROUTES } from '../../../plivo/webhook-routes';
 import { RetryableHttpException } from '../../../../shared/retryable.exception';
 import { RecordSendFailureUseCase } from '../record-send-failure/record-send-failure.usecase';
@@ -521,6 +522,17 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
       expect(error).toBe(dbError);
       expect(provider.sent).toEqual([]);
       expect(events).toEqual(['createPending']);
+    });
+
+    it('when the reserved message id already has a log (another holder of the key logged first), nothing is sent: 409', async () => {
+      const { service, repo, provider } = setup([ACCEPTED]);
+      repo.failCreatePending = Object.assign(new Error('E11000 duplicate key'), { code: 11000 });
+      const { error } = await settle(
+        service.execute(dto(), { client: CLIENT, messageId: new Types.ObjectId() }),
+      );
+      expect(error).toBeInstanceOf(ReservedMessageIdInUseException);
+      expect((error as HttpException).getStatus()).toBe(409);
+      expect(provider.sent).toEqual([]);
     });
 
     it('when the final update fails after Plivo accepted, still resolves with the 202 body', async () => {

@@ -1,4 +1,4 @@
-import { BadRequestException, HttpStatus, Injectable, Logger } from '@nestjs/common';
+import { BadRequestException, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Types } from 'mongoose';
 import { Client } from '../../../../auth/client';
@@ -6,7 +6,6 @@ import { AllConfig } from '../../../../config/config.type';
 import { MetricsService } from '../../../../metrics/metrics.service';
 import { describeError } from '../../../../shared/describe-error';
 import { isDuplicateKeyError } from '../../../../shared/duplicate-key';
-import { RetryableHttpException } from '../../../../shared/retryable.exception';
 import { MediaPreflight } from '../../../media/media-preflight';
 import { MediaUrlPolicy, MediaUrlRef } from '../../../media/media-url-policy';
 import { MessageLogRepository } from '../../../message-log/message-log.repository';
@@ -16,6 +15,7 @@ import { PLIVO_WEBHOOK_ROUTES } from '../../../plivo/webhook-routes';
 import { SendMmsDto } from '../../dto/send-mms.dto';
 import { SendMmsResponseDto } from '../../dto/send-mms-response.dto';
 import { acceptedResponse } from '../../accepted-response';
+import { ReservedMessageIdInUseException } from '../../idempotency/reserved-message-id';
 import { RecordSendFailureUseCase } from '../record-send-failure/record-send-failure.usecase';
 import { SendAttemptsUseCase } from '../send-attempts/send-attempts.usecase';
 import {
@@ -110,14 +110,7 @@ export class SendMmsUseCase {
       });
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
-      throw new RetryableHttpException(
-        {
-          message: 'A request with this Idempotency-Key is still in progress',
-          code: 'IDEMPOTENCY_IN_FLIGHT',
-        },
-        HttpStatus.CONFLICT,
-        1,
-      );
+      throw new ReservedMessageIdInUseException();
     }
   }
 
