@@ -79,7 +79,6 @@ describe('Idempotency-Key after a crash (e2e)', () => {
     it('answers 409 during the lease, then the log’s answer (504: poll), with one Plivo message in all', async () => {
       const first = await start();
       plivo.failNext({ mode: 'accept-then-hang' });
-      const reservedAt = Date.now();
       const inFlight = post(first).then(
         () => undefined,
         () => undefined, // the connection dies with the process
