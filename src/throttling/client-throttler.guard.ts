@@ -15,9 +15,9 @@ import { ApiKeyVerifier, presentedApiKey } from '../auth/api-key.verifier';
 const THROTTLER_SUFFIX = /^(Retry-After|X-RateLimit-(?:Limit|Remaining|Reset))-.+$/;
 
 /**
- * One bucket per valid API key (hashed: keys never reach Redis in clear), else per client IP
- * (req.ip, which honours TRUST_PROXY). Invalid keys fall into their IP's bucket, so rotating
- * made-up keys does not escape the limit.
+ * One bucket per client of a valid API key (its client id: every key of one client shares it,
+ * and no key reaches Redis), else per client IP (req.ip, which honours TRUST_PROXY). Invalid
+ * keys fall into their IP's bucket, so rotating made-up keys does not escape the limit.
  *
  * Headers: every answer carries X-RateLimit-Limit, -Remaining and -Reset (seconds until the
  * window resets); a 429 also carries Retry-After (seconds). Each route is metered by exactly

@@ -87,13 +87,39 @@ describe('clients: each API key reads only its own messages (e2e)', () => {
     const statuses = ['pending', 'queued', 'sent', 'delivered'];
     const bStatuses = await Promise.all(statuses.map((s) => listAll(KEY_B, `&status=${s}`)));
     expect(bStatuses.flat()).toEqual([b1]);
-    // A cursor taken from another client's page does not reveal that client's messages.
+  });
+
+  it('a cursor from another client’s page is only a position: it pages through the caller’s own older messages', async () => {
+    // Ids increase in send order: B's two messages are older than A's page, B's last is newer.
+    const bOld1 = await send(KEY_B);
+    const bOld2 = await send(KEY_B);
+    const a1 = await send(KEY_A);
+    const a2 = await send(KEY_A);
+    const bNew = await send(KEY_B);
+    const ids = (res: request.Response) => res.body.items.map((m: { id: string }) => m.id);
+
     const page = await request(t.baseUrl).get('/messages?limit=1').set(as(KEY_A)).expect(200);
+    expect(ids(page)).toEqual([a2]);
+    expect(page.body.nextCursor).toEqual(expect.any(String));
+    const cursor = page.body.nextCursor as string;
+
+    // Exactly B's messages older than A's a2, newest first: not a1, not B's newer bNew.
     const next = await request(t.baseUrl)
-      .get(`/messages?cursor=${page.body.nextCursor}`)
+      .get(`/messages?cursor=${cursor}`)
       .set(as(KEY_B))
       .expect(200);
-    for (const item of next.body.items) expect(item.clientId).toBe('team-b');
+    expect(ids(next)).toEqual([bOld2, bOld1]);
+    expect(next.body.nextCursor).toBeNull();
+    // The same position, for the owner and for an admin (so the cursor did point before a1).
+    const own = await request(t.baseUrl).get(`/messages?cursor=${cursor}`).set(as(KEY_A));
+    expect(ids(own)).toEqual([a1]);
+    const admin = await request(t.baseUrl).get(`/messages?cursor=${cursor}`).set(as(ADMIN_KEY));
+    expect(ids(admin)).toEqual([a1, bOld2, bOld1]);
+    // And a bare-key client with no messages that old gets an empty last page, not A's or B's.
+    const bare = await request(t.baseUrl).get(`/messages?cursor=${cursor}`).set(as(BARE_KEY));
+    expect(bare.body).toEqual({ items: [], nextCursor: null });
+    // bNew is B's, and left out above only because it is newer than the cursor.
+    expect(await listAll(KEY_B)).toEqual([bOld1, bOld2, bNew].sort());
   });
 
   it('stores the client id, never the key; a bare key gets a short digest as its id', async () => {

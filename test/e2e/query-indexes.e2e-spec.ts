@@ -53,6 +53,50 @@ function seekableFields(filter: Record<string, unknown>): Set<string> {
   return fields;
 }
 
+/** One index access of a plan: its stage and the index's key fields, in order. */
+interface IndexScan {
+  stage: string;
+  keys: string[];
+}
+
+/**
+ * The index accesses of explain's winning plan, found by walking inputStage / inputStages from
+ * queryPlanner.winningPlan (mongod ≥ 7 with the slot-based engine nests the tree in `queryPlan`).
+ * IXSCAN carries keyPattern as an object; the stand-in's EXPRESS_IXSCAN as a string
+ * (`"{ _id: 1 }"`); IDHACK (older mongod) has none and is the _id index.
+ */
+function indexScans(explain: Record<string, unknown>): IndexScan[] {
+  const planner = explain.queryPlanner as { winningPlan?: unknown } | undefined;
+  const scans: IndexScan[] = [];
+  const walk = (node: unknown): void => {
+    if (!node || typeof node !== 'object') return;
+    const stage = ((node as { queryPlan?: unknown }).queryPlan ?? node) as {
+      stage?: string;
+      keyPattern?: Record<string, unknown> | string;
+      inputStage?: unknown;
+      inputStages?: unknown[];
+    };
+    if (stage.stage === 'IDHACK') scans.push({ stage: stage.stage, keys: ['_id'] });
+    else if (stage.stage && /IXSCAN/.test(stage.stage)) {
+      const pattern = stage.keyPattern;
+      const keys =
+        typeof pattern === 'string'
+          ? [...pattern.matchAll(/([\w.$]+)\s*:/g)].map((m) => m[1])
+          : Object.keys(pattern ?? {});
+      scans.push({ stage: stage.stage, keys });
+    }
+    walk(stage.inputStage);
+    for (const input of stage.inputStages ?? []) walk(input);
+  };
+  walk(planner?.winningPlan);
+  return scans;
+}
+
+/** An equality on _id (a lookup by id): the _id index is the one to use, scoped or not. */
+const looksUpById = (filter: Record<string, unknown>): boolean =>
+  filter._id !== undefined &&
+  (typeof filter._id !== 'object' || filter._id instanceof mongoose.Types.ObjectId);
+
 describe('every query the service runs is served by an index (e2e)', () => {
   let t: TestApp;
   const queries: RecordedQuery[] = [];
@@ -131,12 +175,14 @@ describe('every query the service runs is served by an index (e2e)', () => {
       { MessageUUID: sent.body.plivoResponse.messageUuid[0], Status: 'sent', Sequence: '9' },
       { token: t.authToken },
     ).expect(200);
-    await postSigned(
-      t.baseUrl,
-      PLIVO_WEBHOOK_ROUTES.inbound,
-      { MessageUUID: 'in-1', From: '14157654321', To: '14155550100', Body: 'hi' },
-      { token: t.authToken },
-    ).expect(200);
+    // Two inbound messages for the client, so its inbound list has a second page too.
+    for (const uuid of ['in-1', 'in-2'])
+      await postSigned(
+        t.baseUrl,
+        PLIVO_WEBHOOK_ROUTES.inbound,
+        { MessageUUID: uuid, From: '14157654321', To: '14155550100', Body: 'hi' },
+        { token: t.authToken },
+      ).expect(200);
     await t.app.get(StatusCallbacksService).sweepUnmatched();
     for (const key of [KEY, ADMIN_KEY])
       await request(t.baseUrl)
@@ -172,12 +218,18 @@ describe('every query the service runs is served by an index (e2e)', () => {
           .set('X-API-Key', key)
           .query({ ...query, limit: 1 })
           .expect(200);
-        if (first.body.nextCursor)
-          await request(t.baseUrl)
-            .get('/messages')
-            .set('X-API-Key', key)
-            .query({ ...query, limit: 1, cursor: first.body.nextCursor })
-            .expect(200);
+        // Seeded so every list has two messages or more: the cursor page always runs.
+        expect([key === KEY ? 'client' : 'admin', query, first.body.nextCursor]).toEqual([
+          key === KEY ? 'client' : 'admin',
+          query,
+          expect.any(String),
+        ]);
+        const next = await request(t.baseUrl)
+          .get('/messages')
+          .set('X-API-Key', key)
+          .query({ ...query, limit: 1, cursor: first.body.nextCursor })
+          .expect(200);
+        expect(next.body.items).toHaveLength(1);
       }
     }
 
@@ -213,6 +265,29 @@ describe('every query the service runs is served by an index (e2e)', () => {
     expect(new Set(ours.map((q) => q.method))).toEqual(
       new Set(['find', 'findOne', 'findOneAndUpdate', 'updateOne', 'deleteOne']),
     );
+    // A client's list (and its cursor pages) must lead with clientId: an index without it would
+    // scan every client's messages and filter them. Both pages of every filter ran above.
+    const scoped = ours.filter((q) => q.collection === 'message_logs' && 'clientId' in q.filter);
+    const scopedLists = scoped.filter((q) => !looksUpById(q.filter));
+    expect(scopedLists.filter((q) => q.filter._id !== undefined).length).toBeGreaterThanOrEqual(5);
+    expect(scopedLists.length).toBeGreaterThanOrEqual(10);
+    expect(scoped.some((q) => looksUpById(q.filter))).toBe(true);
+    for (const q of scoped) {
+      const explain = await t.db
+        .collection(q.collection)
+        .find(q.filter, { sort: q.sort as never })
+        .explain();
+      const scans = indexScans(explain);
+      // By id (GET /messages/:id): the unique _id index, then the clientId check on that one
+      // document. Otherwise: every index the winning plan reads starts with clientId.
+      const lead = looksUpById(q.filter) ? '_id' : 'clientId';
+      expect([q.filter, scans.length > 0, scans.map((s) => s.keys[0])]).toEqual([
+        q.filter,
+        true,
+        scans.map(() => lead),
+      ]);
+    }
+
     for (const q of ours) {
       const plan = JSON.stringify(
         await t.db
