@@ -5,9 +5,11 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { HttpExceptionFilter } from './http/http-exception.filter';
+import { describeFormBodies } from './http/openapi-form-bodies';
 import {
   bodyParserErrorHandler,
   bodyShapeGuard,
+  markFormBodies,
   mediaTypeGuard,
   refuseReservedFormKeys,
   requestIdMiddleware,
@@ -64,6 +66,8 @@ export function configureApp(app: INestApplication): INestApplication {
     // Plivo's webhooks keep any field Plivo sends.
     verify: refuseReservedFormKeys(PLIVO_WEBHOOK_ROUTES.prefix),
   });
+  // Form bodies are marked: only there is a lone value a list of one (src/shared/form-body.ts).
+  express.use(markFormBodies);
   express.use(bodyParserErrorHandler);
   // Client routes only: Plivo's webhook bodies are read as flat strings, and their unknown
   // fields must never be refused.
@@ -97,6 +101,8 @@ export function configureApp(app: INestApplication): INestApplication {
         )
         .build(),
     );
+    // A form body's lists, described as a form carries them (src/http/openapi-form-bodies.ts).
+    describeFormBodies(document);
     SwaggerModule.setup('docs', app, document, {
       jsonDocumentUrl: 'docs-json',
       swaggerOptions: { persistAuthorization: true },

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import { errorBody } from '../shared/error-body';
+import { markFormBody } from '../shared/form-body';
 import { assignRequestId } from '../shared/request-id';
 import { hasRoute } from './route-table';
 
@@ -108,6 +109,16 @@ function hasContent(req: Request): boolean {
   return (
     req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length']) > 0
   );
+}
+
+/**
+ * Right after the form parser: marks the bodies it parsed (the media type it parses, by the
+ * same matcher), so that DTOs read a lone form value as a one-element list or "true" as a
+ * boolean, and refuse the same in JSON (src/shared/form-body.ts).
+ */
+export function markFormBodies(req: Request, _res: Response, next: NextFunction): void {
+  if (req.is('application/x-www-form-urlencoded')) markFormBody(req.body);
+  next();
 }
 
 /**

@@ -1,7 +1,9 @@
 import { ArgumentMetadata, BadRequestException } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsArray, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsArray, IsBoolean, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { FieldHints } from '../shared/field-hints';
+import { formBoolean, formList, isFormBody, markFormBody } from '../shared/form-body';
+import { IsOptionalNotNull } from '../shared/optional';
 import { suggestField } from './unknown-field-hint';
 import { createValidationPipe, FieldError } from './validation-pipe';
 
@@ -26,7 +28,7 @@ class ExampleDto {
   mediaUrl?: string;
 
   @IsOptional()
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? [value] : value))
+  @Transform(formList)
   @IsArray()
   @IsString({ each: true })
   mediaUrls?: string[];
@@ -34,6 +36,18 @@ class ExampleDto {
   @IsOptional()
   @IsArray()
   mediaIds?: string[];
+
+  @IsOptionalNotNull()
+  @Transform(formBoolean)
+  @IsBoolean()
+  fallbackToSms?: boolean;
+}
+
+/** A body as the form parser leaves it once marked (src/http/request-guards.ts: markFormBodies). */
+function formBody(fields: Record<string, string | string[]>): Record<string, unknown> {
+  const body = Object.assign(Object.create(null) as Record<string, unknown>, fields);
+  markFormBody(body);
+  return body;
 }
 
 class Undecorated {
@@ -66,8 +80,57 @@ const VALID = { destinationNumber: '+1415', messageText: 'hi' };
 describe('createValidationPipe', () => {
   it('passes a valid body through, transformed', async () => {
     await expect(
-      createValidationPipe().transform({ ...VALID, mediaUrls: 'x' }, metadata),
+      createValidationPipe().transform({ ...VALID, mediaUrls: ['x'] }, metadata),
     ).resolves.toEqual(Object.assign(new ExampleDto(), { ...VALID, mediaUrls: ['x'] }));
+  });
+
+  describe('form bodies (marked by the form parser) and JSON ones', () => {
+    it('a form: a lone list value is the one-element list, "true" the boolean', async () => {
+      const body = formBody({ ...VALID, mediaUrls: 'x', fallbackToSms: 'true' });
+      await expect(createValidationPipe().transform(body, metadata)).resolves.toEqual(
+        Object.assign(new ExampleDto(), { ...VALID, mediaUrls: ['x'], fallbackToSms: true }),
+      );
+    });
+
+    it('a form: repeated keys stay the list; the mark is not a field (whitelist unmoved)', async () => {
+      const body = formBody({ ...VALID, mediaUrls: ['x', 'y'], fallbackToSms: 'false' });
+      const dto = await createValidationPipe().transform(body, metadata);
+      expect(dto).toEqual(
+        Object.assign(new ExampleDto(), { ...VALID, mediaUrls: ['x', 'y'], fallbackToSms: false }),
+      );
+      // The mark stays on the body: the DTO has no symbol of it.
+      expect(Object.getOwnPropertySymbols(dto)).toEqual([]);
+      expect(isFormBody(dto)).toBe(false);
+    });
+
+    it('JSON: a string where a list or a boolean is declared is refused', async () => {
+      expect(await refusal({ ...VALID, mediaUrls: 'x', fallbackToSms: 'true' })).toEqual([
+        { field: 'mediaUrls', messages: ['mediaUrls must be an array'] },
+        { field: 'fallbackToSms', messages: ['fallbackToSms must be a boolean value'] },
+      ]);
+    });
+
+    it("class-transformer's obj is the body the pipe was given (where the mark is)", async () => {
+      const seen: unknown[] = [];
+      class Probe {
+        @Transform(({ value, obj }: { value: unknown; obj: unknown }) => (seen.push(obj), value))
+        @IsString()
+        name: string;
+      }
+      const body = formBody({ name: 'x' });
+      await createValidationPipe().transform(body, { type: 'body', metatype: Probe });
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toBe(body);
+    });
+  });
+
+  it('an optional field may be left out, not sent as null: one message saying so', async () => {
+    await expect(createValidationPipe().transform(VALID, metadata)).resolves.toEqual(
+      Object.assign(new ExampleDto(), VALID),
+    );
+    expect(await refusal({ ...VALID, fallbackToSms: null })).toEqual([
+      { field: 'fallbackToSms', messages: ['fallbackToSms may be left out, but not null'] },
+    ]);
   });
 
   it('one message per missing (or null) field, not one per constraint it fails', async () => {

@@ -1,4 +1,5 @@
 import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import { IS_NOT_NULL } from '../shared/optional';
 import { suggestField } from './unknown-field-hint';
 
 export interface FieldError {
@@ -19,8 +20,8 @@ const TYPE_CONSTRAINTS = new Set([
 
 /**
  * The messages of one field: one for a missing field ("is required", not every constraint the
- * absent value fails), only the type error for a value of the wrong type, and a hint for an
- * unknown field that looks like a known one.
+ * absent value fails) or an optional one sent as null, only the type error for a value of the
+ * wrong type, and a hint for an unknown field that looks like a known one.
  */
 function messagesOf(error: ValidationError, field: string): string[] {
   const constraints = error.constraints ?? {};
@@ -32,6 +33,8 @@ function messagesOf(error: ValidationError, field: string): string[] {
         : constraints.whitelistValidation,
     ];
   }
+  // A null where a field may only be left out: that, not its type.
+  if (constraints[IS_NOT_NULL]) return [constraints[IS_NOT_NULL]];
   if (error.value === undefined || error.value === null) return [`${field} is required`];
   const typeErrors = Object.entries(constraints).filter(([name]) => TYPE_CONSTRAINTS.has(name));
   return (typeErrors.length > 0 ? typeErrors : Object.entries(constraints)).map(([, m]) => m);

@@ -103,10 +103,11 @@ const judgeMediaId = (v: unknown): Verdict =>
 /** [verdict, media count] of one list field. */
 function judgeList(v: unknown, item: (x: unknown) => Verdict, form: boolean): [Verdict, number] {
   if (v === undefined) return ['valid', 0];
-  if (v === null) return ['unknown', 0];
-  // A lone form value is the one-element list (README: "Form bodies send a lone value as a
-  // string"); a lone JSON string is not an array, but the server may read it the same way.
-  if (typeof v === 'string') return [worst([form ? 'valid' : 'unknown', item(v)]), 1];
+  // README: an optional field may be left out, not sent as null.
+  if (v === null) return ['invalid', 0];
+  // A lone form value is the one-element list (README: "a key sent once is a one-element
+  // list"); in JSON a string is not a list.
+  if (typeof v === 'string') return form ? [item(v), 1] : ['invalid', 0];
   if (!Array.isArray(v) || v.length > 10) return ['invalid', 0];
   return [worst(v.map(item)), v.length];
 }
@@ -118,8 +119,8 @@ function judgeSend(body: unknown, form: boolean): Verdict {
   const mediaUrl = own(body, 'mediaUrl');
   const [urlsVerdict, urlsCount] = judgeList(own(body, 'mediaUrls'), judgeUrl, form);
   const [idsVerdict, idsCount] = judgeList(own(body, 'mediaIds'), judgeMediaId, form);
-  const mediaUrlVerdict: Verdict =
-    mediaUrl === undefined ? 'valid' : mediaUrl === null ? 'unknown' : judgeUrl(mediaUrl);
+  // Left out, or a URL (a null is neither).
+  const mediaUrlVerdict: Verdict = mediaUrl === undefined ? 'valid' : judgeUrl(mediaUrl);
   const count = (typeof mediaUrl === 'string' && mediaUrl ? 1 : 0) + urlsCount + idsCount;
   return worst([
     judgePhone(own(body, 'destinationNumber')),

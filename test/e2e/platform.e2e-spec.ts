@@ -73,6 +73,35 @@ describe('health, errors, request ids and the OpenAPI document (e2e)', () => {
         fallbackToSms: { type: 'boolean' },
       },
     });
+    // The form content: the same schema, but a list may be its key sent once (one value).
+    const form =
+      doc.paths['/send-mms'].post.requestBody.content['application/x-www-form-urlencoded'];
+    expect(form.schema).toEqual({ $ref: '#/components/schemas/SendMmsDtoForm' });
+    expect(form.encoding).toEqual({
+      mediaUrls: { style: 'form', explode: true },
+      mediaIds: { style: 'form', explode: true },
+    });
+    const formDto = doc.components.schemas.SendMmsDtoForm;
+    expect(formDto).toEqual({
+      ...dto,
+      description: expect.stringContaining(dto.description),
+      properties: {
+        ...dto.properties,
+        mediaUrls: {
+          description: dto.properties.mediaUrls.description,
+          example: dto.properties.mediaUrls.example,
+          anyOf: [{ type: 'array', items: url, maxItems: 10 }, url],
+        },
+        mediaIds: {
+          description: dto.properties.mediaIds.description,
+          example: dto.properties.mediaIds.example,
+          anyOf: [
+            { type: 'array', items: dto.properties.mediaIds.items, maxItems: 10 },
+            dto.properties.mediaIds.items,
+          ],
+        },
+      },
+    });
     // Whitespace-only text is refused: the pattern wants one character that is not whitespace.
     const notBlank = new RegExp(dto.properties.messageText.pattern);
     expect([' ', '\t\n', '\u00a0\u3000'].some((s) => notBlank.test(s))).toBe(false);
@@ -89,12 +118,17 @@ describe('health, errors, request ids and the OpenAPI document (e2e)', () => {
         (b: {
           required?: string[];
           not?: object;
-          properties: Record<string, { maxItems: number }>;
+          properties: Record<string, { maxItems: number; type?: string }>;
         }) =>
           (b.required ? body.mediaUrl !== undefined : body.mediaUrl === undefined) &&
           body.urls <= b.properties.mediaUrls.maxItems &&
           body.ids <= b.properties.mediaIds.maxItems,
       );
+    // A bound of 0 also says "an array", so that in a form a lone value (a string, which
+    // maxItems does not bound) still counts as one medium.
+    for (const b of total.anyOf)
+      for (const list of ['mediaUrls', 'mediaIds'])
+        if (b.properties[list].maxItems === 0) expect(b.properties[list].type).toBe('array');
     for (const mediaUrl of [undefined, 'x'])
       for (let urls = 0; urls <= 10; urls++)
         for (let ids = 0; ids <= 10; ids++)

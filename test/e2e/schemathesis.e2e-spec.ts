@@ -4,8 +4,8 @@
  * schema-valid request is accepted, every schema-invalid one refused, every answer is documented
  * and matches its schema, no 5xx, undeclared methods get 405. The run must end with 0 failures.
  *
- * Schemathesis is installed on first use by scripts/install-schemathesis.sh (Python 3 and PyPI;
- * versions pinned in scripts/schemathesis-requirements.txt, cached under
+ * Schemathesis is installed on first use by scripts/install-schemathesis.sh (Python 3.11 or
+ * later, or uv, and PyPI; versions pinned in scripts/schemathesis-requirements.txt, cached under
  * ~/.cache/plivo-mms-gateway). test/support/schemathesis-hooks.py tells the generator what JSON
  * Schema cannot: which phone numbers are valid, and that an Idempotency-Key is unique per
  * message. Bounded for a 2-core machine: SCHEMATHESIS_MAX_EXAMPLES cases per operation and phase

@@ -92,6 +92,28 @@ describe('POST /send-mms (e2e: real app, real MongoDB-wire server, Plivo simulat
       ]);
     });
 
+    it('a form field sent once is a list of one (the body Schemathesis found refused), "false" a boolean', async () => {
+      const res = await request(t.baseUrl)
+        .post('/send-mms')
+        .type('form')
+        .send(
+          'destinationNumber=%2B14157654321&fallbackToSms=false&mediaIds=AAA&mediaUrl=https%3A%2F%2Fmedia.example.com%2Fa.gif&mediaUrls=https%3A%2F%2Fexample.com%2Fa.png&mediaUrls=https%3A%2F%2Fexample.com%2Fb.jpg&messageText=Hello+from+Plivo+MMS%21',
+        )
+        .expect(202);
+      expect(t.plivo.sentMessages.map((r) => r.body)).toEqual([
+        expect.objectContaining({
+          media_urls: [
+            'https://media.example.com/a.gif',
+            'https://example.com/a.png',
+            'https://example.com/b.jpg',
+          ],
+          media_ids: ['AAA'],
+        }),
+      ]);
+      const log = await logs().findById(res.body.messageId).lean();
+      expect(log).toMatchObject({ mediaIds: ['AAA'] });
+    });
+
     it('writes the log before Plivo is called', async () => {
       // The simulator holds the answer; meanwhile the log must already exist as pending.
       t.plivo.failNext({ delayMs: 400 });
@@ -135,6 +157,19 @@ describe('POST /send-mms (e2e: real app, real MongoDB-wire server, Plivo simulat
         ['mediaUrls'],
       ],
       ['mediaIds with junk', { ...SEED, mediaIds: ['../etc/passwd'] }, ['mediaIds']],
+      // JSON has arrays, booleans and absent fields: a string or a null is not one of them.
+      ['JSON mediaIds as a string', { ...SEED, mediaIds: 'AAA' }, ['mediaIds']],
+      [
+        'JSON mediaUrls as a string',
+        { ...SEED, mediaUrls: 'https://m.example.com/1.png' },
+        ['mediaUrls'],
+      ],
+      ['JSON fallbackToSms as a string', { ...SEED, fallbackToSms: 'true' }, ['fallbackToSms']],
+      [
+        'JSON nulls for optional fields',
+        { ...SEED, mediaUrls: null, mediaIds: null, fallbackToSms: null },
+        ['mediaUrls', 'mediaIds', 'fallbackToSms'],
+      ],
       ['unknown field', { ...SEED, src: '+15555550100' }, ['src']],
       ['forwarding attempt', { ...SEED, url: 'https://evil.example.com/cb' }, ['url']],
     ];
@@ -154,6 +189,17 @@ describe('POST /send-mms (e2e: real app, real MongoDB-wire server, Plivo simulat
       );
       expect(t.plivo.requests).toHaveLength(0);
       expect(await logs().countDocuments()).toBe(0);
+    });
+
+    it('the messages: a JSON string is not a list, an optional field is left out, not null', async () => {
+      const res = await request(t.baseUrl)
+        .post('/send-mms')
+        .send({ ...SEED, mediaIds: 'AAA', mediaUrl: null })
+        .expect(400);
+      expect(res.body.errors).toEqual([
+        { field: 'mediaUrl', messages: ['mediaUrl may be left out, but not null'] },
+        { field: 'mediaIds', messages: ['mediaIds must be an array'] },
+      ]);
     });
 
     it('malformed JSON is a 400 JSON error, not an HTML page', async () => {

@@ -1,11 +1,14 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chooseDatabaseServer, findOnPath } from '../../sandbox/embedded-database';
 
 interface Need {
   command: string;
-  pkg: string;
+  /** The Debian package that has it; none when no package can be named (see `fix`). */
+  pkg?: string;
+  /** What to do when there is no package to install. */
+  fix?: string;
   why: string;
   present: () => boolean;
 }
@@ -26,23 +29,26 @@ function standInToBuild(): boolean {
 }
 
 /**
- * Schemathesis is not installed yet and nothing here can make its virtualenv: no uv, and no
- * python3 with venv and ensurepip (Debian ships those in python3-venv).
+ * What Schemathesis still needs here, as the installer judges it (`--can-install`): nothing when
+ * it is installed or can be (uv, or Python 3.11 or later with venv and ensurepip); the Debian
+ * package for a Python 3.11+ without venv (python3.X-venv); or, with no Python 3.11+ at all
+ * (its pinned packages require it), the installer's own message, as no package fits every
+ * distribution.
  */
-function schemathesisCannotInstall(): boolean {
+function schemathesisNeed(): Need | undefined {
   const script = resolve(__dirname, '..', '..', 'scripts', 'install-schemathesis.sh');
-  try {
-    execFileSync('bash', [script, '--check'], { stdio: 'ignore' });
-    return false;
-  } catch {
-    if (onPath('uv')) return false;
-    try {
-      execFileSync('python3', ['-c', 'import ensurepip, venv'], { stdio: 'ignore' });
-      return false;
-    } catch {
-      return true;
-    }
-  }
+  const why = 'installing Schemathesis (test/e2e/schemathesis.e2e-spec.ts)';
+  const run = spawnSync('bash', [script, '--can-install'], { encoding: 'utf8' });
+  if (run.status === 0) return undefined;
+  const pkg = run.stdout.trim();
+  if (run.status === 4 && pkg)
+    return { command: `${pkg.replace(/-venv$/, '')} -m venv`, pkg, why, present: () => false };
+  return {
+    command: 'Python 3.11 or later',
+    fix: run.stderr.trim() || `scripts/install-schemathesis.sh --can-install exited ${run.status}`,
+    why,
+    present: () => false,
+  };
 }
 
 /** What the e2e suite runs that is not an npm package, and the Debian package that has it. */
@@ -62,13 +68,8 @@ function needs(): Need[] {
       present: () => existsSync(chromium),
     },
   ];
-  if (schemathesisCannotInstall())
-    list.push({
-      command: 'python3 -m venv',
-      pkg: 'python3-venv',
-      why: 'installing Schemathesis (test/e2e/schemathesis.e2e-spec.ts)',
-      present: () => false,
-    });
+  const schemathesis = schemathesisNeed();
+  if (schemathesis) list.push(schemathesis);
   if (standInToBuild())
     for (const [command, pkg] of [
       ['cc', 'gcc'],
@@ -91,12 +92,15 @@ function needs(): Need[] {
 export function ensureSystemPackages(log: (line: string) => void): void {
   const missing = needs().filter((n) => !n.present());
   if (missing.length === 0) return;
-  const pkgs = missing.map((m) => m.pkg);
+  const pkgs = missing.flatMap((m) => (m.pkg ? [m.pkg] : []));
+  const fixes = missing.flatMap((m) => (m.fix ? [m.fix] : []));
   const canInstall = process.getuid?.() === 0 && onPath('apt-get');
   const command = `apt-get install -y ${pkgs.join(' ')}`;
-  if (!canInstall)
+  if (!canInstall || fixes.length > 0)
     throw new Error(
-      `The e2e suite needs ${missing.map((m) => `${m.command} (${m.why})`).join(', ')}. Install with: sudo ${command}`,
+      `The e2e suite needs ${missing.map((m) => `${m.command} (${m.why})`).join(', ')}.` +
+        (pkgs.length > 0 ? ` Install with: sudo ${command}` : '') +
+        fixes.map((f) => `\n${f}`).join(''),
     );
   log(`e2e setup: installing ${pkgs.join(', ')} with apt-get (once per machine)…`);
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });

@@ -4,15 +4,16 @@ import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
-  IsOptional,
   IsString,
   Matches,
   MaxLength,
   Validate,
 } from 'class-validator';
 import { FieldHints } from '../../../shared/field-hints';
+import { formBoolean, formList } from '../../../shared/form-body';
 import { E164_FORMAT, E164_PATTERN, IsE164PhoneNumber } from '../../../shared/is-e164-phone-number';
 import { IsHttpUrl } from '../../../shared/is-http-url';
+import { IsOptionalNotNull } from '../../../shared/optional';
 import { MaxCodePoints, NOT_BLANK } from '../../../shared/text';
 import { MAX_MEDIA, MAX_TEXT_LENGTH } from '../../plivo/plivo-limits';
 
@@ -26,18 +27,20 @@ const URL_SCHEMA = {
   maxLength: MAX_URL_LENGTH,
 } as const;
 
-/** Form bodies send a lone value as a string and repeated keys as an array. */
-const asArray = ({ value }: { value: unknown }) => (typeof value === 'string' ? [value] : value);
-
 /**
  * 1 to MAX_MEDIA media across mediaUrl, mediaUrls and mediaIds, in JSON Schema: some media
  * field present and non-empty, and for every split of the total between the two lists, one
  * branch bounding both (one fewer when mediaUrl takes a place). The validator checks the same
  * total in the send use case.
+ *
+ * The same schema bounds the form content (src/http/openapi-form-bodies.ts), where a list sent
+ * once is a lone string: minItems and maxItems do not apply to a string, which is one medium
+ * and so fits any bound but 0; a bound of 0 therefore also says `type: array`.
  */
+const atMost = (n: number) => (n === 0 ? { type: 'array', maxItems: 0 } : { maxItems: n });
 const splits = (total: number) =>
   Array.from({ length: total + 1 }, (_, urls) => ({
-    properties: { mediaUrls: { maxItems: urls }, mediaIds: { maxItems: total - urls } },
+    properties: { mediaUrls: atMost(urls), mediaIds: atMost(total - urls) },
   }));
 const MEDIA_COUNT_SCHEMA = {
   allOf: [
@@ -100,7 +103,7 @@ export class SendMmsDto {
     description:
       'One media URL (the original contract): https (http too while MEDIA_ALLOW_HTTP), no credentials, a public host (else 400 MEDIA_URL_BLOCKED).',
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @Validate(IsHttpUrl)
   @MaxLength(MAX_URL_LENGTH)
@@ -113,8 +116,8 @@ export class SendMmsDto {
     maxItems: MAX_MEDIA,
     description: 'Media URLs, each checked as mediaUrl is.',
   })
-  @IsOptional()
-  @Transform(asArray)
+  @IsOptionalNotNull()
+  @Transform(formList)
   @IsArray()
   @ArrayMaxSize(MAX_MEDIA)
   @IsString({ each: true })
@@ -129,8 +132,8 @@ export class SendMmsDto {
     description: 'Plivo media ids from the Media upload API.',
     maxItems: MAX_MEDIA,
   })
-  @IsOptional()
-  @Transform(asArray)
+  @IsOptionalNotNull()
+  @Transform(formList)
   @IsArray()
   @ArrayMaxSize(MAX_MEDIA)
   @IsString({ each: true })
@@ -145,8 +148,8 @@ export class SendMmsDto {
     description:
       'When the destination cannot receive MMS (outside the US and Canada, or refused by Plivo), send an SMS whose text carries the media links instead of failing with 422.',
   })
-  @IsOptional()
-  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsOptionalNotNull()
+  @Transform(formBoolean)
   @IsBoolean()
   fallbackToSms?: boolean;
 }
