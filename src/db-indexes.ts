@@ -7,6 +7,8 @@ import { readEnvironment } from './config/environment';
 import { withoutBlanks } from './config/validate-config';
 import { indexDrift } from './database/index-drift';
 import { MessageLog, MessageLogSchema } from './mms/message-log/message-log.schema';
+import { OptOut, OptOutSchema } from './mms/opt-outs/opt-out.schema';
+import { ReplyWindow, ReplyWindowSchema } from './mms/opt-outs/reply-window.schema';
 import {
   UnmatchedCallback,
   UnmatchedCallbackSchema,
@@ -29,6 +31,8 @@ async function main(): Promise<void> {
       connection.model(MessageLog.name, MessageLogSchema),
       connection.model(IdempotencyRecord.name, IdempotencyRecordSchema),
       connection.model(UnmatchedCallback.name, UnmatchedCallbackSchema),
+      connection.model(OptOut.name, OptOutSchema),
+      connection.model(ReplyWindow.name, ReplyWindowSchema),
     ];
     for (const model of models) {
       const dropped = await model.syncIndexes();

@@ -70,7 +70,8 @@ export class CallbackScheduler {
   /** Schedules the message's callbacks, if it gave a callback url. */
   scheduleLifecycle(message: OutboundMessage): void {
     if (!message.callbackUrl) return;
-    const final: CallbackStatus = message.dst.endsWith(FAILING_DST_SUFFIX) ? 'failed' : 'delivered';
+    const final: CallbackStatus =
+      message.failWith || message.dst.endsWith(FAILING_DST_SUFFIX) ? 'failed' : 'delivered';
     const steps: CallbackStatus[] = ['queued', 'sent', final];
     const epoch = this.epoch;
 
@@ -177,6 +178,6 @@ function callbackParams(
     // Every simulated message is priced as an MMS, whatever its type.
     rate: MMS_RATE,
     // Plivo only sends ErrorCode with failed/undelivered.
-    errorCode: status === 'failed' ? INVALID_DESTINATION_ERROR : undefined,
+    errorCode: status === 'failed' ? (message.failWith ?? INVALID_DESTINATION_ERROR) : undefined,
   });
 }

@@ -80,3 +80,46 @@ export async function handleSandboxInbound(
   });
   reply(200, { delivered: webhookStatus >= 200 && webhookStatus < 300, webhookStatus });
 }
+
+/** Plivo's opt-out and opt-in keywords (the whole text, case-insensitive, punctuation ignored). */
+const STOP_WORDS = ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'OPTOUT', 'REVOKE'];
+const START_WORDS = ['START', 'UNSTOP', 'YES', 'OPTIN'];
+/** Plivo lets one acknowledgement through within 5 minutes of an opt-out. */
+const CONFIRMATION_WINDOW_MS = 5 * 60 * 1000;
+
+/**
+ * What Plivo remembers of the STOP/START it delivered, per (our number, their number): a send
+ * to an opted-out number is accepted, then fails with error 200; the first one within 5 minutes
+ * of the STOP (the confirmation) goes through.
+ */
+export class OptOutMemory {
+  private readonly stops = new Map<string, { at: number; confirmed: boolean }>();
+
+  /** Called with every inbound message the simulator delivers. */
+  observe(inbound: { from: string; to: string; text?: string }): void {
+    const word = (inbound.text ?? '')
+      .replace(/^[\s\p{P}\p{S}]+|[\s\p{P}\p{S}]+$/gu, '')
+      .toUpperCase();
+    const key = pairKey(inbound.to, inbound.from);
+    if (STOP_WORDS.includes(word)) this.stops.set(key, { at: Date.now(), confirmed: false });
+    else if (START_WORDS.includes(word)) this.stops.delete(key);
+  }
+
+  /** The error code a send from `src` to `dst` ends with: '200' when dst opted out, else none. */
+  failureFor(src: string, dst: string): string | undefined {
+    const stop = this.stops.get(pairKey(src, dst));
+    if (!stop) return undefined;
+    if (!stop.confirmed && Date.now() - stop.at < CONFIRMATION_WINDOW_MS) {
+      stop.confirmed = true;
+      return undefined;
+    }
+    return '200';
+  }
+
+  reset(): void {
+    this.stops.clear();
+  }
+}
+
+const pairKey = (ours: string, theirs: string): string =>
+  `${ours.replace(/\D/g, '')}|${theirs.replace(/\D/g, '')}`;

@@ -30,6 +30,8 @@ export interface OutboundMessage {
   callbackMethod: 'GET' | 'POST';
   createdAt: Date;
   sentAt?: Date;
+  /** Plivo's error code of a message that ends `failed` for a reason of its own (200: opted out). */
+  failWith?: string;
 }
 
 type Validation = { ok: true; messages: OutboundMessage[] } | { ok: false; error: string };

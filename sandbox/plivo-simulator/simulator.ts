@@ -27,7 +27,7 @@ import {
 } from './callbacks';
 import { FailureInjector, type FailurePlan } from './failure-injection';
 import { deliver, parseBody, readBody, urlHost, type Outcome, type ParsedBody } from './http-utils';
-import { handleSandboxInbound, inboundParams, type InboundMessage } from './inbound';
+import { handleSandboxInbound, inboundParams, OptOutMemory, type InboundMessage } from './inbound';
 import {
   ACCOUNT_ROUTE,
   errorAnswer,
@@ -82,6 +82,8 @@ export class PlivoSimulator {
   private readonly inboundUrl?: string;
   private readonly failures = new FailureInjector();
   private readonly scheduler: CallbackScheduler;
+  /** STOP/START delivered per (to, from): sends to opted-out numbers fail with error 200. */
+  private readonly optOuts = new OptOutMemory();
 
   private server?: Server;
   private url?: string;
@@ -165,6 +167,7 @@ export class PlivoSimulator {
     this.requests = [];
     this.callbacks = [];
     this.failures.reset();
+    this.optOuts.reset();
     this.scheduler.cancel();
   }
 
@@ -200,6 +203,7 @@ export class PlivoSimulator {
    */
   async sendInbound(inbound: InboundMessage): Promise<number> {
     const params = inboundParams(inbound);
+    this.optOuts.observe(inbound);
     const status = await this.scheduler.send(inbound.url, inbound.method ?? 'POST', params);
     this.log(`inbound ${params.Type} ${params.MessageUUID} → ${inbound.url}: ${status}`);
     return status;
@@ -261,7 +265,10 @@ export class PlivoSimulator {
     const validation = validateSend(parsed.value ?? {});
     if (!validation.ok) return errorAnswer(400, validation.error);
 
-    for (const message of validation.messages) this.scheduler.scheduleLifecycle(message);
+    for (const message of validation.messages) {
+      message.failWith = this.optOuts.failureFor(message.src, message.dst);
+      this.scheduler.scheduleLifecycle(message);
+    }
     record.messageUuids = validation.messages.map((m) => m.uuid);
     record.messageUuid = record.messageUuids[0];
     return queuedAnswer(record.messageUuids);

@@ -2,6 +2,7 @@ import type { AppConfig } from './app.config';
 import type { ClientsConfig } from './clients.config';
 import type { DatabaseConfig } from './database.config';
 import type { HttpConfig } from './http.config';
+import type { OptOutsConfig } from './opt-outs.config';
 import type { PlivoConfig } from './plivo.config';
 import type { SendConfig } from './send.config';
 
@@ -13,4 +14,5 @@ export interface AllConfig {
   http: HttpConfig;
   clients: ClientsConfig;
   send: SendConfig;
+  optOuts: OptOutsConfig;
 }

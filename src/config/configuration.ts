@@ -3,6 +3,7 @@ import { buildClientsConfig } from './clients.config';
 import type { AllConfig } from './config.type';
 import { buildDatabaseConfig } from './database.config';
 import { buildHttpConfig } from './http.config';
+import { buildOptOutsConfig } from './opt-outs.config';
 import { buildPlivoConfig, PlivoConfig } from './plivo.config';
 import { buildSendConfig, SendConfig } from './send.config';
 import { ConfigurationError, Environment, withoutBlanks } from './validate-config';
@@ -31,6 +32,7 @@ export function loadConfiguration(env: Environment, sandbox?: SandboxState): All
     http: section(() => buildHttpConfig(vars)),
     clients: section(() => buildClientsConfig(vars)),
     send: section(() => buildSendConfig(vars)),
+    optOuts: section(() => buildOptOutsConfig(vars)),
   };
   if (problems.length > 0) throw new ConfigurationError(problems);
   return config as AllConfig;

@@ -26,7 +26,7 @@ export class MetricsService {
 
   readonly messages = new Counter({
     name: 'mms_messages_total',
-    help: 'Send outcomes: queued, failed or unknown, by reason (failure class) and client id',
+    help: 'Send outcomes: queued, failed, unknown or refused (opted-out), by reason and client id',
     labelNames: ['outcome', 'reason', 'client'] as const,
     registers: [this.registry],
   });
@@ -35,6 +35,20 @@ export class MetricsService {
     name: 'plivo_webhook_events_total',
     help: 'Plivo webhooks by kind, status and verdict (accepted, forged, invalid)',
     labelNames: ['kind', 'status', 'verdict'] as const,
+    registers: [this.registry],
+  });
+
+  readonly optOutChanges = new Counter({
+    name: 'opt_out_changes_total',
+    help: 'Opt-outs and opt-ins that changed the list, by action and source (keyword, callback-error-200, api)',
+    labelNames: ['action', 'source'] as const,
+    registers: [this.registry],
+  });
+
+  readonly optOutReplies = new Counter({
+    name: 'opt_out_replies_total',
+    help: 'Automatic replies to STOP/START/HELP by kind and outcome (sent, failed, throttled, suppressed, off)',
+    labelNames: ['kind', 'outcome'] as const,
     registers: [this.registry],
   });
 

@@ -1,14 +1,15 @@
 import { Module } from '@nestjs/common';
 import { MessagesModule } from './messages/messages.module';
+import { OptOutsModule } from './opt-outs/opt-outs.module';
 import { SendModule } from './send/send.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 /**
- * The MMS feature: sending (send/), reading the log (messages/) and Plivo's callbacks
- * (webhooks/), built on the Plivo adapter (plivo/), the message log (message-log/) and the
+ * The MMS feature: sending (send/), reading the log (messages/), Plivo's callbacks (webhooks/)
+ * and the opt-out list (opt-outs/, also checked by send/ and fed by webhooks/), built on the Plivo adapter (plivo/), the message log (message-log/) and the
  * media checks (media/). It exports nothing: the app only mounts its routes.
  */
 @Module({
-  imports: [SendModule, MessagesModule, WebhooksModule],
+  imports: [SendModule, MessagesModule, WebhooksModule, OptOutsModule],
 })
 export class MmsModule {}

@@ -51,7 +51,13 @@ async function indexesOf(db: Connection): Promise<Record<string, string[]>> {
   return result;
 }
 
-const COLLECTIONS = ['idempotency_keys', 'message_logs', 'unmatched_status_callbacks'];
+const COLLECTIONS = [
+  'idempotency_keys',
+  'message_logs',
+  'opt_out_reply_windows',
+  'opt_outs',
+  'unmatched_status_callbacks',
+];
 
 describe('indexes at start: MONGODB_AUTO_INDEX, MONGODB_REQUIRE_INDEXES (e2e)', () => {
   it('with MONGODB_AUTO_INDEX=false the service creates no index (outside production it only warns)', async () => {

@@ -107,6 +107,8 @@ describe('every query the service runs is served by an index (e2e)', () => {
       API_KEYS: `team:${KEY}`,
       ADMIN_API_KEYS: `ops:${ADMIN_KEY}`,
       INBOUND_CLIENTS: '+14155550100:team',
+      OPT_OUT_REPLY: 'Unsubscribed.',
+      HELP_REPLY: 'Help.',
     });
     mongoose.set('debug', (collection: string, method: string, ...args: unknown[]) => {
       if (!READS_AND_WRITES.has(method)) return;
@@ -204,6 +206,65 @@ describe('every query the service runs is served by an index (e2e)', () => {
       .set({ 'X-API-Key': KEY, 'Idempotency-Key': 'lapsed' })
       .send(body)
       .expect(202);
+    // Opt-outs: STOP (the list, the reply window, the confirmation), a refused send, START,
+    // HELP, a retried STOP, error 200 on a callback, and the admin API.
+    const optOut = (uuid: string, text: string) =>
+      postSigned(
+        t.baseUrl,
+        PLIVO_WEBHOOK_ROUTES.inbound,
+        { MessageUUID: uuid, From: '14157650001', To: '14155550100', Text: text, Type: 'sms' },
+        { token: t.authToken },
+      ).expect(200);
+    const repliesTo = () =>
+      t.plivo.requests.filter(
+        (r) => r.messageUuid && (r.body as { dst?: string }).dst === '+14157650001',
+      );
+    await optOut('kw-1', 'STOP');
+    await optOut('kw-1', 'STOP');
+    await request(t.baseUrl)
+      .post('/send-mms')
+      .set('X-API-Key', KEY)
+      .send({ ...body, destinationNumber: '+14157650001' })
+      .expect(422);
+    await optOut('kw-2', 'START');
+    await optOut('kw-3', 'HELP');
+    await t.plivo.waitFor(() => repliesTo().length === 2, 5000); // the confirmation, the help
+    await postSigned(
+      t.baseUrl,
+      PLIVO_WEBHOOK_ROUTES.status,
+      {
+        MessageUUID: sent.body.plivoResponse.messageUuid[0],
+        Status: 'failed',
+        Sequence: '10',
+        ErrorCode: '200',
+      },
+      { token: t.authToken },
+    ).expect(200);
+    const pair = `/opt-outs/+14155550100/+14157650002`;
+    await request(t.baseUrl)
+      .put(pair)
+      .set('X-API-Key', ADMIN_KEY)
+      .send({ reason: 'e-mail' })
+      .expect(200);
+    await request(t.baseUrl).delete(pair).set('X-API-Key', ADMIN_KEY).expect(200);
+    for (const query of [
+      {},
+      { number: '+14157650001' },
+      { sender: '+14155550100' },
+      { number: '+14157650001', sender: '+14155550100' },
+    ]) {
+      const first = await request(t.baseUrl)
+        .get('/opt-outs')
+        .set('X-API-Key', ADMIN_KEY)
+        .query({ ...query, limit: 1 })
+        .expect(200);
+      if (first.body.nextCursor)
+        await request(t.baseUrl)
+          .get('/opt-outs')
+          .set('X-API-Key', ADMIN_KEY)
+          .query({ ...query, limit: 1, cursor: first.body.nextCursor })
+          .expect(200);
+    }
     // Every list a client (scoped to its clientId) or an admin (everything) can ask for.
     for (const key of [KEY, ADMIN_KEY]) {
       for (const query of [
@@ -235,7 +296,13 @@ describe('every query the service runs is served by an index (e2e)', () => {
 
     const ours = queries.filter((q) => q.collection !== 'system.indexes');
     expect(new Set(ours.map((q) => q.collection))).toEqual(
-      new Set(['message_logs', 'unmatched_status_callbacks', 'idempotency_keys']),
+      new Set([
+        'message_logs',
+        'unmatched_status_callbacks',
+        'idempotency_keys',
+        'opt_outs',
+        'opt_out_reply_windows',
+      ]),
     );
     expect(ours.length).toBeGreaterThan(30);
     // Both kinds of reads ran: scoped to one client, and an admin's over everything.

@@ -18,6 +18,8 @@ export interface TestApp {
   plivo: PlivoSimulator;
   authToken: string;
   db: Connection;
+  /** The database's name: pass it as `options.dbName` to boot a second replica on it. */
+  dbName: string;
   /** Clears the collections and the simulator between tests. */
   reset(): Promise<void>;
   close(): Promise<void>;
@@ -33,6 +35,7 @@ let counter = 0;
 export async function createTestApp(
   env: Record<string, string> = {},
   simulator: Partial<ConstructorParameters<typeof PlivoSimulator>[0]> = {},
+  options: { dbName?: string } = {},
 ): Promise<TestApp> {
   const server = process.env.TEST_MONGODB_SERVER;
   if (!server)
@@ -47,7 +50,7 @@ export async function createTestApp(
   });
   const plivoUrl = await plivo.start();
   const port = await freePort();
-  const dbName = `e2e_${process.pid}_${Date.now()}_${counter++}`;
+  const dbName = options.dbName ?? `e2e_${process.pid}_${Date.now()}_${counter++}`;
   const base = new URL(server);
   base.pathname = `/${dbName}`;
 
@@ -83,6 +86,7 @@ export async function createTestApp(
     plivo,
     authToken,
     db,
+    dbName,
     async reset() {
       plivo.reset();
       await Promise.all(Object.values(db.collections).map((c) => c.deleteMany({})));

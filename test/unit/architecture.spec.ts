@@ -60,10 +60,29 @@ const ALLOWED: Record<string, string[]> = {
   'mms/plivo': ['shared', 'config', 'metrics'],
   'mms/message-log': ['shared'],
   'mms/media': ['shared', 'config', 'mms/plivo'],
-  'mms/send': ['shared', 'config', 'auth', 'metrics', 'mms/plivo', 'mms/message-log', 'mms/media'],
+  'mms/opt-outs': ['shared', 'config', 'auth', 'metrics'],
+  'mms/send': [
+    'shared',
+    'config',
+    'auth',
+    'metrics',
+    'mms/plivo',
+    'mms/message-log',
+    'mms/media',
+    'mms/opt-outs',
+  ],
   'mms/messages': ['shared', 'config', 'auth', 'mms/message-log'],
-  'mms/webhooks': ['shared', 'config', 'auth', 'metrics', 'mms/plivo', 'mms/message-log'],
-  mms: ['mms/send', 'mms/messages', 'mms/webhooks'],
+  'mms/webhooks': [
+    'shared',
+    'config',
+    'auth',
+    'metrics',
+    'mms/plivo',
+    'mms/message-log',
+    'mms/opt-outs',
+    'mms/send',
+  ],
+  mms: ['mms/send', 'mms/messages', 'mms/webhooks', 'mms/opt-outs'],
 };
 
 describe('architecture of src/', () => {

@@ -26,6 +26,8 @@ export interface NewOutboundMessage {
   clientId: string;
   channel: 'mms' | 'sms';
   fallbackReason?: string;
+  /** Why the gateway sent it on its own (a reply to STOP/START/HELP). */
+  reason?: string;
   sender: string;
   recipient: string;
   text: string;
@@ -98,6 +100,14 @@ export class MessageLogRepository {
   }
 
   /** Stores an inbound message once: a retried webhook hits the unique UUID index. */
+  /** Sender and recipient of a message (a status callback's opt-out names them). */
+  async findParties(match: MessageMatch) {
+    return this.model
+      .findOne(match, { sender: 1, recipient: 1, direction: 1 })
+      .lean<{ _id: Types.ObjectId; sender: string; recipient: string; direction: string }>()
+      .exec();
+  }
+
   async createInbound(message: NewInboundMessage): Promise<'stored' | 'duplicate'> {
     const now = new Date();
     try {

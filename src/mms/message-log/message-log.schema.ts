@@ -81,6 +81,10 @@ export class MessageLog {
   @Prop()
   fallbackReason?: string;
 
+  /** A message the gateway sent on its own: opt-out-confirmation, opt-in-confirmation, help. */
+  @Prop()
+  reason?: string;
+
   @Prop({ type: [String], default: [] })
   mediaUrls: string[];
 

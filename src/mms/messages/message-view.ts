@@ -15,6 +15,7 @@ export function toMessageDto(log: MessageLogRecord): MessageDto {
     direction: log.direction,
     clientId: log.clientId,
     channel: log.channel,
+    ...(log.reason ? { reason: log.reason } : {}),
     sender: log.sender,
     recipient: log.recipient,
     text: log.text,

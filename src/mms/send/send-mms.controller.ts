@@ -107,8 +107,13 @@ export class SendMmsController {
   )
   @ApiErrorResponse(
     422,
-    'This Idempotency-Key came with another body, the destination cannot take MMS (and no SMS fallback was sent), or a media file cannot be delivered (MEDIA_PREFLIGHT).',
-    ['IDEMPOTENCY_KEY_REUSED', 'MMS_UNSUPPORTED_DESTINATION', 'MEDIA_NOT_DELIVERABLE'],
+    'This Idempotency-Key came with another body, the destination cannot take MMS (and no SMS fallback was sent), a media file cannot be delivered (MEDIA_PREFLIGHT), or the recipient opted out of our sender number (STOP): nothing was sent, nothing logged.',
+    [
+      'IDEMPOTENCY_KEY_REUSED',
+      'MMS_UNSUPPORTED_DESTINATION',
+      'MEDIA_NOT_DELIVERABLE',
+      'RECIPIENT_OPTED_OUT',
+    ],
   )
   @ApiErrorResponse(
     429,

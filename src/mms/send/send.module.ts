@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { MetricsModule } from '../../metrics/metrics.module';
 import { MediaModule } from '../media/media.module';
 import { MessageLogModule } from '../message-log/message-log.module';
+import { OptOutsModule } from '../opt-outs/opt-outs.module';
 import { PlivoModule } from '../plivo/plivo.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
 import { SendMmsController } from './send-mms.controller';
@@ -9,11 +10,29 @@ import { RecordSendFailureUseCase } from './usecases/record-send-failure/record-
 import { SendAttemptsUseCase } from './usecases/send-attempts/send-attempts.usecase';
 import { SendRetryPolicy } from './usecases/send-attempts/send-retry-policy';
 import { SendMmsUseCase } from './usecases/send-mms/send-mms.usecase';
+import { SendReplyUseCase } from './usecases/send-reply/send-reply.usecase';
 
-/** POST /send-mms: validate, log, send through Plivo with retries and SMS fallback. */
+/**
+ * POST /send-mms: validate, refuse opted-out recipients, log, send through Plivo with retries
+ * and SMS fallback. Exports the same path for the gateway's own replies (STOP/START/HELP).
+ */
 @Module({
-  imports: [PlivoModule, MessageLogModule, MediaModule, IdempotencyModule, MetricsModule],
+  imports: [
+    PlivoModule,
+    MessageLogModule,
+    MediaModule,
+    IdempotencyModule,
+    MetricsModule,
+    OptOutsModule,
+  ],
   controllers: [SendMmsController],
-  providers: [SendMmsUseCase, SendAttemptsUseCase, SendRetryPolicy, RecordSendFailureUseCase],
+  providers: [
+    SendMmsUseCase,
+    SendReplyUseCase,
+    SendAttemptsUseCase,
+    SendRetryPolicy,
+    RecordSendFailureUseCase,
+  ],
+  exports: [SendReplyUseCase],
 })
 export class SendModule {}

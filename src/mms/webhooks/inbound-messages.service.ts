@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AllConfig } from '../../config/config.type';
 import { MetricsService } from '../../metrics/metrics.service';
-import { MessageLogRepository, NewInboundMessage } from '../message-log/message-log.repository';
+import { MessageLogRepository } from '../message-log/message-log.repository';
+import { InboundKeywordsService } from './inbound-keywords.service';
+import { InboundWebhook } from './plivo-callback';
 
 /** Inbound messages (Plivo's `message_url` webhook), stored in the message log. */
 @Injectable()
@@ -13,6 +15,7 @@ export class InboundMessagesService {
   constructor(
     private readonly logs: MessageLogRepository,
     private readonly metrics: MetricsService,
+    private readonly keywords: InboundKeywordsService,
     config: ConfigService<AllConfig, true>,
   ) {
     this.readers = config.get('clients', { infer: true }).inboundClients;
@@ -20,12 +23,17 @@ export class InboundMessagesService {
 
   /**
    * Stored once per MessageUUID (Plivo retries unanswered webhooks), readable by the client
-   * named for its receiving number, if any (admin keys read all).
+   * named for its receiving number, if any (admin keys read all). A STOP/START changes the
+   * opt-out list first (once per MessageUUID: a retry after a failure completes it, a retry
+   * after success changes nothing); the reply goes out only for the delivery that stored it.
    */
-  async store(message: NewInboundMessage): Promise<'stored' | 'duplicate'> {
+  async store(message: InboundWebhook): Promise<'stored' | 'duplicate'> {
     const clientId = Object.hasOwn(this.readers, message.to) ? this.readers[message.to] : undefined;
+    const kind = this.keywords.classify(message);
+    const changed = kind ? await this.keywords.act(kind, message) : false;
     const result = await this.logs.createInbound({ ...message, clientId });
     this.metrics.webhookEvents.inc({ kind: 'inbound', status: 'received', verdict: 'accepted' });
+    if (kind && result === 'stored') this.keywords.reply(kind, message, changed, clientId);
     return result;
   }
 }

@@ -62,8 +62,11 @@ export function parseStatusCallback(params: CallbackParams): StatusCallback {
   };
 }
 
+/** An inbound message, and Plivo's MessageIntent (optout, optin, help) when it sent one. */
+export type InboundWebhook = NewInboundMessage & { intent?: string };
+
 /** Plivo numbers media Media1… in one doc and Media0… in another: read every MediaN in order. */
-export function parseInboundMessage(params: CallbackParams): NewInboundMessage {
+export function parseInboundMessage(params: CallbackParams): InboundWebhook {
   const messageUuid = params.MessageUUID;
   const from = params.From?.trim();
   const to = params.To?.trim();
@@ -98,6 +101,7 @@ export function parseInboundMessage(params: CallbackParams): NewInboundMessage {
     mediaUrls,
     mediaCount: Number.isFinite(mediaCount) ? mediaCount : undefined,
     errorCode: params.ErrorCode,
+    intent: params.MessageIntent?.slice(0, 32) || undefined,
   };
 }
 

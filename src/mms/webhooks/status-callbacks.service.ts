@@ -12,6 +12,7 @@ import {
 import { CallbackParams, parseStatusCallback, StatusCallback } from './plivo-callback';
 import { describePlivoErrorCode, isSuccessCode } from '../plivo/plivo-error-codes';
 import { UnmatchedCallback } from './unmatched-callback.schema';
+import { OptOutsService } from '../opt-outs/opt-outs.service';
 import { isDuplicateKeyError } from '../../shared/duplicate-key';
 
 /** How long an orphan is retried (it is kept for inspection until its TTL, see the schema). */
@@ -35,6 +36,7 @@ export class StatusCallbacksService implements OnModuleInit, OnModuleDestroy {
     @InjectModel(UnmatchedCallback.name) private readonly unmatched: Model<UnmatchedCallback>,
     config: ConfigService<AllConfig, true>,
     private readonly metrics: MetricsService,
+    private readonly optOuts: OptOutsService,
   ) {
     this.sweepIntervalMs = config.get('app.unmatchedCallbackSweepMs', { infer: true });
   }
@@ -104,13 +106,31 @@ export class StatusCallbacksService implements OnModuleInit, OnModuleDestroy {
     return applied;
   }
 
-  private apply(callback: StatusCallback, ref: string | undefined): Promise<StatusChangeResult> {
-    // ref (our log id, in the callback URL Plivo signed) finds the log even before the send
-    // response stored Plivo's UUID; without it, the UUID does.
-    const match: MessageMatch =
-      ref && /^[0-9a-f]{24}$/i.test(ref)
-        ? { _id: new Types.ObjectId(ref) }
-        : { plivoMessageUuid: callback.messageUuid };
+  /**
+   * Applies the callback; one with error 200 (the recipient opted out at the carrier) also opts
+   * the message's (sender, recipient) out. That runs for a replayed callback too (the opt-out is
+   * a no-op when already done), so a failure between the two writes is repaired by Plivo's retry.
+   */
+  private async apply(
+    callback: StatusCallback,
+    ref: string | undefined,
+  ): Promise<StatusChangeResult> {
+    const match = matchOf(callback, ref);
+    const result = await this.applyToLog(callback, match);
+    if (result !== 'not-found' && isOptOutCode(callback.errorCode)) {
+      const message = await this.logs.findParties(match);
+      if (message?.direction === 'outbound')
+        await this.optOuts.optOut(message.sender, message.recipient, {
+          source: 'callback-error-200',
+          messageId: message._id.toHexString(),
+          reason: describePlivoErrorCode(callback.errorCode!),
+          at: new Date(),
+        });
+    }
+    return result;
+  }
+
+  private applyToLog(callback: StatusCallback, match: MessageMatch): Promise<StatusChangeResult> {
     const failed = !isSuccessCode(callback.errorCode);
     return this.logs.applyStatusChange(match, {
       status: callback.status,
@@ -149,6 +169,20 @@ export class StatusCallbacksService implements OnModuleInit, OnModuleDestroy {
     }
   }
 }
+
+/**
+ * ref (our log id, in the callback URL Plivo signed) finds the log even before the send
+ * response stored Plivo's UUID; without it, the UUID does.
+ */
+function matchOf(callback: StatusCallback, ref: string | undefined): MessageMatch {
+  return ref && /^[0-9a-f]{24}$/i.test(ref)
+    ? { _id: new Types.ObjectId(ref) }
+    : { plivoMessageUuid: callback.messageUuid };
+}
+
+/** Plivo's error 200: the destination opted out (STOP) of this source number. */
+const isOptOutCode = (code: string | undefined): boolean =>
+  code !== undefined && /^0*200$/.test(code);
 
 /** Same MessageUUID, Status and Sequence = the same event: applied once however often it comes. */
 function eventKey(callback: StatusCallback): string {

@@ -36,6 +36,11 @@ export class MessageDto {
   clientId?: string;
   @ApiProperty({ enum: ['mms', 'sms'] })
   channel: string;
+  @ApiPropertyOptional({
+    enum: ['opt-out-confirmation', 'opt-in-confirmation', 'help'],
+    description: 'Set on the replies the gateway sends on its own to STOP, START and HELP.',
+  })
+  reason?: string;
   @ApiProperty({ example: '+14155550100' })
   sender: string;
   @ApiProperty({ example: '+14157654321' })

@@ -24,6 +24,7 @@ import {
 } from '../../../message-log/message-log.repository';
 import { MediaPreflight } from '../../../media/media-preflight';
 import { MediaUrlPolicy } from '../../../media/media-url-policy';
+import { OptOutsService } from '../../../opt-outs/opt-outs.service';
 import { SendMmsUseCase } from './send-mms.usecase';
 import { ReservedMessageIdInUseException } from '../../idempotency/reserved-message-id';
 import { PLIVO_WEBHOOK_ROUTES } from '../../../plivo/webhook-routes';
@@ -196,6 +197,7 @@ function setup(steps: Step[], retry = { maxRetries: 2, sendDeadlineMs: 10_000 })
     metrics as unknown as MetricsService,
     new MediaUrlPolicy(stubConfig({ 'send.mediaAllowHttp': false })),
     { assertDeliverable: async () => undefined } as unknown as MediaPreflight,
+    { assertNotOptedOut: async () => undefined } as unknown as OptOutsService,
     stubConfig({
       'plivo.senderNumber': SENDER,
       'app.publicBaseUrl': BASE_URL,

@@ -1,0 +1,129 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import {
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  Validate,
+} from 'class-validator';
+import { FieldHints } from '../../../shared/field-hints';
+import { E164_FORMAT, E164_PATTERN, IsE164PhoneNumber } from '../../../shared/is-e164-phone-number';
+import { OPT_OUT_SOURCES } from '../opt-out.schema';
+
+const MAX_PAGE_SIZE = 100;
+/** A cursor is the id of the last record of the previous page. */
+export const OPT_OUT_CURSOR_PATTERN = /^[0-9a-f]{24}$/;
+
+const E164_DOC = {
+  example: '+14157654321',
+  pattern: E164_PATTERN.source,
+  format: E164_FORMAT,
+  description: 'A valid phone number in E.164 format.',
+};
+
+export class OptOutChangeDto {
+  @ApiProperty({ enum: ['opt-out', 'opt-in'] })
+  action: string;
+  @ApiProperty({ enum: OPT_OUT_SOURCES })
+  source: string;
+  @ApiPropertyOptional({ description: 'keyword: the MessageUUID of the inbound STOP/START.' })
+  inboundMessageId?: string;
+  @ApiPropertyOptional({ description: 'callback-error-200: our id of the refused message.' })
+  messageId?: string;
+  @ApiPropertyOptional({ description: 'api: the client whose admin key made the change.' })
+  clientId?: string;
+  @ApiPropertyOptional({ description: 'The keyword, the error, or the reason given.' })
+  reason?: string;
+  @ApiProperty()
+  at: Date;
+}
+
+export class OptOutDto {
+  @ApiProperty({ example: '+14155550100', description: 'Our number.' })
+  sender: string;
+  @ApiProperty({ example: '+14157654321', description: 'The person who opted out (or in).' })
+  recipient: string;
+  @ApiProperty({ description: 'True: nothing is sent from sender to recipient.' })
+  optedOut: boolean;
+  @ApiProperty({ type: [OptOutChangeDto], description: 'Every change, oldest first.' })
+  history: OptOutChangeDto[];
+  @ApiProperty()
+  updatedAt: Date;
+}
+
+export class OptOutListDto {
+  @ApiProperty({ type: [OptOutDto] })
+  items: OptOutDto[];
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass as `cursor` for the next page; null on the last page.',
+  })
+  nextCursor: string | null;
+}
+
+@FieldHints({ recipient: 'number', to: 'number', from: 'sender', nextCursor: 'cursor' })
+export class ListOptOutsQueryDto {
+  @ApiPropertyOptional({ ...E164_DOC, description: 'Only this person’s records.' })
+  @IsOptional()
+  @Validate(IsE164PhoneNumber)
+  number?: string;
+
+  @ApiPropertyOptional({ ...E164_DOC, example: '+14155550100', description: 'Only this sender.' })
+  @IsOptional()
+  @Validate(IsE164PhoneNumber)
+  sender?: string;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 })
+  @IsOptional()
+  @Transform(({ value }) =>
+    typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value,
+  )
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  limit?: number;
+
+  @ApiPropertyOptional({
+    description: 'The nextCursor of the previous page.',
+    pattern: OPT_OUT_CURSOR_PATTERN.source,
+  })
+  @IsOptional()
+  @IsString()
+  cursor?: string;
+}
+
+export class OptOutPairParams {
+  @ApiProperty({ ...E164_DOC, example: '+14155550100', description: 'Our number.' })
+  @Validate(IsE164PhoneNumber)
+  sender: string;
+
+  @ApiProperty(E164_DOC)
+  @Validate(IsE164PhoneNumber)
+  recipient: string;
+}
+
+export class ManualOptOutDto {
+  @ApiProperty({
+    example: 'asked by e-mail on 2025-01-02',
+    minLength: 1,
+    maxLength: 500,
+    description: 'Why (kept in the history).',
+  })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(500)
+  reason: string;
+}
+
+export class ManualOptInDto {
+  @ApiPropertyOptional({ maxLength: 500, description: 'Why (kept in the history).' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  reason?: string;
+}

@@ -1,0 +1,184 @@
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Delete,
+  ForbiddenException,
+  Get,
+  NotFoundException,
+  Param,
+  Put,
+  Query,
+} from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
+import { Types } from 'mongoose';
+import { ApiKeyAuth } from '../../auth/api-key-auth.decorator';
+import { Client, CurrentClient } from '../../auth/client';
+import {
+  ACCEPT_POST_HEADER,
+  ApiErrorResponse,
+  RATE_LIMIT_HEADERS,
+  RETRY_AFTER_HEADER,
+} from '../../shared/error-response.dto';
+import {
+  ListOptOutsQueryDto,
+  ManualOptInDto,
+  ManualOptOutDto,
+  OPT_OUT_CURSOR_PATTERN,
+  OptOutDto,
+  OptOutListDto,
+  OptOutPairParams,
+} from './dto/opt-out.dto';
+import { OptOutRecord, OptOutsRepository } from './opt-outs.repository';
+import { OptOutsService } from './opt-outs.service';
+
+const PAIR = ':sender/:recipient';
+const BAD_PAIR = 'sender or recipient is not a valid E.164 number (each named in `errors`).';
+
+/** The opt-out list for operators: admin keys only (it spans every client's recipients). */
+@ApiTags('opt-outs')
+@ApiKeyAuth()
+@ApiErrorResponse(401, 'Missing or invalid API key.', ['MISSING_API_KEY', 'INVALID_API_KEY'])
+@ApiErrorResponse(403, 'The API key is not an admin key (ADMIN_API_KEYS).', ['ADMIN_KEY_REQUIRED'])
+@ApiErrorResponse(429, 'Rate limit reached; see Retry-After.', ['RATE_LIMITED'], RATE_LIMIT_HEADERS)
+@ApiErrorResponse(500, 'An unexpected error.', ['INTERNAL_ERROR'])
+@ApiErrorResponse(
+  503,
+  'The database is unreachable; nothing changed; retry after Retry-After.',
+  ['DATABASE_UNAVAILABLE'],
+  RETRY_AFTER_HEADER,
+)
+@SkipThrottle({ webhook: true })
+@Controller('opt-outs')
+export class OptOutsController {
+  constructor(
+    private readonly repository: OptOutsRepository,
+    private readonly optOuts: OptOutsService,
+  ) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'List opt-out records (opted out or back in), newest first, with their history',
+  })
+  @ApiResponse({ status: 200, type: OptOutListDto })
+  @ApiErrorResponse(400, 'Invalid filter or limit, or a cursor this API did not return.', [
+    'VALIDATION_FAILED',
+    'INVALID_CURSOR',
+  ])
+  async list(
+    @Query() query: ListOptOutsQueryDto,
+    @CurrentClient() client: Client,
+  ): Promise<OptOutListDto> {
+    assertAdmin(client);
+    if (query.cursor !== undefined && !OPT_OUT_CURSOR_PATTERN.test(query.cursor))
+      throw new BadRequestException({
+        message: 'cursor must be a nextCursor this API returned',
+        code: 'INVALID_CURSOR',
+      });
+    const limit = query.limit ?? 20;
+    const records = await this.repository.list({
+      recipient: query.number,
+      sender: query.sender,
+      limit: limit + 1,
+      cursor: query.cursor ? new Types.ObjectId(query.cursor) : undefined,
+    });
+    const page = records.slice(0, limit);
+    return {
+      items: page.map(toDto),
+      nextCursor: records.length > limit ? page[page.length - 1]._id.toHexString() : null,
+    };
+  }
+
+  @Put(PAIR)
+  @ApiOperation({
+    summary: 'Opt a recipient out of a sender (e.g. a request received by e-mail)',
+    description:
+      'Idempotent: already opted out changes nothing. Recorded in the history with the reason and the client of the API key.',
+  })
+  @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
+  @ApiBody({ type: ManualOptOutDto })
+  @ApiResponse({ status: 200, type: OptOutDto })
+  @ApiErrorResponse(400, `${BAD_PAIR} Or no reason, or a body that cannot be read.`, [
+    'VALIDATION_FAILED',
+    'MALFORMED_JSON',
+    'MALFORMED_BODY',
+  ])
+  @ApiErrorResponse(413, 'The body is larger than BODY_LIMIT.', ['PAYLOAD_TOO_LARGE'])
+  @ApiErrorResponse(
+    415,
+    'The body is neither application/json nor application/x-www-form-urlencoded.',
+    ['UNSUPPORTED_MEDIA_TYPE'],
+    ACCEPT_POST_HEADER,
+  )
+  async optOut(
+    @Param() pair: OptOutPairParams,
+    @Body() body: ManualOptOutDto,
+    @CurrentClient() client: Client,
+  ): Promise<OptOutDto> {
+    assertAdmin(client);
+    await this.optOuts.optOut(pair.sender, pair.recipient, {
+      source: 'api',
+      clientId: client.id,
+      reason: body.reason,
+      at: new Date(),
+    });
+    return toDto((await this.repository.find(pair.sender, pair.recipient))!);
+  }
+
+  @Delete(PAIR)
+  @ApiOperation({
+    summary: 'Opt a recipient back in (remove them from the list)',
+    description:
+      'Recorded in the history with the client of the API key (and `reason` when given); already opted in changes nothing.',
+  })
+  @ApiResponse({ status: 200, type: OptOutDto })
+  @ApiErrorResponse(400, `${BAD_PAIR} Or a reason over 500 characters.`, ['VALIDATION_FAILED'])
+  @ApiErrorResponse(404, 'This recipient never opted out of this sender.', ['OPT_OUT_NOT_FOUND'])
+  async optIn(
+    @Param() pair: OptOutPairParams,
+    @Query() query: ManualOptInDto,
+    @CurrentClient() client: Client,
+  ): Promise<OptOutDto> {
+    assertAdmin(client);
+    await this.optOuts.optIn(pair.sender, pair.recipient, {
+      source: 'api',
+      clientId: client.id,
+      reason: query.reason,
+      at: new Date(),
+    });
+    const record = await this.repository.find(pair.sender, pair.recipient);
+    if (!record)
+      throw new NotFoundException({
+        message: `${pair.recipient} never opted out of ${pair.sender}`,
+        code: 'OPT_OUT_NOT_FOUND',
+      });
+    return toDto(record);
+  }
+}
+
+function assertAdmin(client: Client): void {
+  if (client.admin) return;
+  throw new ForbiddenException({
+    message: 'The opt-out list needs an admin API key (ADMIN_API_KEYS)',
+    code: 'ADMIN_KEY_REQUIRED',
+  });
+}
+
+function toDto(record: OptOutRecord): OptOutDto {
+  return {
+    sender: record.sender,
+    recipient: record.recipient,
+    optedOut: record.optedOut,
+    history: (record.history ?? []).map((h) => ({
+      action: h.action,
+      source: h.source,
+      ...(h.inboundMessageId ? { inboundMessageId: h.inboundMessageId } : {}),
+      ...(h.messageId ? { messageId: h.messageId } : {}),
+      ...(h.clientId ? { clientId: h.clientId } : {}),
+      ...(h.reason ? { reason: h.reason } : {}),
+      at: h.at,
+    })),
+    updatedAt: record.updatedAt,
+  };
+}

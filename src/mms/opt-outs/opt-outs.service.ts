@@ -1,0 +1,59 @@
+import { Injectable, Logger, UnprocessableEntityException } from '@nestjs/common';
+import { MetricsService } from '../../metrics/metrics.service';
+import { OptOutChange } from './opt-out.schema';
+import { OptOutsRepository } from './opt-outs.repository';
+
+/** Every change of the opt-out list goes through here: stored, counted, logged. */
+@Injectable()
+export class OptOutsService {
+  private readonly logger = new Logger(OptOutsService.name);
+
+  constructor(
+    private readonly repository: OptOutsRepository,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  isOptedOut(sender: string, recipient: string): Promise<boolean> {
+    return this.repository.isOptedOut(sender, recipient);
+  }
+
+  /**
+   * The send path's gate: 422 RECIPIENT_OPTED_OUT (counted as refused) when the recipient
+   * opted out of this sender. One indexed read; nothing is logged or sent when it throws.
+   */
+  async assertNotOptedOut(sender: string, recipient: string, clientId: string): Promise<void> {
+    if (!(await this.repository.isOptedOut(sender, recipient))) return;
+    this.metrics.messages.inc({ outcome: 'refused', reason: 'opted-out', client: clientId });
+    throw new UnprocessableEntityException({
+      message: `${recipient} has opted out of messages from ${sender} (STOP); nothing was sent`,
+      code: 'RECIPIENT_OPTED_OUT',
+    });
+  }
+
+  /** True when this call changed the state (false: it already was so, or this change ran). */
+  async optOut(sender: string, recipient: string, change: Omit<OptOutChange, 'action'>) {
+    const changed = await this.repository.optOut(sender, recipient, change);
+    this.record('opt-out', sender, change, changed);
+    return changed;
+  }
+
+  async optIn(sender: string, recipient: string, change: Omit<OptOutChange, 'action'>) {
+    const changed = await this.repository.optIn(sender, recipient, change);
+    this.record('opt-in', sender, change, changed);
+    return changed;
+  }
+
+  private record(
+    action: 'opt-out' | 'opt-in',
+    sender: string,
+    change: Omit<OptOutChange, 'action'>,
+    changed: boolean,
+  ): void {
+    if (!changed) return;
+    this.metrics.optOutChanges.inc({ action, source: change.source });
+    this.logger.log(
+      { action, source: change.source, sender },
+      action === 'opt-out' ? 'Recipient opted out' : 'Recipient opted back in',
+    );
+  }
+}

@@ -1,0 +1,115 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { AllConfig } from '../../../../config/config.type';
+import { MetricsService } from '../../../../metrics/metrics.service';
+import { describeError } from '../../../../shared/describe-error';
+import { MessageLogRepository } from '../../../message-log/message-log.repository';
+import { OptOutsService } from '../../../opt-outs/opt-outs.service';
+import { PLIVO_WEBHOOK_ROUTES } from '../../../plivo/webhook-routes';
+import { RecordSendFailureUseCase } from '../record-send-failure/record-send-failure.usecase';
+import { SendAttemptsUseCase } from '../send-attempts/send-attempts.usecase';
+
+export type ReplyReason = 'opt-out-confirmation' | 'opt-in-confirmation' | 'help';
+
+export interface Reply {
+  /** Our number: the one that received the keyword. */
+  from: string;
+  /** The person who sent it. */
+  to: string;
+  text: string;
+  reason: ReplyReason;
+  /** Who may read the reply in the log (the inbound number's client), else the gateway. */
+  clientId?: string;
+}
+
+export type ReplyOutcome = 'sent' | 'failed' | 'suppressed';
+
+/** The client id the gateway's own messages are logged and counted under. */
+export const GATEWAY_CLIENT_ID = 'gateway';
+
+/**
+ * An automatic SMS reply to STOP, START or HELP, through the same path as any message: logged
+ * before Plivo is called (channel sms, `reason`), sent with the same retries, its outcome and
+ * callbacks recorded. Only the opt-out confirmation may go to someone who opted out.
+ */
+@Injectable()
+export class SendReplyUseCase {
+  private readonly logger = new Logger(SendReplyUseCase.name);
+  private readonly publicBaseUrl: string;
+
+  constructor(
+    private readonly logs: MessageLogRepository,
+    private readonly attempts: SendAttemptsUseCase,
+    private readonly recordFailure: RecordSendFailureUseCase,
+    private readonly optOuts: OptOutsService,
+    private readonly metrics: MetricsService,
+    config: ConfigService<AllConfig, true>,
+  ) {
+    this.publicBaseUrl = config.get('app.publicBaseUrl', { infer: true });
+  }
+
+  async execute(reply: Reply): Promise<ReplyOutcome> {
+    const clientId = reply.clientId ?? GATEWAY_CLIENT_ID;
+    if (
+      reply.reason !== 'opt-out-confirmation' &&
+      (await this.optOuts.isOptedOut(reply.from, reply.to))
+    ) {
+      this.metrics.messages.inc({ outcome: 'refused', reason: 'opted-out', client: clientId });
+      return 'suppressed';
+    }
+    const id = await this.logs.createPending({
+      clientId,
+      channel: 'sms',
+      reason: reply.reason,
+      sender: reply.from,
+      recipient: reply.to,
+      text: reply.text,
+      mediaUrls: [],
+      mediaIds: [],
+    });
+    const callbackUrl = `${this.publicBaseUrl}${PLIVO_WEBHOOK_ROUTES.status}?ref=${id.toHexString()}`;
+    const outcome = await this.attempts.execute(
+      id,
+      {
+        src: reply.from,
+        dst: reply.to,
+        text: reply.text,
+        type: 'sms',
+        mediaUrls: [],
+        mediaIds: [],
+        callbackUrl,
+      },
+      this.attempts.startDeadline(),
+    );
+    if ('failure' in outcome) {
+      await this.recordFailure.execute(id, clientId, outcome.failure, outcome.durationMs);
+      return 'failed';
+    }
+    this.metrics.messages.inc({ outcome: 'queued', reason: reply.reason, client: clientId });
+    try {
+      await this.logs.applyStatusChange(
+        { _id: id },
+        {
+          status: 'queued',
+          source: 'plivo-response',
+          set: {
+            plivoMessageUuid: outcome.acceptance.messageUuid[0],
+            plivoApiId: outcome.acceptance.apiId,
+          },
+          attempt: {
+            at: new Date(),
+            outcome: 'ok',
+            httpStatus: 202,
+            durationMs: outcome.durationMs,
+          },
+        },
+      );
+    } catch (error) {
+      this.logger.error(
+        { messageId: id.toHexString(), err: describeError(error) },
+        'Reply sent, but the log update failed',
+      );
+    }
+    return 'sent';
+  }
+}

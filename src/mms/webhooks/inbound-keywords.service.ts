@@ -1,0 +1,102 @@
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { AllConfig } from '../../config/config.type';
+import { OptOutsConfig } from '../../config/opt-outs.config';
+import { MetricsService } from '../../metrics/metrics.service';
+import { describeError } from '../../shared/describe-error';
+import { classifyInbound, KeywordKind } from '../opt-outs/keywords';
+import { OptOutsService } from '../opt-outs/opt-outs.service';
+import { ReplyWindows } from '../opt-outs/reply-windows';
+import { ReplyReason, SendReplyUseCase } from '../send/usecases/send-reply/send-reply.usecase';
+import { InboundWebhook } from './plivo-callback';
+
+const REASONS: Record<KeywordKind, ReplyReason> = {
+  'opt-out': 'opt-out-confirmation',
+  'opt-in': 'opt-in-confirmation',
+  help: 'help',
+};
+
+/**
+ * STOP, START and HELP on inbound messages: the opt-out list changed (before the message is
+ * stored, and at most once per MessageUUID, so a webhook that failed half-way is completed by
+ * Plivo's retry), then the configured reply, sent in the background so the webhook answers at
+ * once.
+ */
+@Injectable()
+export class InboundKeywordsService implements OnModuleDestroy {
+  private readonly logger = new Logger(InboundKeywordsService.name);
+  private readonly config: OptOutsConfig;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly optOuts: OptOutsService,
+    private readonly windows: ReplyWindows,
+    private readonly sendReply: SendReplyUseCase,
+    private readonly metrics: MetricsService,
+    config: ConfigService<AllConfig, true>,
+  ) {
+    this.config = config.get('optOuts', { infer: true });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  classify(message: InboundWebhook): KeywordKind | undefined {
+    return classifyInbound(message.text, message.intent, this.config.keywords);
+  }
+
+  /** The list change a keyword asks for: true when it changed (false: already so, or a retry). */
+  async act(kind: KeywordKind, message: InboundWebhook): Promise<boolean> {
+    if (kind === 'help') return false;
+    const change = {
+      source: 'keyword' as const,
+      inboundMessageId: message.messageUuid,
+      reason: (message.text ?? message.intent ?? '').trim().slice(0, 64),
+      at: new Date(),
+    };
+    // The person (From) opts out of, or back into, our number that received it (To).
+    return kind === 'opt-out'
+      ? this.optOuts.optOut(message.to, message.from, change)
+      : this.optOuts.optIn(message.to, message.from, change);
+  }
+
+  /**
+   * The reply, when configured: for STOP and START only when they changed the list (a second
+   * STOP gets no second confirmation), at most one per (number, kind) per 5 minutes across
+   * replicas, and never to an opted-out number except the STOP confirmation itself.
+   */
+  reply(kind: KeywordKind, message: InboundWebhook, changed: boolean, clientId?: string): void {
+    const text = this.config.replies[kind];
+    if (!text) return void this.metrics.optOutReplies.inc({ kind, outcome: 'off' });
+    if (kind !== 'help' && !changed) return;
+    const task = this.sendInBackground(kind, message, text, clientId);
+    this.inFlight.add(task);
+    void task.finally(() => this.inFlight.delete(task));
+  }
+
+  private async sendInBackground(
+    kind: KeywordKind,
+    message: InboundWebhook,
+    text: string,
+    clientId: string | undefined,
+  ): Promise<void> {
+    try {
+      if (!(await this.windows.claim(message.to, message.from, kind))) {
+        this.metrics.optOutReplies.inc({ kind, outcome: 'throttled' });
+        return;
+      }
+      const outcome = await this.sendReply.execute({
+        from: message.to,
+        to: message.from,
+        text,
+        reason: REASONS[kind],
+        clientId,
+      });
+      this.metrics.optOutReplies.inc({ kind, outcome });
+    } catch (error) {
+      this.metrics.optOutReplies.inc({ kind, outcome: 'failed' });
+      this.logger.warn({ kind, err: describeError(error) }, 'Keyword reply not sent');
+    }
+  }
+}

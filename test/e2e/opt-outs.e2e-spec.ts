@@ -1,0 +1,273 @@
+/**
+ * Opt-outs (README "Opt-outs"), end to end: real database, the simulator through the real SDK,
+ * webhooks signed like Plivo's.
+ */
+import request from 'supertest';
+import { PLIVO_WEBHOOK_ROUTES } from '../../src/mms/plivo/webhook-routes';
+import { postSigned } from '../support/plivo-signing';
+import { createTestApp, TEST_SENDER, TestApp } from '../support/test-app';
+
+const KEY = 'opt-outs-client-key-0123456';
+const ADMIN = 'opt-outs-admin-key-01234567';
+const OTHER_NUMBER = '+14155550199';
+const ENV = {
+  API_KEYS: `team:${KEY}`,
+  ADMIN_API_KEYS: `ops:${ADMIN}`,
+  THROTTLE_LIMIT: '100000',
+  OPT_OUT_REPLY: 'You are unsubscribed. Reply START to resubscribe.',
+  HELP_REPLY: 'Help: reply STOP to unsubscribe.',
+};
+let seq = 0;
+
+describe('opt-outs (e2e)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp(ENV);
+  });
+  beforeEach(() => t.reset());
+  afterAll(() => t?.close());
+
+  const recipient = () => `+1415765${String(1000 + seq++).padStart(4, '0')}`;
+  const send = (to: string, app = t) =>
+    request(app.baseUrl)
+      .post('/send-mms')
+      .set('X-API-Key', KEY)
+      .send({ destinationNumber: to, messageText: 'Hi', mediaUrl: 'https://m.example.com/a.gif' });
+  const inbound = (from: string, params: Record<string, string>, to = TEST_SENDER, app = t) =>
+    postSigned(
+      app.baseUrl,
+      PLIVO_WEBHOOK_ROUTES.inbound,
+      { MessageUUID: `in-${seq++}-${Date.now()}`, From: from.slice(1), To: to.slice(1), ...params },
+      { token: app.authToken },
+    ).expect(200);
+  const plivoRequestsTo = (to: string) =>
+    t.plivo.requests.filter((r) => (r.body as { dst?: string })?.dst === to);
+
+  it.each([['STOP'], ['stop'], [' Stop. '], ['UNSUBSCRIBE!']])(
+    '%j → a send from that number is 422 RECIPIENT_OPTED_OUT with no Plivo request; another sender still goes',
+    async (text) => {
+      const me = recipient();
+      await inbound(me, { Text: text, Type: 'sms' });
+      const refused = await send(me).expect(422);
+      expect(refused.body.code).toBe('RECIPIENT_OPTED_OUT');
+      expect(
+        plivoRequestsTo(me).filter((r) => (r.body as { type?: string }).type === 'mms'),
+      ).toEqual([]);
+      // Not logged: the only outbound message to that number is the STOP confirmation.
+      await t.plivo.waitFor(() => plivoRequestsTo(me).length === 1, 5000);
+      const logs = await t.db
+        .collection('message_logs')
+        .find({ recipient: me, direction: 'outbound' })
+        .toArray();
+      expect(logs.map((l) => l.reason)).toEqual(['opt-out-confirmation']);
+
+      // STOP to another of our numbers does not stop this one.
+      const other = recipient();
+      await inbound(other, { Text: text, Type: 'sms' }, OTHER_NUMBER);
+      await send(other).expect(202);
+    },
+  );
+
+  it('MessageIntent=optout counts as STOP whatever the text; START sends again', async () => {
+    const me = recipient();
+    await inbound(me, { Text: 'please no more', Type: 'sms', MessageIntent: 'optout' });
+    await send(me).expect(422);
+    await inbound(me, { Text: 'start', Type: 'sms' });
+    await send(me).expect(202);
+    const record = await request(t.baseUrl)
+      .get('/opt-outs')
+      .query({ number: me })
+      .set('X-API-Key', ADMIN)
+      .expect(200);
+    expect(record.body.items).toHaveLength(1);
+    expect(record.body.items[0]).toMatchObject({
+      sender: TEST_SENDER,
+      recipient: me,
+      optedOut: false,
+    });
+    expect(
+      record.body.items[0].history.map((h: { action: string; source: string }) => [
+        h.action,
+        h.source,
+      ]),
+    ).toEqual([
+      ['opt-out', 'keyword'],
+      ['opt-in', 'keyword'],
+    ]);
+  });
+
+  it('STOP gets one confirmation (the only message to an opted-out number); a second STOP gets none', async () => {
+    const me = recipient();
+    await inbound(me, { Text: 'STOP', Type: 'sms' });
+    await t.plivo.waitFor(() => plivoRequestsTo(me).length === 1, 5000);
+    await inbound(me, { Text: 'STOP', Type: 'sms' });
+    await inbound(me, { Text: 'HELP', Type: 'sms' });
+    await new Promise((r) => setTimeout(r, 300));
+    const sent = plivoRequestsTo(me);
+    expect(sent).toHaveLength(1);
+    expect(sent[0].body).toMatchObject({
+      src: TEST_SENDER,
+      type: 'sms',
+      text: ENV.OPT_OUT_REPLY,
+    });
+    const reply = await t.db
+      .collection('message_logs')
+      .findOne({ recipient: me, direction: 'outbound' });
+    expect(reply).toMatchObject({
+      channel: 'sms',
+      reason: 'opt-out-confirmation',
+      sender: TEST_SENDER,
+    });
+  });
+
+  it('HELP → the help reply, once within the window', async () => {
+    const me = recipient();
+    await inbound(me, { Text: 'help', Type: 'sms' });
+    await inbound(me, { Text: 'INFO', Type: 'sms' });
+    await t.plivo.waitFor(() => plivoRequestsTo(me).length === 1, 5000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(plivoRequestsTo(me)).toHaveLength(1);
+    expect(plivoRequestsTo(me)[0].body).toMatchObject({ text: ENV.HELP_REPLY, type: 'sms' });
+  });
+
+  it('a retried STOP webhook acts once', async () => {
+    const me = recipient();
+    const params = {
+      MessageUUID: `retry-${seq++}`,
+      From: me.slice(1),
+      To: TEST_SENDER.slice(1),
+      Text: 'STOP',
+      Type: 'sms',
+    };
+    for (let i = 0; i < 3; i++)
+      await postSigned(t.baseUrl, PLIVO_WEBHOOK_ROUTES.inbound, params, {
+        token: t.authToken,
+      }).expect(200);
+    const record = await t.db.collection('opt_outs').findOne({ recipient: me });
+    expect(record?.history).toHaveLength(1);
+  });
+
+  it('a status callback with error 200 opts out (the simulator answers like Plivo for a remembered STOP)', async () => {
+    const me = recipient();
+    // The simulator (Plivo) saw the STOP; the gateway is then told to opt back in by hand.
+    await t.plivo.sendInbound({
+      url: t.baseUrl + PLIVO_WEBHOOK_ROUTES.inbound,
+      from: me,
+      to: TEST_SENDER,
+      text: 'STOP',
+      type: 'sms',
+    });
+    await t.plivo.waitFor(() => plivoRequestsTo(me).length === 1, 5000); // the confirmation
+    await request(t.baseUrl)
+      .delete(`/opt-outs/${TEST_SENDER}/${me}`)
+      .set('X-API-Key', ADMIN)
+      .expect(200);
+    const accepted = await send(me).expect(202);
+    await t.plivo.waitFor(
+      () =>
+        t.plivo.callbacks.some(
+          (c) => c.params.Status === 'failed' && c.params.ErrorCode === '200' && c.status === 200,
+        ),
+      5000,
+    );
+    const record = await request(t.baseUrl)
+      .get('/opt-outs')
+      .query({ number: me })
+      .set('X-API-Key', ADMIN)
+      .expect(200);
+    expect(record.body.items[0].optedOut).toBe(true);
+    expect(record.body.items[0].history.at(-1)).toMatchObject({
+      action: 'opt-out',
+      source: 'callback-error-200',
+      messageId: accepted.body.messageId,
+    });
+    await send(me).expect(422);
+  });
+
+  it('the API: add, list, remove, with history and who did it; admin keys only', async () => {
+    const me = recipient();
+    const forbidden = await request(t.baseUrl).get('/opt-outs').set('X-API-Key', KEY).expect(403);
+    expect(forbidden.body.code).toBe('ADMIN_KEY_REQUIRED');
+    await request(t.baseUrl)
+      .put(`/opt-outs/${TEST_SENDER}/${me}`)
+      .set('X-API-Key', KEY)
+      .send({ reason: 'x' })
+      .expect(403);
+    const missing = await request(t.baseUrl)
+      .delete(`/opt-outs/${TEST_SENDER}/${me}`)
+      .set('X-API-Key', ADMIN)
+      .expect(404);
+    expect(missing.body.code).toBe('OPT_OUT_NOT_FOUND');
+    await request(t.baseUrl)
+      .put(`/opt-outs/${TEST_SENDER}/not-a-number`)
+      .set('X-API-Key', ADMIN)
+      .send({ reason: 'x' })
+      .expect(400);
+
+    const added = await request(t.baseUrl)
+      .put(`/opt-outs/${TEST_SENDER}/${me}`)
+      .set('X-API-Key', ADMIN)
+      .send({ reason: 'asked by e-mail' })
+      .expect(200);
+    expect(added.body).toMatchObject({
+      optedOut: true,
+      history: [{ action: 'opt-out', source: 'api', clientId: 'ops', reason: 'asked by e-mail' }],
+    });
+    await send(me).expect(422);
+    const listed = await request(t.baseUrl)
+      .get('/opt-outs')
+      .query({ sender: TEST_SENDER, limit: 1 })
+      .set('X-API-Key', ADMIN)
+      .expect(200);
+    expect(listed.body.items[0].recipient).toBe(me);
+    const removed = await request(t.baseUrl)
+      .delete(`/opt-outs/${TEST_SENDER}/${me}`)
+      .set('X-API-Key', ADMIN)
+      .expect(200);
+    expect(removed.body.optedOut).toBe(false);
+    expect(removed.body.history.at(-1)).toMatchObject({
+      action: 'opt-in',
+      source: 'api',
+      clientId: 'ops',
+    });
+    await send(me).expect(202);
+    await request(t.baseUrl)
+      .get('/opt-outs')
+      .query({ cursor: 'nope' })
+      .set('X-API-Key', ADMIN)
+      .expect(400);
+  });
+
+  it('an unsigned STOP changes nothing', async () => {
+    const me = recipient();
+    await request(t.baseUrl)
+      .post(PLIVO_WEBHOOK_ROUTES.inbound)
+      .type('form')
+      .send({
+        MessageUUID: 'unsigned-1',
+        From: me.slice(1),
+        To: TEST_SENDER.slice(1),
+        Text: 'STOP',
+      })
+      .expect(403);
+    expect(await t.db.collection('opt_outs').countDocuments({ recipient: me })).toBe(0);
+    await send(me).expect(202);
+  });
+
+  it('two instances on one database agree immediately', async () => {
+    const b = await createTestApp(ENV, {}, { dbName: t.dbName });
+    try {
+      const me = recipient();
+      await inbound(me, { Text: 'STOP', Type: 'sms' }); // on instance A
+      await send(me, b).expect(422);
+      await request(b.baseUrl)
+        .delete(`/opt-outs/${TEST_SENDER}/${me}`)
+        .set('X-API-Key', ADMIN)
+        .expect(200);
+      await send(me).expect(202);
+    } finally {
+      await b.close();
+    }
+  });
+});
