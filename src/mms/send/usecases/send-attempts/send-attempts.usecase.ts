@@ -9,11 +9,25 @@ import {
 } from '../../../plivo/messaging-provider';
 import { PlivoFailure } from '../../../plivo/plivo-failure';
 import { describeError } from '../../../../shared/describe-error';
+import { OptOutsService } from '../../../opt-outs/opt-outs.service';
 import { RETRY_HEADROOM_MS, SendDeadline, SendRetryPolicy } from './send-retry-policy';
 
 export type AttemptsOutcome =
   | { acceptance: ProviderAcceptance; durationMs: number }
-  | { failure: PlivoFailure; durationMs: number };
+  | { failure: PlivoFailure; durationMs: number }
+  /** The recipient opted out of this sender before an attempt: nothing more was sent. */
+  | { optedOut: true; durationMs: number };
+
+export interface AttemptOptions {
+  /**
+   * Check the opt-out list before the first attempt too (the SMS fallback). Retries are always
+   * checked: a STOP that lands during a backoff stops the send. The first attempt of a send
+   * relies on the check its caller made, so a normal send costs one read.
+   */
+  checkFirst?: boolean;
+  /** Only the single STOP confirmation may go to an opted-out recipient. */
+  allowOptedOut?: boolean;
+}
 
 /**
  * Sends one message to Plivo, retrying only failures after which Plivo certainly has no
@@ -27,6 +41,7 @@ export class SendAttemptsUseCase {
     private readonly provider: MessagingProvider,
     private readonly retryPolicy: SendRetryPolicy,
     private readonly logs: MessageLogRepository,
+    private readonly optOuts: OptOutsService,
   ) {}
 
   /** One deadline for a whole request, SMS fallback included. */
@@ -38,8 +53,21 @@ export class SendAttemptsUseCase {
     id: Types.ObjectId,
     message: OutboundMessage,
     deadline: SendDeadline,
+    options: AttemptOptions = {},
   ): Promise<AttemptsOutcome> {
+    let last: { failure: PlivoFailure; durationMs: number } | undefined;
     for (let attempt = 1; ; attempt++) {
+      if (!options.allowOptedOut && (attempt > 1 || options.checkFirst)) {
+        const optedOut = await this.optOuts
+          .isOptedOut(message.src, message.dst)
+          .catch((error: unknown) => {
+            // A retry is never worth sending blind: stop with the last failure (nothing was sent).
+            if (last) return undefined;
+            throw error;
+          });
+        if (optedOut === undefined && last) return last;
+        if (optedOut) return { optedOut: true, durationMs: 0 };
+      }
       const started = Date.now();
       try {
         const acceptance = await deadline.race(this.provider.send(message));
@@ -49,6 +77,7 @@ export class SendAttemptsUseCase {
         const durationMs = Date.now() - started;
         const delay = failure.retryable ? this.retryPolicy.nextDelay(attempt, deadline) : undefined;
         if (delay === undefined) return { failure, durationMs };
+        last = { failure, durationMs };
         await this.recordFailedAttempt(id, failure, durationMs);
         this.logger.warn(
           { messageId: id.toHexString(), attempt, kind: failure.kind, retryInMs: delay },

@@ -10,6 +10,7 @@ import {
   HttpException,
   InternalServerErrorException,
   Logger,
+  UnprocessableEntityException,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Types } from 'mongoose';
@@ -169,8 +170,32 @@ class FakeMetrics {
   readonly messages = { inc: (labels: Record<string, string>) => this.counted.push(labels) };
 }
 
+/** The opt-out list as the send path sees it: scripted answers, every read recorded. */
+class FakeOptOuts {
+  optedOut = false;
+  /** Opt the recipient out after this many reads (a STOP arriving mid-send). */
+  optOutAfterReads?: number;
+  reads = 0;
+  constructor(private readonly events: string[]) {}
+
+  async isOptedOut(): Promise<boolean> {
+    this.events.push('isOptedOut');
+    this.reads++;
+    if (this.optOutAfterReads !== undefined && this.reads > this.optOutAfterReads)
+      this.optedOut = true;
+    return this.optedOut;
+  }
+
+  async assertNotOptedOut(): Promise<void> {
+    this.events.push('assertNotOptedOut');
+    if (this.optedOut)
+      throw new UnprocessableEntityException({ message: 'opted out', code: 'RECIPIENT_OPTED_OUT' });
+  }
+}
+
 interface Setup {
   service: SendMmsUseCase;
+  optOuts: FakeOptOuts;
   metrics: FakeMetrics;
   repo: FakeMessageLogRepository;
   provider: ScriptedProvider;
@@ -190,21 +215,22 @@ function setup(steps: Step[], retry = { maxRetries: 2, sendDeadlineMs: 10_000 })
   );
   const metrics = new FakeMetrics();
   const logs = repo as unknown as MessageLogRepository;
+  const optOuts = new FakeOptOuts(events);
   const service = new SendMmsUseCase(
     logs,
-    new SendAttemptsUseCase(provider, policy, logs),
+    new SendAttemptsUseCase(provider, policy, logs, optOuts as unknown as OptOutsService),
     new RecordSendFailureUseCase(logs, metrics as unknown as MetricsService),
     metrics as unknown as MetricsService,
     new MediaUrlPolicy(stubConfig({ 'send.mediaAllowHttp': false })),
     { assertDeliverable: async () => undefined } as unknown as MediaPreflight,
-    { assertNotOptedOut: async () => undefined } as unknown as OptOutsService,
+    optOuts as unknown as OptOutsService,
     stubConfig({
       'plivo.senderNumber': SENDER,
       'app.publicBaseUrl': BASE_URL,
       send: { mediaPreflight: false, fallbackToSms: false },
     }),
   );
-  return { service, metrics, repo, provider, policy, events };
+  return { service, metrics, repo, provider, policy, events, optOuts };
 }
 
 /** Runs `work` to completion under fake timers (retry sleeps, the deadline timer). */
@@ -240,7 +266,12 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
     it('logs the message before sending it, then marks it queued', async () => {
       const { service, events } = setup([ACCEPTED]);
       await settle(service.execute(dto(), { client: CLIENT }));
-      expect(events).toEqual(['createPending', 'send', 'applyStatusChange:queued']);
+      expect(events).toEqual([
+        'assertNotOptedOut',
+        'createPending',
+        'send',
+        'applyStatusChange:queued',
+      ]);
     });
 
     it('logs what will be sent', async () => {
@@ -320,9 +351,11 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
       expect(error).toBeUndefined();
       expect(value?.status).toBe('queued');
       expect(events).toEqual([
+        'assertNotOptedOut',
         'createPending',
         'send',
         'recordAttempt',
+        'isOptedOut',
         'send',
         'applyStatusChange:queued',
       ]);
@@ -361,11 +394,14 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
       const { error } = await settle(service.execute(dto(), { client: CLIENT }));
       expect(provider.sent).toHaveLength(3); // 1 + 2 retries
       expect(events).toEqual([
+        'assertNotOptedOut',
         'createPending',
         'send',
         'recordAttempt',
+        'isOptedOut',
         'send',
         'recordAttempt',
+        'isOptedOut',
         'send',
         'applyStatusChange:failed',
       ]);
@@ -523,7 +559,7 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
       const { error } = await settle(service.execute(dto(), { client: CLIENT }));
       expect(error).toBe(dbError);
       expect(provider.sent).toEqual([]);
-      expect(events).toEqual(['createPending']);
+      expect(events).toEqual(['assertNotOptedOut', 'createPending']);
     });
 
     it('when the reserved message id already has a log (another holder of the key logged first), nothing is sent: 409', async () => {
@@ -535,6 +571,51 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
       expect(error).toBeInstanceOf(ReservedMessageIdInUseException);
       expect((error as HttpException).getStatus()).toBe(409);
       expect(provider.sent).toEqual([]);
+    });
+
+    it('an opted-out recipient: 422 before anything is logged or sent', async () => {
+      const { service, provider, events, optOuts } = setup([ACCEPTED]);
+      optOuts.optedOut = true;
+      const { error } = await settle(service.execute(dto(), { client: CLIENT }));
+      expect((error as HttpException).getStatus()).toBe(422);
+      expect(responseOf(error).code).toBe('RECIPIENT_OPTED_OUT');
+      expect(provider.sent).toEqual([]);
+      expect(events).toEqual(['assertNotOptedOut']);
+    });
+
+    it('a STOP that lands during a retry backoff stops the send: no further attempt, log failed, 422 with the id', async () => {
+      const { service, provider, repo, events, optOuts, metrics } = setup([
+        fail('unavailable'),
+        ACCEPTED,
+      ]);
+      optOuts.optOutAfterReads = 0; // the first read (before the retry) already sees the STOP
+      const { error } = await settle(service.execute(dto(), { client: CLIENT }));
+      expect(provider.sent).toHaveLength(1);
+      expect(events.filter((e) => e === 'isOptedOut')).toHaveLength(1);
+      expect((error as HttpException).getStatus()).toBe(422);
+      expect(responseOf(error)).toMatchObject({
+        code: 'RECIPIENT_OPTED_OUT',
+        messageId: repo.id.toHexString(),
+      });
+      expect(repo.changes.at(-1)?.change).toMatchObject({
+        status: 'failed',
+        setIfApplied: { errorCode: 'RECIPIENT_OPTED_OUT' },
+      });
+      expect(metrics.counted).toContainEqual({
+        outcome: 'refused',
+        reason: 'opted-out',
+        client: CLIENT.id,
+      });
+    });
+
+    it('a normal send reads the opt-out list once (the gate), retries read it again', async () => {
+      const { service, events } = setup([fail('unavailable'), ACCEPTED]);
+      await settle(service.execute(dto(), { client: CLIENT }));
+      expect(events.filter((e) => e === 'assertNotOptedOut')).toHaveLength(1);
+      expect(events.filter((e) => e === 'isOptedOut')).toHaveLength(1);
+      const once = setup([ACCEPTED]);
+      await settle(once.service.execute(dto(), { client: CLIENT }));
+      expect(once.events.filter((e) => /OptedOut/.test(e))).toEqual(['assertNotOptedOut']);
     });
 
     it('when the final update fails after Plivo accepted, still resolves with the 202 body', async () => {

@@ -1,4 +1,10 @@
-import { BadRequestException, Injectable, Logger } from '@nestjs/common';
+import {
+  BadRequestException,
+  HttpException,
+  Injectable,
+  Logger,
+  UnprocessableEntityException,
+} from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Types } from 'mongoose';
 import { Client } from '../../../../auth/client';
@@ -151,8 +157,10 @@ export class SendMmsUseCase {
     // `ref` lets a callback find its log even before Plivo's UUID is stored; V3 signs it.
     const callbackUrl = `${this.publicBaseUrl}${PLIVO_WEBHOOK_ROUTES.status}?ref=${id.toHexString()}`;
     const deadline = this.attempts.startDeadline();
-    const send = (p: ChannelPlan) =>
-      this.attempts.execute(id, this.outbound(p, dto.destinationNumber, callbackUrl), deadline);
+    const send = (p: ChannelPlan, checkFirst = false) =>
+      this.attempts.execute(id, this.outbound(p, dto.destinationNumber, callbackUrl), deadline, {
+        checkFirst,
+      });
 
     let plan = request.plan;
     let outcome = await send(plan);
@@ -173,11 +181,44 @@ export class SendMmsUseCase {
         error: refusal.reason,
         durationMs: outcome.durationMs,
       });
-      outcome = await send(plan);
+      // A new attempt after a refusal: the recipient may have opted out meanwhile.
+      outcome = await send(plan, true);
     }
+    if ('optedOut' in outcome) throw await this.refuseOptedOut(id, clientId);
     if ('failure' in outcome)
       throw await this.recordFailure.execute(id, clientId, outcome.failure, outcome.durationMs);
     return { ...outcome, plan };
+  }
+
+  /**
+   * The recipient opted out while the send was in progress (a STOP during a retry's backoff):
+   * nothing more is sent; the log says so, and the answer is the 422 a send after the STOP gets.
+   */
+  private async refuseOptedOut(id: Types.ObjectId, clientId: string): Promise<HttpException> {
+    this.metrics.messages.inc({ outcome: 'refused', reason: 'opted-out', client: clientId });
+    const message =
+      'The recipient opted out (STOP) while the send was in progress; nothing more was sent';
+    await this.logs
+      .applyStatusChange(
+        { _id: id },
+        {
+          status: 'failed',
+          source: 'api',
+          detail: message,
+          setIfApplied: { errorCode: 'RECIPIENT_OPTED_OUT', errorMessage: message },
+        },
+      )
+      .catch((error: unknown) =>
+        this.logger.error(
+          { messageId: id.toHexString(), err: describeError(error) },
+          'Could not record the opt-out refusal',
+        ),
+      );
+    return new UnprocessableEntityException({
+      message,
+      code: 'RECIPIENT_OPTED_OUT',
+      messageId: id.toHexString(),
+    });
   }
 
   /** `queued` with Plivo's ids; a failed write is logged, never turned into an error. */

@@ -80,7 +80,24 @@ export class SendReplyUseCase {
         callbackUrl,
       },
       this.attempts.startDeadline(),
+      // Only the STOP confirmation may reach an opted-out recipient (and only this once).
+      { allowOptedOut: reply.reason === 'opt-out-confirmation' },
     );
+    if ('optedOut' in outcome) {
+      await this.logs
+        .applyStatusChange(
+          { _id: id },
+          {
+            status: 'failed',
+            source: 'api',
+            detail: 'The recipient opted out before the reply was sent',
+            setIfApplied: { errorCode: 'RECIPIENT_OPTED_OUT' },
+          },
+        )
+        .catch(() => undefined);
+      this.metrics.messages.inc({ outcome: 'refused', reason: 'opted-out', client: clientId });
+      return 'suppressed';
+    }
     if ('failure' in outcome) {
       await this.recordFailure.execute(id, clientId, outcome.failure, outcome.durationMs);
       return 'failed';
