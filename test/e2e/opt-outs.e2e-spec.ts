@@ -131,6 +131,43 @@ describe('opt-outs (e2e)', () => {
     expect(plivoRequestsTo(me)[0].body).toMatchObject({ text: ENV.HELP_REPLY, type: 'sms' });
   });
 
+  it('a non-admin key gets 403 before any validation; a reason is trimmed and must not be blank', async () => {
+    const me = recipient();
+    for (const req of [
+      request(t.baseUrl).get('/opt-outs').query({ cursor: 'nope', limit: 0 }),
+      request(t.baseUrl).put(`/opt-outs/${TEST_SENDER}/not-a-number`).send({}),
+      request(t.baseUrl).delete(`/opt-outs/nope/${me}`).query({ reason: ' ' }),
+    ]) {
+      const res = await req.set('X-API-Key', KEY).expect(403);
+      expect(res.body.code).toBe('ADMIN_KEY_REQUIRED');
+    }
+    for (const reason of ['', '   ', '\t\n']) {
+      const res = await request(t.baseUrl)
+        .put(`/opt-outs/${TEST_SENDER}/${me}`)
+        .set('X-API-Key', ADMIN)
+        .send({ reason })
+        .expect(400);
+      expect(res.body.code).toBe('VALIDATION_FAILED');
+    }
+    const added = await request(t.baseUrl)
+      .put(`/opt-outs/${TEST_SENDER}/${me}`)
+      .set('X-API-Key', ADMIN)
+      .send({ reason: '  asked by phone  ' })
+      .expect(200);
+    expect(added.body.history[0].reason).toBe('asked by phone');
+    await request(t.baseUrl)
+      .delete(`/opt-outs/${TEST_SENDER}/${me}`)
+      .query({ reason: '  ' })
+      .set('X-API-Key', ADMIN)
+      .expect(400);
+    const removed = await request(t.baseUrl)
+      .delete(`/opt-outs/${TEST_SENDER}/${me}`)
+      .query({ reason: ' called back ' })
+      .set('X-API-Key', ADMIN)
+      .expect(200);
+    expect(removed.body.history.at(-1)).toMatchObject({ action: 'opt-in', reason: 'called back' });
+  });
+
   it('a retried STOP webhook acts once', async () => {
     const me = recipient();
     const params = {
