@@ -18,6 +18,12 @@ export interface InboundMessage {
   /** Defaults to `mms` when mediaUrls is non-empty, else `sms`. */
   type?: 'mms' | 'sms';
   method?: 'GET' | 'POST';
+  /**
+   * Plivo's `MessageIntent`. By default it is derived from the text like Plivo does for the
+   * standard keywords (`optout`, `optin`, `help`; none otherwise); a value given here is sent
+   * as is (say `optout` with any text), and `''` sends none.
+   */
+  intent?: string;
 }
 
 /** Where `POST /sandbox/inbound` sends a message when the request names no recipient. */
@@ -36,6 +42,8 @@ export function inboundParams(inbound: InboundMessage): WebhookParams {
     TotalRate: '0.00000',
     TotalAmount: '0.00000',
   };
+  const intent = intentOf(inbound);
+  if (intent) params.MessageIntent = intent;
   // Plivo puts MMS text in `Body` and SMS text in `Text`.
   if (type === 'mms') {
     params.Body = inbound.text ?? '';
@@ -48,8 +56,9 @@ export function inboundParams(inbound: InboundMessage): WebhookParams {
 }
 
 /**
- * `POST /sandbox/inbound {from, to?, text?, mediaUrls?, type?}` → a signed inbound webhook to
- * `inboundUrl`; answers `{delivered, webhookStatus}`.
+ * `POST /sandbox/inbound {from, to?, text?, mediaUrls?, type?, intent?}` → a signed inbound
+ * webhook to `inboundUrl` (with `MessageIntent` for STOP/START/HELP, or the `intent` given);
+ * answers `{delivered, webhookStatus}`.
  */
 export async function handleSandboxInbound(
   req: IncomingMessage,
@@ -77,6 +86,7 @@ export async function handleSandboxInbound(
     text: typeof body.text === 'string' ? body.text : undefined,
     mediaUrls,
     type: body.type === 'sms' ? 'sms' : 'mms',
+    intent: typeof body.intent === 'string' ? body.intent : undefined,
   });
   reply(200, { delivered: webhookStatus >= 200 && webhookStatus < 300, webhookStatus });
 }
@@ -84,6 +94,21 @@ export async function handleSandboxInbound(
 /** Plivo's opt-out and opt-in keywords (the whole text, case-insensitive, punctuation ignored). */
 const STOP_WORDS = ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'OPTOUT', 'REVOKE'];
 const START_WORDS = ['START', 'UNSTOP', 'YES', 'OPTIN'];
+const HELP_WORDS = ['HELP', 'INFO'];
+
+/** The whole text as a keyword: trimmed, case-insensitive, punctuation around it ignored. */
+const keywordOf = (text: string | undefined): string =>
+  (text ?? '').replace(/^[\s\p{P}\p{S}]+|[\s\p{P}\p{S}]+$/gu, '').toUpperCase();
+
+/** The `MessageIntent` Plivo sends: the explicit one if given, else the standard keyword's. */
+export function intentOf(inbound: { text?: string; intent?: string }): string | undefined {
+  if (inbound.intent !== undefined) return inbound.intent || undefined;
+  const word = keywordOf(inbound.text);
+  if (STOP_WORDS.includes(word)) return 'optout';
+  if (START_WORDS.includes(word)) return 'optin';
+  if (HELP_WORDS.includes(word)) return 'help';
+  return undefined;
+}
 /** Plivo lets one acknowledgement through within 5 minutes of an opt-out. */
 const CONFIRMATION_WINDOW_MS = 5 * 60 * 1000;
 
@@ -95,14 +120,12 @@ const CONFIRMATION_WINDOW_MS = 5 * 60 * 1000;
 export class OptOutMemory {
   private readonly stops = new Map<string, { at: number; confirmed: boolean }>();
 
-  /** Called with every inbound message the simulator delivers. */
-  observe(inbound: { from: string; to: string; text?: string }): void {
-    const word = (inbound.text ?? '')
-      .replace(/^[\s\p{P}\p{S}]+|[\s\p{P}\p{S}]+$/gu, '')
-      .toUpperCase();
+  /** Called with every inbound message the simulator delivers (its intent decides). */
+  observe(inbound: { from: string; to: string; text?: string; intent?: string }): void {
+    const intent = intentOf(inbound);
     const key = pairKey(inbound.to, inbound.from);
-    if (STOP_WORDS.includes(word)) this.stops.set(key, { at: Date.now(), confirmed: false });
-    else if (START_WORDS.includes(word)) this.stops.delete(key);
+    if (intent === 'optout') this.stops.set(key, { at: Date.now(), confirmed: false });
+    else if (intent === 'optin') this.stops.delete(key);
   }
 
   /** The error code a send from `src` to `dst` ends with: '200' when dst opted out, else none. */

@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as plivo from 'plivo';
+import { OptOutMemory } from './inbound';
 import { PlivoSimulator, type CallbackAttempt } from './index';
 
 /**
@@ -587,6 +588,47 @@ describe('PlivoSimulator', () => {
       expect(receiver.received[0].params.Body).toBeUndefined();
     });
 
+    it.each([
+      ['Stop.', undefined, 'optout'],
+      ['unsubscribe', undefined, 'optout'],
+      ['yes', undefined, 'optin'],
+      [' INFO ', undefined, 'help'],
+      ['stop please', undefined, undefined],
+      ['please no more', 'optout', 'optout'],
+      ['STOP', '', undefined],
+    ])('text %j (intent %j) → MessageIntent %j, like Plivo', async (text, intent, expected) => {
+      await sim.sendInbound({ url: `${receiver.base}/inbound`, from: DST, to: SRC, text, intent });
+      expect(receiver.received[0].params.MessageIntent).toBe(expected);
+      expect(validate(receiver.received[0])).toBe(true);
+    });
+
+    it('POST /sandbox/inbound derives MessageIntent, and passes an explicit intent', async () => {
+      const withInbound = new PlivoSimulator({
+        authId: AUTH_ID,
+        authToken: AUTH_TOKEN,
+        inboundUrl: `${receiver.base}/inbound`,
+      });
+      const base = await withInbound.start();
+      try {
+        const post = (body: unknown) =>
+          fetch(`${base}/sandbox/inbound`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify(body),
+          });
+        expect((await post({ from: DST, text: 'help', type: 'sms' })).status).toBe(200);
+        expect(
+          (await post({ from: DST, text: 'no more', type: 'sms', intent: 'optout' })).status,
+        ).toBe(200);
+        expect(receiver.received.map((r) => [r.params.Text, r.params.MessageIntent])).toEqual([
+          ['help', 'help'],
+          ['no more', 'optout'],
+        ]);
+      } finally {
+        await withInbound.stop();
+      }
+    });
+
     function validate(r: Received): boolean {
       return (
         plivo.validateV3Signature(
@@ -599,6 +641,49 @@ describe('PlivoSimulator', () => {
         ) === true
       );
     }
+  });
+
+  describe('OptOutMemory (what Plivo remembers of STOP/START)', () => {
+    const US = '+14155550100';
+    const THEM = '+14155550123';
+    afterEach(() => jest.useRealTimers());
+
+    it('after STOP: the first send within 5 minutes goes through (the confirmation), then error 200', () => {
+      const memory = new OptOutMemory();
+      expect(memory.failureFor(US, THEM)).toBeUndefined();
+      memory.observe({ from: THEM, to: US, text: ' Stop. ' });
+      expect(memory.failureFor(US, THEM)).toBeUndefined();
+      expect(memory.failureFor(US, THEM)).toBe('200');
+      // Digits only: Plivo's numbers come without '+'. Another of our numbers is not affected.
+      expect(memory.failureFor(US.slice(1), THEM.slice(1))).toBe('200');
+      expect(memory.failureFor('+14155550199', THEM)).toBeUndefined();
+    });
+
+    it('no confirmation slot once 5 minutes have passed since the STOP', () => {
+      jest.useFakeTimers({ now: new Date('2025-01-01T00:00:00Z') });
+      const memory = new OptOutMemory();
+      memory.observe({ from: THEM, to: US, text: 'STOP' });
+      jest.setSystemTime(new Date('2025-01-01T00:05:00Z'));
+      expect(memory.failureFor(US, THEM)).toBe('200');
+    });
+
+    it('START (or intent optin) clears it; an explicit intent counts whatever the text; reset forgets', () => {
+      const memory = new OptOutMemory();
+      memory.observe({ from: THEM, to: US, text: 'please no more', intent: 'optout' });
+      memory.failureFor(US, THEM);
+      expect(memory.failureFor(US, THEM)).toBe('200');
+      memory.observe({ from: THEM, to: US, text: 'yes' });
+      expect(memory.failureFor(US, THEM)).toBeUndefined();
+      memory.observe({ from: THEM, to: US, text: 'STOP' });
+      memory.observe({ from: THEM, to: US, text: 'anything', intent: 'optin' });
+      expect(memory.failureFor(US, THEM)).toBeUndefined();
+      memory.observe({ from: THEM, to: US, text: 'STOP' });
+      memory.failureFor(US, THEM);
+      memory.reset();
+      expect(memory.failureFor(US, THEM)).toBeUndefined();
+      memory.observe({ from: THEM, to: US, text: 'help' });
+      expect(memory.failureFor(US, THEM)).toBeUndefined();
+    });
   });
 
   describe('lifecycle', () => {

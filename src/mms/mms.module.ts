@@ -6,8 +6,9 @@ import { WebhooksModule } from './webhooks/webhooks.module';
 
 /**
  * The MMS feature: sending (send/), reading the log (messages/), Plivo's callbacks (webhooks/)
- * and the opt-out list (opt-outs/, also checked by send/ and fed by webhooks/), built on the Plivo adapter (plivo/), the message log (message-log/) and the
- * media checks (media/). It exports nothing: the app only mounts its routes.
+ * and the opt-out list (opt-outs/, also checked by send/ and fed by webhooks/), built on the
+ * Plivo adapter (plivo/), the message log (message-log/) and the media checks (media/). It
+ * exports nothing: the app only mounts its routes.
  */
 @Module({
   imports: [SendModule, MessagesModule, WebhooksModule, OptOutsModule],

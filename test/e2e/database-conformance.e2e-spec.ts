@@ -3,6 +3,10 @@ import { IdempotencyRecordSchema } from '../../src/mms/send/idempotency/idempote
 import { statusChangePipeline } from '../../src/mms/message-log/status-change';
 import { MessageLogSchema } from '../../src/mms/message-log/message-log.schema';
 import { UnmatchedCallbackSchema } from '../../src/mms/webhooks/unmatched-callback.schema';
+import { OptOutSchema } from '../../src/mms/opt-outs/opt-out.schema';
+import { OptOutsRepository } from '../../src/mms/opt-outs/opt-outs.repository';
+import { ReplyWindowSchema } from '../../src/mms/opt-outs/reply-window.schema';
+import { REPLY_WINDOW_MS, ReplyWindows } from '../../src/mms/opt-outs/reply-windows';
 
 /**
  * The MongoDB behaviours the service's promises rest on, checked against whatever server this
@@ -242,6 +246,141 @@ describe('database conformance (e2e): the MongoDB behaviours the service relies 
   );
 
   itHolds(
+    'conditional upsert on a unique key',
+    `a conditional upsert that misses an existing unique key raises E11000; ${RACERS} racers, one succeeds`,
+    async () => {
+      // The opt-out list (OptOutsRepository.optOut) and the reply windows (ReplyWindows.claim)
+      // write like this: a filter on the unique key plus a condition, with upsert. When the key
+      // exists but the condition fails, the upsert must try an insert and hit the unique index
+      // (E11000), never add a second document nor silently match nothing. (A filter of equality
+      // predicates on the index alone would be retried by the server; these are not.)
+      const optOuts = db.collection<{
+        sender: string;
+        recipient: string;
+        optedOut: boolean;
+        history: { action: string; source: string; inboundMessageId: string; racer: number }[];
+      }>('upsert_opt_outs');
+      await optOuts.createIndex({ sender: 1, recipient: 1 }, { unique: true });
+      const optOut = (racer: number, inboundMessageId = `in-${racer}`) =>
+        optOuts.updateOne(
+          {
+            sender: '+1',
+            recipient: '+2',
+            optedOut: { $ne: true },
+            'history.inboundMessageId': { $ne: inboundMessageId },
+          },
+          {
+            $set: { optedOut: true },
+            $push: { history: { action: 'opt-out', source: 'keyword', inboundMessageId, racer } },
+          },
+          { upsert: true },
+        );
+      const windows = db.collection<{ _id: string; until: Date }>('upsert_windows');
+      const claim = (now: Date) =>
+        windows.updateOne(
+          { _id: 'a|b|help', until: { $lte: now } },
+          { $set: { until: new Date(now.getTime() + REPLY_WINDOW_MS) } },
+          { upsert: true },
+        );
+      const outcome = (p: Promise<mongo.UpdateResult>) =>
+        p.then(
+          (r) => (r.modifiedCount + r.upsertedCount > 0 ? 'won' : 'no-op'),
+          (e: { code?: number }) => e.code,
+        );
+      const tally = (outcomes: unknown[]) => ({
+        won: outcomes.filter((o) => o === 'won').length,
+        e11000: outcomes.filter((o) => o === 11000).length,
+        outcomes,
+      });
+
+      // Misses on an existing key: E11000, and nothing changed.
+      await optOut(0);
+      const missed = await outcome(optOut(1));
+      property('a missed conditional upsert raises E11000 (opt_outs)', missed === 11000, {
+        missed,
+      });
+      const now = new Date();
+      await claim(now);
+      const closed = await outcome(claim(now));
+      property('a missed conditional upsert raises E11000 (reply windows)', closed === 11000, {
+        closed,
+      });
+      property(
+        'a missed conditional upsert adds no document',
+        (await optOuts.countDocuments()) === 1 && (await windows.countDocuments()) === 1,
+        {},
+      );
+
+      for (let round = 0; round < ROUNDS; round++) {
+        await optOuts.deleteMany({});
+        await windows.deleteMany({});
+        // A fresh pair: one racer inserts, every other one misses and gets E11000.
+        const fresh = tally(
+          await Promise.all(Array.from({ length: RACERS }, (_, i) => outcome(optOut(i)))),
+        );
+        property(
+          'racing conditional upserts: one wins, the rest E11000 (opt_outs)',
+          fresh.won === 1 && fresh.e11000 === RACERS - 1,
+          { round, ...fresh },
+        );
+        const stored = await optOuts.find().toArray();
+        property(
+          'racing conditional upserts store one document, one change',
+          stored.length === 1 && stored[0].history.length === 1,
+          { round, stored },
+        );
+        // An existing document whose condition holds: one racer moves it, the rest E11000.
+        const t0 = new Date();
+        await claim(new Date(t0.getTime() - REPLY_WINDOW_MS));
+        const reopened = tally(
+          await Promise.all(Array.from({ length: RACERS }, () => outcome(claim(t0)))),
+        );
+        property(
+          'racing conditional upserts on an existing key: one wins (reply windows)',
+          reopened.won === 1 && reopened.e11000 === RACERS - 1,
+          { round, ...reopened },
+        );
+      }
+
+      // The service's own writes, through its classes: exactly one racer is told it won.
+      const OptOutRace = connection.model('OptOutRace', OptOutSchema, 'upsert_opt_outs_service');
+      const WindowRace = connection.model(
+        'ReplyWindowRace',
+        ReplyWindowSchema,
+        'upsert_windows_service',
+      );
+      await OptOutRace.createIndexes();
+      const repository = new OptOutsRepository(OptOutRace);
+      const replyWindows = new ReplyWindows(WindowRace);
+      const at = new Date();
+      const changed = await Promise.all(
+        Array.from({ length: RACERS }, (_, i) =>
+          repository.optOut('+14155550100', '+14155550123', {
+            source: 'keyword',
+            inboundMessageId: `in-${i}`,
+            at,
+          }),
+        ),
+      );
+      property(
+        'OptOutsRepository.optOut: one racer changes the list',
+        changed.filter(Boolean).length === 1,
+        { changed },
+      );
+      const claimed = await Promise.all(
+        Array.from({ length: RACERS }, () =>
+          replyWindows.claim('+14155550100', '+14155550123', 'help', at),
+        ),
+      );
+      property(
+        'ReplyWindows.claim: one racer gets the window',
+        claimed.filter(Boolean).length === 1,
+        { claimed },
+      );
+    },
+  );
+
+  itHolds(
     'partial unique index',
     'a partial unique index constrains only the documents its filter selects',
     async () => {
@@ -276,6 +415,8 @@ describe('database conformance (e2e): the MongoDB behaviours the service relies 
         MessageLog: MessageLogSchema,
         IdempotencyRecord: IdempotencyRecordSchema,
         UnmatchedCallback: UnmatchedCallbackSchema,
+        OptOut: OptOutSchema,
+        ReplyWindow: ReplyWindowSchema,
       };
       for (const [name, schema] of Object.entries(schemas)) {
         const model = connection.model(name, schema);

@@ -4,6 +4,7 @@
  */
 import request from 'supertest';
 import { PLIVO_WEBHOOK_ROUTES } from '../../src/mms/plivo/webhook-routes';
+import { eventually } from '../support/eventually';
 import { postSigned } from '../support/plivo-signing';
 import { createTestApp, TEST_SENDER, TestApp } from '../support/test-app';
 
@@ -101,9 +102,19 @@ describe('opt-outs (e2e)', () => {
     const me = recipient();
     await inbound(me, { Text: 'STOP', Type: 'sms' });
     await t.plivo.waitFor(() => plivoRequestsTo(me).length === 1, 5000);
+    const helpSuppressed = await metric('opt_out_replies_total', {
+      kind: 'help',
+      outcome: 'suppressed',
+    });
+    // The second STOP changed nothing: its webhook answered without scheduling a reply.
     await inbound(me, { Text: 'STOP', Type: 'sms' });
     await inbound(me, { Text: 'HELP', Type: 'sms' });
-    await new Promise((r) => setTimeout(r, 300));
+    // HELP's reply ran to its end (suppressed: the number opted out): nothing is still coming.
+    await untilMetric(
+      'opt_out_replies_total',
+      { kind: 'help', outcome: 'suppressed' },
+      helpSuppressed + 1,
+    );
     const sent = plivoRequestsTo(me);
     expect(sent).toHaveLength(1);
     expect(sent[0].body).toMatchObject({
@@ -123,13 +134,228 @@ describe('opt-outs (e2e)', () => {
 
   it('HELP → the help reply, once within the window', async () => {
     const me = recipient();
+    const throttled = await metric('opt_out_replies_total', { kind: 'help', outcome: 'throttled' });
     await inbound(me, { Text: 'help', Type: 'sms' });
     await inbound(me, { Text: 'INFO', Type: 'sms' });
     await t.plivo.waitFor(() => plivoRequestsTo(me).length === 1, 5000);
-    await new Promise((r) => setTimeout(r, 300));
+    // The second one found the window taken: both replies are decided, one was sent.
+    await untilMetric(
+      'opt_out_replies_total',
+      { kind: 'help', outcome: 'throttled' },
+      throttled + 1,
+    );
     expect(plivoRequestsTo(me)).toHaveLength(1);
     expect(plivoRequestsTo(me)[0].body).toMatchObject({ text: ENV.HELP_REPLY, type: 'sms' });
   });
+
+  it('STOP → START → STOP within 5 minutes: exactly one STOP confirmation, the state follows every change', async () => {
+    // "At most one reply per (number, keyword kind) per 5 minutes" and "never more than one
+    // confirmation after a STOP": the second STOP changes the list (opted out again) but its
+    // confirmation falls in the first one's window, so it is throttled, not sent.
+    const me = recipient();
+    const throttled = await metric('opt_out_replies_total', {
+      kind: 'opt-out',
+      outcome: 'throttled',
+    });
+    await inbound(me, { Text: 'STOP', Type: 'sms' });
+    await t.plivo.waitFor(() => plivoRequestsTo(me).length === 1, 5000);
+    await inbound(me, { Text: 'START', Type: 'sms' });
+    await inbound(me, { Text: 'stop', Type: 'sms' });
+    await untilMetric(
+      'opt_out_replies_total',
+      { kind: 'opt-out', outcome: 'throttled' },
+      throttled + 1,
+    );
+    expect(plivoRequestsTo(me).map((r) => (r.body as { text?: string }).text)).toEqual([
+      ENV.OPT_OUT_REPLY,
+    ]);
+    const record = await t.db.collection('opt_outs').findOne({ recipient: me });
+    expect(record?.optedOut).toBe(true);
+    expect(record?.history.map((h: { action: string }) => h.action)).toEqual([
+      'opt-out',
+      'opt-in',
+      'opt-out',
+    ]);
+    await send(me).expect(422);
+  });
+
+  it('MessageIntent=optin opts back in and MessageIntent=help gets the help reply, whatever the text', async () => {
+    const me = recipient();
+    await inbound(me, { Text: 'STOP', Type: 'sms' });
+    await send(me).expect(422);
+    await inbound(me, { Text: 'ok fine', Type: 'sms', MessageIntent: 'optin' });
+    await send(me).expect(202);
+    const record = await t.db.collection('opt_outs').findOne({ recipient: me });
+    expect(record?.history.at(-1)).toMatchObject({ action: 'opt-in', source: 'keyword' });
+
+    const other = recipient();
+    await inbound(other, { Text: 'what is this?', Type: 'sms', MessageIntent: 'help' });
+    await t.plivo.waitFor(() => plivoRequestsTo(other).length === 1, 5000);
+    expect(plivoRequestsTo(other)[0].body).toMatchObject({ text: ENV.HELP_REPLY, type: 'sms' });
+    expect(await t.db.collection('opt_outs').countDocuments({ recipient: other })).toBe(0);
+  });
+
+  it('GET /opt-outs follows nextCursor: two pages, newest first, exact contents', async () => {
+    const sender = `+1415555${String(1000 + seq++).padStart(4, '0')}`;
+    const [a, b, c] = [recipient(), recipient(), recipient()];
+    for (const [who, reason] of [
+      [a, 'first'],
+      [b, 'second'],
+      [c, 'third'],
+    ])
+      await request(t.baseUrl)
+        .put(`/opt-outs/${sender}/${who}`)
+        .set('X-API-Key', ADMIN)
+        .send({ reason })
+        .expect(200);
+    const page = (cursor?: string) =>
+      request(t.baseUrl)
+        .get('/opt-outs')
+        .query({ sender, limit: 2, ...(cursor ? { cursor } : {}) })
+        .set('X-API-Key', ADMIN)
+        .expect(200);
+    const entry = (recipient: string, reason: string) => ({
+      sender,
+      recipient,
+      optedOut: true,
+      history: [
+        { action: 'opt-out', source: 'api', clientId: 'ops', reason, at: expect.any(String) },
+      ],
+      updatedAt: expect.any(String),
+    });
+    const first = await page();
+    expect(first.body).toEqual({
+      items: [entry(c, 'third'), entry(b, 'second')],
+      nextCursor: expect.stringMatching(/^[0-9a-f]{24}$/),
+    });
+    const second = await page(first.body.nextCursor);
+    expect(second.body).toEqual({ items: [entry(a, 'first')], nextCursor: null });
+  });
+
+  it('a non-admin key gets 403 before any validation; a reason is trimmed and must not be blank', async () => {
+    const me = recipient();
+    for (const req of [
+      request(t.baseUrl).get('/opt-outs').query({ cursor: 'nope', limit: 0 }),
+      request(t.baseUrl).put(`/opt-outs/${TEST_SENDER}/not-a-number`).send({}),
+      request(t.baseUrl).delete(`/opt-outs/nope/${me}`).query({ reason: ' ' }),
+    ]) {
+      const res = await req.set('X-API-Key', KEY).expect(403);
+      expect(res.body.code).toBe('ADMIN_KEY_REQUIRED');
+    }
+    for (const reason of ['', '   ', '\t\n']) {
+      const res = await request(t.baseUrl)
+        .put(`/opt-outs/${TEST_SENDER}/${me}`)
+        .set('X-API-Key', ADMIN)
+        .send({ reason })
+        .expect(400);
+      expect(res.body.code).toBe('VALIDATION_FAILED');
+    }
+    const added = await request(t.baseUrl)
+      .put(`/opt-outs/${TEST_SENDER}/${me}`)
+      .set('X-API-Key', ADMIN)
+      .send({ reason: '  asked by phone  ' })
+      .expect(200);
+    expect(added.body.history[0].reason).toBe('asked by phone');
+    await request(t.baseUrl)
+      .delete(`/opt-outs/${TEST_SENDER}/${me}`)
+      .query({ reason: '  ' })
+      .set('X-API-Key', ADMIN)
+      .expect(400);
+    const removed = await request(t.baseUrl)
+      .delete(`/opt-outs/${TEST_SENDER}/${me}`)
+      .query({ reason: ' called back ' })
+      .set('X-API-Key', ADMIN)
+      .expect(200);
+    expect(removed.body.history.at(-1)).toMatchObject({ action: 'opt-in', reason: 'called back' });
+  });
+
+  it('metrics: opt_out_changes_total by source, and refused sends as mms_messages_total{outcome="refused",reason="opted-out"}', async () => {
+    const before = {
+      keyword: await metric('opt_out_changes_total', { action: 'opt-out', source: 'keyword' }),
+      callback: await metric('opt_out_changes_total', {
+        action: 'opt-out',
+        source: 'callback-error-200',
+      }),
+      apiOut: await metric('opt_out_changes_total', { action: 'opt-out', source: 'api' }),
+      apiIn: await metric('opt_out_changes_total', { action: 'opt-in', source: 'api' }),
+      refused: await metric('mms_messages_total', {
+        outcome: 'refused',
+        reason: 'opted-out',
+        client: 'team',
+      }),
+    };
+    const me = recipient();
+    // Through the simulator, which remembers the STOP like Plivo: keyword opt-out here.
+    await t.plivo.sendInbound({
+      url: t.baseUrl + PLIVO_WEBHOOK_ROUTES.inbound,
+      from: me,
+      to: TEST_SENDER,
+      text: 'STOP',
+      type: 'sms',
+    });
+    await t.plivo.waitFor(() => plivoRequestsTo(me).length === 1, 5000); // the confirmation
+    await send(me).expect(422);
+    await request(t.baseUrl)
+      .delete(`/opt-outs/${TEST_SENDER}/${me}`)
+      .set('X-API-Key', ADMIN)
+      .expect(200);
+    await send(me).expect(202); // Plivo still has the STOP: failed, error 200 → opted out again
+    await untilMetric(
+      'opt_out_changes_total',
+      { action: 'opt-out', source: 'callback-error-200' },
+      before.callback + 1,
+    );
+    await request(t.baseUrl)
+      .delete(`/opt-outs/${TEST_SENDER}/${me}`)
+      .set('X-API-Key', ADMIN)
+      .expect(200);
+    await request(t.baseUrl)
+      .put(`/opt-outs/${TEST_SENDER}/${me}`)
+      .set('X-API-Key', ADMIN)
+      .send({ reason: 'e-mail' })
+      .expect(200);
+    await send(me).expect(422);
+    expect({
+      keyword: await metric('opt_out_changes_total', { action: 'opt-out', source: 'keyword' }),
+      callback: await metric('opt_out_changes_total', {
+        action: 'opt-out',
+        source: 'callback-error-200',
+      }),
+      apiOut: await metric('opt_out_changes_total', { action: 'opt-out', source: 'api' }),
+      apiIn: await metric('opt_out_changes_total', { action: 'opt-in', source: 'api' }),
+      refused: await metric('mms_messages_total', {
+        outcome: 'refused',
+        reason: 'opted-out',
+        client: 'team',
+      }),
+    }).toEqual({
+      keyword: before.keyword + 1,
+      callback: before.callback + 1,
+      apiOut: before.apiOut + 1,
+      apiIn: before.apiIn + 2,
+      refused: before.refused + 2,
+    });
+  });
+
+  /** The sum of a Prometheus counter's series whose labels include `labels`, from /metrics. */
+  async function metric(name: string, labels: Record<string, string>): Promise<number> {
+    const text = (await request(t.baseUrl).get('/metrics').expect(200)).text;
+    return text
+      .split('\n')
+      .filter((line) => line.startsWith(`${name}{`))
+      .filter((line) => Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+      .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+  }
+
+  /** Waits until the counter reaches `atLeast` (a background reply is decided and counted). */
+  function untilMetric(name: string, labels: Record<string, string>, atLeast: number) {
+    return eventually(
+      () => metric(name, labels),
+      (value) => value >= atLeast,
+      `${name}${JSON.stringify(labels)} >= ${atLeast}`,
+      5000,
+    );
+  }
 
   it('a retried STOP webhook acts once', async () => {
     const me = recipient();

@@ -80,6 +80,8 @@ const ALLOWED: Record<string, string[]> = {
     'mms/plivo',
     'mms/message-log',
     'mms/opt-outs',
+    // Inbound STOP/START/HELP replies go out through the send path (SendReplyUseCase): logged,
+    // counted and suppression-checked like any message. send/ never imports webhooks/.
     'mms/send',
   ],
   mms: ['mms/send', 'mms/messages', 'mms/webhooks', 'mms/opt-outs'],

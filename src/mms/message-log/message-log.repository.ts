@@ -99,7 +99,6 @@ export class MessageLogRepository {
     return last.applied ? 'applied' : 'recorded';
   }
 
-  /** Stores an inbound message once: a retried webhook hits the unique UUID index. */
   /** Sender and recipient of a message (a status callback's opt-out names them). */
   async findParties(match: MessageMatch) {
     return this.model
@@ -108,6 +107,7 @@ export class MessageLogRepository {
       .exec();
   }
 
+  /** Stores an inbound message once: a retried webhook hits the unique UUID index. */
   async createInbound(message: NewInboundMessage): Promise<'stored' | 'duplicate'> {
     const now = new Date();
     try {

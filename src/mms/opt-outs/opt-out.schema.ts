@@ -53,6 +53,10 @@ export class OptOut {
   @Prop({ required: true })
   optedOut: boolean;
 
+  /**
+   * Every change, oldest first. Not capped: one entry per change that flipped the state (repeats
+   * and retries add none), so it grows with the person's STOP/START, not with traffic.
+   */
   @Prop({ type: [OptOutChangeSchema], default: [] })
   history: OptOutChange[];
 

@@ -3,7 +3,6 @@ import {
   Body,
   Controller,
   Delete,
-  ForbiddenException,
   Get,
   NotFoundException,
   Param,
@@ -13,6 +12,7 @@ import {
 import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { Types } from 'mongoose';
+import { AdminOnly } from '../../auth/admin-only.decorator';
 import { ApiKeyAuth } from '../../auth/api-key-auth.decorator';
 import { Client, CurrentClient } from '../../auth/client';
 import {
@@ -39,8 +39,8 @@ const BAD_PAIR = 'sender or recipient is not a valid E.164 number (each named in
 /** The opt-out list for operators: admin keys only (it spans every client's recipients). */
 @ApiTags('opt-outs')
 @ApiKeyAuth()
+@AdminOnly()
 @ApiErrorResponse(401, 'Missing or invalid API key.', ['MISSING_API_KEY', 'INVALID_API_KEY'])
-@ApiErrorResponse(403, 'The API key is not an admin key (ADMIN_API_KEYS).', ['ADMIN_KEY_REQUIRED'])
 @ApiErrorResponse(429, 'Rate limit reached; see Retry-After.', ['RATE_LIMITED'], RATE_LIMIT_HEADERS)
 @ApiErrorResponse(500, 'An unexpected error.', ['INTERNAL_ERROR'])
 @ApiErrorResponse(
@@ -66,11 +66,7 @@ export class OptOutsController {
     'VALIDATION_FAILED',
     'INVALID_CURSOR',
   ])
-  async list(
-    @Query() query: ListOptOutsQueryDto,
-    @CurrentClient() client: Client,
-  ): Promise<OptOutListDto> {
-    assertAdmin(client);
+  async list(@Query() query: ListOptOutsQueryDto): Promise<OptOutListDto> {
     if (query.cursor !== undefined && !OPT_OUT_CURSOR_PATTERN.test(query.cursor))
       throw new BadRequestException({
         message: 'cursor must be a nextCursor this API returned',
@@ -99,11 +95,11 @@ export class OptOutsController {
   @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
   @ApiBody({ type: ManualOptOutDto })
   @ApiResponse({ status: 200, type: OptOutDto })
-  @ApiErrorResponse(400, `${BAD_PAIR} Or no reason, or a body that cannot be read.`, [
-    'VALIDATION_FAILED',
-    'MALFORMED_JSON',
-    'MALFORMED_BODY',
-  ])
+  @ApiErrorResponse(
+    400,
+    `${BAD_PAIR} Or no reason (or a blank one), or a body that cannot be read.`,
+    ['VALIDATION_FAILED', 'MALFORMED_JSON', 'MALFORMED_BODY'],
+  )
   @ApiErrorResponse(413, 'The body is larger than BODY_LIMIT.', ['PAYLOAD_TOO_LARGE'])
   @ApiErrorResponse(
     415,
@@ -116,7 +112,6 @@ export class OptOutsController {
     @Body() body: ManualOptOutDto,
     @CurrentClient() client: Client,
   ): Promise<OptOutDto> {
-    assertAdmin(client);
     await this.optOuts.optOut(pair.sender, pair.recipient, {
       source: 'api',
       clientId: client.id,
@@ -133,14 +128,15 @@ export class OptOutsController {
       'Recorded in the history with the client of the API key (and `reason` when given); already opted in changes nothing.',
   })
   @ApiResponse({ status: 200, type: OptOutDto })
-  @ApiErrorResponse(400, `${BAD_PAIR} Or a reason over 500 characters.`, ['VALIDATION_FAILED'])
+  @ApiErrorResponse(400, `${BAD_PAIR} Or a blank reason, or one over 500 characters.`, [
+    'VALIDATION_FAILED',
+  ])
   @ApiErrorResponse(404, 'This recipient never opted out of this sender.', ['OPT_OUT_NOT_FOUND'])
   async optIn(
     @Param() pair: OptOutPairParams,
     @Query() query: ManualOptInDto,
     @CurrentClient() client: Client,
   ): Promise<OptOutDto> {
-    assertAdmin(client);
     await this.optOuts.optIn(pair.sender, pair.recipient, {
       source: 'api',
       clientId: client.id,
@@ -155,14 +151,6 @@ export class OptOutsController {
       });
     return toDto(record);
   }
-}
-
-function assertAdmin(client: Client): void {
-  if (client.admin) return;
-  throw new ForbiddenException({
-    message: 'The opt-out list needs an admin API key (ADMIN_API_KEYS)',
-    code: 'ADMIN_KEY_REQUIRED',
-  });
 }
 
 function toDto(record: OptOutRecord): OptOutDto {

@@ -107,13 +107,18 @@ export class OptOutPairParams {
   recipient: string;
 }
 
+/** Surrounding whitespace is dropped, so a blank reason is an empty one (and refused). */
+const trimmed = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? value.trim() : value;
+
 export class ManualOptOutDto {
   @ApiProperty({
     example: 'asked by e-mail on 2025-01-02',
     minLength: 1,
     maxLength: 500,
-    description: 'Why (kept in the history).',
+    description: 'Why (kept in the history); trimmed, and must not be blank.',
   })
+  @Transform(trimmed)
   @IsString()
   @MinLength(1)
   @MaxLength(500)
@@ -121,9 +126,15 @@ export class ManualOptOutDto {
 }
 
 export class ManualOptInDto {
-  @ApiPropertyOptional({ maxLength: 500, description: 'Why (kept in the history).' })
+  @ApiPropertyOptional({
+    minLength: 1,
+    maxLength: 500,
+    description: 'Why (kept in the history); trimmed, and when given must not be blank.',
+  })
   @IsOptional()
+  @Transform(trimmed)
   @IsString()
+  @MinLength(1)
   @MaxLength(500)
   reason?: string;
 }
