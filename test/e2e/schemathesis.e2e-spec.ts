@@ -75,7 +75,8 @@ describe('Schemathesis --checks all against the OpenAPI document (e2e: spawned s
       {
         MONGODB_URI: uri.toString(),
         PLIVO_SIMULATOR_PORT: String(await freePort()),
-        API_KEYS: apiKey,
+        // An admin key: Schemathesis reaches every route, the admin-only /opt-outs included.
+        ADMIN_API_KEYS: apiKey,
         LOG_LEVEL: 'warn',
       },
       { entry: 'sandbox/main.ts' },

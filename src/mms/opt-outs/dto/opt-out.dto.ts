@@ -1,16 +1,17 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   IsInt,
   IsOptional,
   IsString,
+  Matches,
   Max,
-  MaxLength,
   Min,
   MinLength,
   Validate,
 } from 'class-validator';
 import { FieldHints } from '../../../shared/field-hints';
+import { MaxCodePoints, NOT_BLANK } from '../../../shared/text';
 import { E164_FORMAT, E164_PATTERN, IsE164PhoneNumber } from '../../../shared/is-e164-phone-number';
 import { OPT_OUT_SOURCES } from '../opt-out.schema';
 
@@ -19,7 +20,9 @@ const MAX_PAGE_SIZE = 100;
 export const OPT_OUT_CURSOR_PATTERN = /^[0-9a-f]{24}$/;
 
 const E164_DOC = {
-  example: '+14157654321',
+  // Not the send examples' recipient: an API tester replaying the examples would otherwise opt
+  // out the number its next send example goes to (a correct 422 that reads as a rejection).
+  example: '+14155550123',
   pattern: E164_PATTERN.source,
   format: E164_FORMAT,
   description: 'A valid phone number in E.164 format.',
@@ -111,30 +114,41 @@ export class OptOutPairParams {
 const trimmed = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? value.trim() : value;
 
+const MAX_REASON = 500;
+
+@ApiSchema({
+  description: 'A manual opt-out; unknown fields are refused.',
+  // @nestjs/swagger copies this into the schema (its option type only names name and description).
+  ...{ additionalProperties: false },
+})
 export class ManualOptOutDto {
   @ApiProperty({
     example: 'asked by e-mail on 2025-01-02',
     minLength: 1,
-    maxLength: 500,
+    maxLength: MAX_REASON,
+    pattern: NOT_BLANK.source,
     description: 'Why (kept in the history); trimmed, and must not be blank.',
   })
   @Transform(trimmed)
   @IsString()
   @MinLength(1)
-  @MaxLength(500)
+  @Matches(NOT_BLANK, { message: 'reason must contain a character other than whitespace' })
+  @MaxCodePoints(MAX_REASON)
   reason: string;
 }
 
 export class ManualOptInDto {
   @ApiPropertyOptional({
     minLength: 1,
-    maxLength: 500,
+    maxLength: MAX_REASON,
+    pattern: NOT_BLANK.source,
     description: 'Why (kept in the history); trimmed, and when given must not be blank.',
   })
   @IsOptional()
   @Transform(trimmed)
   @IsString()
   @MinLength(1)
-  @MaxLength(500)
+  @Matches(NOT_BLANK, { message: 'reason must contain a character other than whitespace' })
+  @MaxCodePoints(MAX_REASON)
   reason?: string;
 }
