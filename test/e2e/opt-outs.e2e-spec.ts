@@ -185,6 +185,49 @@ describe('opt-outs (e2e)', () => {
     await send(me).expect(422);
   });
 
+  it('an error-200 callback opts out once: replayed after a START, it changes nothing', async () => {
+    const me = recipient();
+    // The simulator (Plivo) saw the STOP; the gateway is told to opt back in by hand, so the
+    // next send is accepted and then refused at the carrier with error 200.
+    await t.plivo.sendInbound({
+      url: t.baseUrl + PLIVO_WEBHOOK_ROUTES.inbound,
+      from: me,
+      to: TEST_SENDER,
+      text: 'STOP',
+      type: 'sms',
+    });
+    await t.plivo.waitFor(() => plivoRequestsTo(me).length === 1, 5000);
+    await request(t.baseUrl)
+      .delete(`/opt-outs/${TEST_SENDER}/${me}`)
+      .set('X-API-Key', ADMIN)
+      .expect(200);
+    await send(me).expect(202);
+    const isError200 = (c: (typeof t.plivo.callbacks)[number]) =>
+      c.params.Status === 'failed' && c.params.ErrorCode === '200' && c.params.To === me;
+    await t.plivo.waitFor(
+      () => t.plivo.callbacks.some((c) => isError200(c) && c.status === 200),
+      5000,
+    );
+    const callback = t.plivo.callbacks.find(isError200)!;
+    await send(me).expect(422);
+
+    // The person texts START: opted back in.
+    // (No send now: the simulator still remembers the STOP and would refuse it with a new
+    // error 200, a legitimate opt-out of its own.)
+    await inbound(me, { Text: 'START', Type: 'sms' });
+    const before = await t.db.collection('opt_outs').findOne({ recipient: me });
+    expect(before?.optedOut).toBe(false);
+
+    // Plivo retries (or delivers late) the same error-200 callback: nothing changes.
+    const url = new URL(callback.url);
+    await postSigned(t.baseUrl, url.pathname + url.search, callback.params, {
+      token: t.authToken,
+    }).expect(200);
+    const after = await t.db.collection('opt_outs').findOne({ recipient: me });
+    expect(after?.optedOut).toBe(false);
+    expect(after?.history).toEqual(before?.history);
+  });
+
   it('the API: add, list, remove, with history and who did it; admin keys only', async () => {
     const me = recipient();
     const forbidden = await request(t.baseUrl).get('/opt-outs').set('X-API-Key', KEY).expect(403);
