@@ -131,6 +131,31 @@ describe('opt-outs (e2e)', () => {
     expect(plivoRequestsTo(me)[0].body).toMatchObject({ text: ENV.HELP_REPLY, type: 'sms' });
   });
 
+  it('a HELP from an opted-out number is suppressed and claims no window: after START, HELP is answered', async () => {
+    const me = recipient();
+    await inbound(me, { Text: 'STOP', Type: 'sms' });
+    await t.plivo.waitFor(() => plivoRequestsTo(me).length === 1, 5000); // the confirmation
+    await inbound(me, { Text: 'HELP', Type: 'sms' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(plivoRequestsTo(me)).toHaveLength(1);
+    expect(
+      await t.db
+        .collection('opt_out_reply_windows')
+        .findOne({ _id: `${TEST_SENDER}|${me}|help` as never }),
+    ).toBeNull();
+    await inbound(me, { Text: 'START', Type: 'sms' });
+    await inbound(me, { Text: 'HELP', Type: 'sms' });
+    await t.plivo.waitFor(() => plivoRequestsTo(me).length === 2, 5000);
+    expect(plivoRequestsTo(me)[1].body).toMatchObject({ text: ENV.HELP_REPLY, type: 'sms' });
+    // The window is timed by the database's clock: closed for the next 5 minutes.
+    const window = await t.db
+      .collection('opt_out_reply_windows')
+      .findOne({ _id: `${TEST_SENDER}|${me}|help` as never });
+    const left = (window?.until as Date).getTime() - Date.now();
+    expect(left).toBeGreaterThan(4 * 60 * 1000);
+    expect(left).toBeLessThanOrEqual(5 * 60 * 1000 + 5000);
+  });
+
   it('a retried STOP webhook acts once', async () => {
     const me = recipient();
     const params = {

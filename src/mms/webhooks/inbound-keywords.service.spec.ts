@@ -7,7 +7,11 @@ import { OptOutChange } from '../opt-outs/opt-out.schema';
 import { OptOutRecord, OptOutsRepository } from '../opt-outs/opt-outs.repository';
 import { latestChangeIsBy, OptOutsService } from '../opt-outs/opt-outs.service';
 import { ReplyWindows } from '../opt-outs/reply-windows';
-import { SendReplyUseCase } from '../send/usecases/send-reply/send-reply.usecase';
+import {
+  ReplyNotSentError,
+  ReplyResult,
+  SendReplyUseCase,
+} from '../send/usecases/send-reply/send-reply.usecase';
 import { InboundKeywordsService } from './inbound-keywords.service';
 import { InboundMessagesService } from './inbound-messages.service';
 import { InboundWebhook } from './plivo-callback';
@@ -27,6 +31,9 @@ describe('latestChangeIsBy', () => {
 /** The repository's semantics in memory: a change applies once per message, when it changes. */
 class MemoryOptOuts {
   readonly records = new Map<string, OptOutRecord>();
+  async isOptedOut(sender: string, recipient: string) {
+    return (await this.find(sender, recipient))?.optedOut === true;
+  }
   async find(sender: string, recipient: string) {
     return this.records.get(`${sender}|${recipient}`) ?? null;
   }
@@ -56,17 +63,29 @@ describe('InboundMessagesService: the STOP confirmation across Plivo retries', (
     optOutReplies: counter,
     webhookEvents: counter,
   } as unknown as MetricsService;
-  const optOutsConfig = buildOptOutsConfig({ OPT_OUT_REPLY: 'Unsubscribed.' });
+  const optOutsConfig = buildOptOutsConfig({
+    OPT_OUT_REPLY: 'Unsubscribed.',
+    HELP_REPLY: 'Help: reply STOP.',
+  });
   const config = {
     get: (key: string) => (key === 'optOuts' ? optOutsConfig : { inboundClients: {} }),
   } as unknown as ConfigService<AllConfig, true>;
 
   function setUp(storing: Array<() => Promise<'stored' | 'duplicate'>>) {
     const repository = new MemoryOptOuts();
-    const sendReply = { execute: jest.fn(async () => 'sent' as const) };
+    const sendReply = {
+      execute: jest.fn(async (): Promise<ReplyResult> => ({
+        outcome: 'sent',
+        mayHaveReachedPlivo: true,
+      })),
+    };
+    const windows = {
+      claim: jest.fn(async (): Promise<string | undefined> => 'token-1'),
+      release: jest.fn(async () => undefined),
+    };
     const keywords = new InboundKeywordsService(
       new OptOutsService(repository as unknown as OptOutsRepository, metrics),
-      { claim: async () => true } as unknown as ReplyWindows,
+      windows as unknown as ReplyWindows,
       sendReply as unknown as SendReplyUseCase,
       metrics,
       config,
@@ -78,7 +97,7 @@ describe('InboundMessagesService: the STOP confirmation across Plivo retries', (
       keywords,
       config,
     );
-    return { inbound, keywords, sendReply, repository };
+    return { inbound, keywords, sendReply, repository, windows };
   }
   const message = (uuid: string, text: string): InboundWebhook => ({
     messageUuid: uuid,
@@ -115,5 +134,55 @@ describe('InboundMessagesService: the STOP confirmation across Plivo retries', (
     await inbound.store(message('in-4', 'STOP')); // already opted out: nothing
     await keywords.onModuleDestroy();
     expect(sendReply.execute).toHaveBeenCalledTimes(1);
+  });
+
+  describe('the reply window', () => {
+    it('a HELP from an opted-out number is suppressed before any window is claimed', async () => {
+      const { inbound, keywords, sendReply, windows } = setUp([stored, stored]);
+      await inbound.store(message('in-1', 'STOP'));
+      await keywords.onModuleDestroy();
+      windows.claim.mockClear();
+      sendReply.execute.mockClear();
+      await inbound.store(message('in-2', 'HELP'));
+      await keywords.onModuleDestroy();
+      expect(windows.claim).not.toHaveBeenCalled();
+      expect(sendReply.execute).not.toHaveBeenCalled();
+    });
+
+    it.each([
+      ['suppressed after the claim (a STOP in between)', 'suppressed', false, true],
+      ['refused before Plivo had it', 'failed', false, true],
+      ['failed when Plivo may have it (a timeout)', 'failed', true, false],
+      ['sent', 'sent', true, false],
+    ] as const)(
+      'a reply %s (outcome %s, may have reached Plivo: %s): given back = %s',
+      async (_, outcome, reached, released) => {
+        const { inbound, keywords, sendReply, windows } = setUp([stored]);
+        sendReply.execute.mockResolvedValueOnce({ outcome, mayHaveReachedPlivo: reached });
+        await inbound.store(message('in-1', 'HELP'));
+        await keywords.onModuleDestroy();
+        expect(windows.claim).toHaveBeenCalledTimes(1);
+        if (released)
+          expect(windows.release).toHaveBeenCalledWith(
+            '+14155550100',
+            '+14157654321',
+            'help',
+            'token-1',
+          );
+        else expect(windows.release).not.toHaveBeenCalled();
+      },
+    );
+
+    it('gives the window back when the reply could not be logged (Plivo never called), not on an unknown error', async () => {
+      const { inbound, keywords, sendReply, windows } = setUp([stored, stored]);
+      sendReply.execute.mockRejectedValueOnce(new ReplyNotSentError(new Error('db down')));
+      await inbound.store(message('in-1', 'HELP'));
+      await keywords.onModuleDestroy();
+      expect(windows.release).toHaveBeenCalledTimes(1);
+      sendReply.execute.mockRejectedValueOnce(new Error('after Plivo, unknown'));
+      await inbound.store(message('in-2', 'HELP'));
+      await keywords.onModuleDestroy();
+      expect(windows.release).toHaveBeenCalledTimes(1);
+    });
   });
 });

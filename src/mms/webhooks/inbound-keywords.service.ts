@@ -7,7 +7,11 @@ import { describeError } from '../../shared/describe-error';
 import { classifyInbound, KeywordKind } from '../opt-outs/keywords';
 import { OptOutsService } from '../opt-outs/opt-outs.service';
 import { ReplyWindows } from '../opt-outs/reply-windows';
-import { ReplyReason, SendReplyUseCase } from '../send/usecases/send-reply/send-reply.usecase';
+import {
+  ReplyNotSentError,
+  ReplyReason,
+  SendReplyUseCase,
+} from '../send/usecases/send-reply/send-reply.usecase';
 import { InboundWebhook } from './plivo-callback';
 
 const REASONS: Record<KeywordKind, ReplyReason> = {
@@ -84,28 +88,48 @@ export class InboundKeywordsService implements OnModuleDestroy {
     void task.finally(() => this.inFlight.delete(task));
   }
 
+  /**
+   * Suppression first (a HELP from an opted-out number claims no window), then the window, then
+   * the send. The window is given back when the reply turns out suppressed or its send failed
+   * before Plivo could have it (the next keyword then gets its reply), never when Plivo may
+   * have it (a timeout) or when it is unknown how far it went.
+   */
   private async sendInBackground(
     kind: KeywordKind,
     message: InboundWebhook,
     text: string,
     clientId: string | undefined,
   ): Promise<void> {
+    const [from, to] = [message.to, message.from];
+    let token: string | undefined;
     try {
-      if (!(await this.windows.claim(message.to, message.from, kind))) {
+      if (kind !== 'opt-out' && (await this.optOuts.isOptedOut(from, to))) {
+        this.metrics.optOutReplies.inc({ kind, outcome: 'suppressed' });
+        return;
+      }
+      token = await this.windows.claim(from, to, kind);
+      if (!token) {
         this.metrics.optOutReplies.inc({ kind, outcome: 'throttled' });
         return;
       }
-      const outcome = await this.sendReply.execute({
-        from: message.to,
-        to: message.from,
+      const result = await this.sendReply.execute({
+        from,
+        to,
         text,
         reason: REASONS[kind],
         clientId,
       });
-      this.metrics.optOutReplies.inc({ kind, outcome });
+      this.metrics.optOutReplies.inc({ kind, outcome: result.outcome });
+      if (!result.mayHaveReachedPlivo) await this.windows.release(from, to, kind, token);
     } catch (error) {
       this.metrics.optOutReplies.inc({ kind, outcome: 'failed' });
       this.logger.warn({ kind, err: describeError(error) }, 'Keyword reply not sent');
+      if (token && error instanceof ReplyNotSentError)
+        await this.windows
+          .release(from, to, kind, token)
+          .catch((e: unknown) =>
+            this.logger.warn({ kind, err: describeError(e) }, 'Reply window not given back'),
+          );
     }
   }
 }
