@@ -38,7 +38,10 @@ export interface OptOutsConfig {
   replies: Partial<Record<KeywordKind, string>>;
 }
 
-/** CTIA's standard keywords (and Plivo's own lists). */
+/**
+ * CTIA's standard keywords (and Plivo's own lists). Always recognised: the configured lists only
+ * add to them, so no configuration can switch STOP off.
+ */
 export const DEFAULT_KEYWORDS: Record<KeywordKind, string[]> = {
   'opt-out': ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'OPTOUT', 'REVOKE'],
   'opt-in': ['START', 'UNSTOP', 'YES', 'OPTIN'],
@@ -47,8 +50,10 @@ export const DEFAULT_KEYWORDS: Record<KeywordKind, string[]> = {
 
 export function buildOptOutsConfig(env: Environment): OptOutsConfig {
   const valid = validateConfig(env, OptOutsEnv);
-  const list = (value: string | undefined, kind: KeywordKind) =>
-    value === undefined ? DEFAULT_KEYWORDS[kind] : splitList(value).map((k) => k.toUpperCase());
+  // The standard words first, then the configured ones (deduplicated): extras, not replacements.
+  const list = (value: string | undefined, kind: KeywordKind) => [
+    ...new Set([...DEFAULT_KEYWORDS[kind], ...splitList(value).map((k) => k.toUpperCase())]),
+  ];
   const keywords: Record<KeywordKind, string[]> = {
     'opt-out': list(valid.OPT_OUT_KEYWORDS, 'opt-out'),
     'opt-in': list(valid.OPT_IN_KEYWORDS, 'opt-in'),

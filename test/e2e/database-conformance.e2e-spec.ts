@@ -369,7 +369,7 @@ describe('database conformance (e2e): the MongoDB behaviours the service relies 
       );
       const claimed = await Promise.all(
         Array.from({ length: RACERS }, () =>
-          replyWindows.claim('+14155550100', '+14155550123', 'help', at),
+          replyWindows.claim('+14155550100', '+14155550123', 'help'),
         ),
       );
       property(

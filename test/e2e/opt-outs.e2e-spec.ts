@@ -357,6 +357,39 @@ describe('opt-outs (e2e)', () => {
     );
   }
 
+  it('a HELP from an opted-out number is suppressed and claims no window: after START, HELP is answered', async () => {
+    const me = recipient();
+    await inbound(me, { Text: 'STOP', Type: 'sms' });
+    await t.plivo.waitFor(() => plivoRequestsTo(me).length === 1, 5000); // the confirmation
+    const suppressed = await metric('opt_out_replies_total', {
+      kind: 'help',
+      outcome: 'suppressed',
+    });
+    await inbound(me, { Text: 'HELP', Type: 'sms' });
+    await untilMetric(
+      'opt_out_replies_total',
+      { kind: 'help', outcome: 'suppressed' },
+      suppressed + 1,
+    );
+    expect(plivoRequestsTo(me)).toHaveLength(1);
+    expect(
+      await t.db
+        .collection('opt_out_reply_windows')
+        .findOne({ _id: `${TEST_SENDER}|${me}|help` as never }),
+    ).toBeNull();
+    await inbound(me, { Text: 'START', Type: 'sms' });
+    await inbound(me, { Text: 'HELP', Type: 'sms' });
+    await t.plivo.waitFor(() => plivoRequestsTo(me).length === 2, 5000);
+    expect(plivoRequestsTo(me)[1].body).toMatchObject({ text: ENV.HELP_REPLY, type: 'sms' });
+    // The window is timed by the database's clock: closed for the next 5 minutes.
+    const window = await t.db
+      .collection('opt_out_reply_windows')
+      .findOne({ _id: `${TEST_SENDER}|${me}|help` as never });
+    const left = (window?.until as Date).getTime() - Date.now();
+    expect(left).toBeGreaterThan(4 * 60 * 1000);
+    expect(left).toBeLessThanOrEqual(5 * 60 * 1000 + 5000);
+  });
+
   it('a retried STOP webhook acts once', async () => {
     const me = recipient();
     const params = {
@@ -409,6 +442,49 @@ describe('opt-outs (e2e)', () => {
       messageId: accepted.body.messageId,
     });
     await send(me).expect(422);
+  });
+
+  it('an error-200 callback opts out once: replayed after a START, it changes nothing', async () => {
+    const me = recipient();
+    // The simulator (Plivo) saw the STOP; the gateway is told to opt back in by hand, so the
+    // next send is accepted and then refused at the carrier with error 200.
+    await t.plivo.sendInbound({
+      url: t.baseUrl + PLIVO_WEBHOOK_ROUTES.inbound,
+      from: me,
+      to: TEST_SENDER,
+      text: 'STOP',
+      type: 'sms',
+    });
+    await t.plivo.waitFor(() => plivoRequestsTo(me).length === 1, 5000);
+    await request(t.baseUrl)
+      .delete(`/opt-outs/${TEST_SENDER}/${me}`)
+      .set('X-API-Key', ADMIN)
+      .expect(200);
+    await send(me).expect(202);
+    const isError200 = (c: (typeof t.plivo.callbacks)[number]) =>
+      c.params.Status === 'failed' && c.params.ErrorCode === '200' && c.params.To === me;
+    await t.plivo.waitFor(
+      () => t.plivo.callbacks.some((c) => isError200(c) && c.status === 200),
+      5000,
+    );
+    const callback = t.plivo.callbacks.find(isError200)!;
+    await send(me).expect(422);
+
+    // The person texts START: opted back in.
+    // (No send now: the simulator still remembers the STOP and would refuse it with a new
+    // error 200, a legitimate opt-out of its own.)
+    await inbound(me, { Text: 'START', Type: 'sms' });
+    const before = await t.db.collection('opt_outs').findOne({ recipient: me });
+    expect(before?.optedOut).toBe(false);
+
+    // Plivo retries (or delivers late) the same error-200 callback: nothing changes.
+    const url = new URL(callback.url);
+    await postSigned(t.baseUrl, url.pathname + url.search, callback.params, {
+      token: t.authToken,
+    }).expect(200);
+    const after = await t.db.collection('opt_outs').findOne({ recipient: me });
+    expect(after?.optedOut).toBe(false);
+    expect(after?.history).toEqual(before?.history);
   });
 
   it('the API: add, list, remove, with history and who did it; admin keys only', async () => {

@@ -17,8 +17,9 @@ export interface ListOptOutsFilter {
 /**
  * The opt-out list: every read and write of `opt_outs`. Each change is ONE conditional write on
  * the unique (sender, recipient) index, so replicas, retries and the API interleave freely: a
- * change applies only when it changes the state, and a keyword change at most once per inbound
- * message (its MessageUUID is in the history), however often Plivo retries the webhook.
+ * change applies only when it changes the state, a keyword change at most once per inbound
+ * message (its MessageUUID is in the history) and an error-200 opt-out at most once per message
+ * (its id is in the history), however often or late Plivo retries the webhook or callback.
  */
 @Injectable()
 export class OptOutsRepository {
@@ -77,9 +78,16 @@ export class OptOutsRepository {
   }
 }
 
-/** A keyword change carries its inbound message id: a record that already has it is left alone. */
+/**
+ * A change caused by a message applies at most once per message: a keyword change carries its
+ * inbound MessageUUID, an error-200 opt-out our message id, and a record whose history already
+ * has that id is left alone. So Plivo replaying (or delivering late) the same webhook or callback
+ * after a later START or API opt-in changes nothing.
+ */
 function notYetApplied(change: Omit<OptOutChange, 'action'>): FilterQuery<OptOut> {
-  return change.inboundMessageId
-    ? { 'history.inboundMessageId': { $ne: change.inboundMessageId } }
-    : {};
+  const filter: FilterQuery<OptOut> = {};
+  if (change.inboundMessageId)
+    filter['history.inboundMessageId'] = { $ne: change.inboundMessageId };
+  if (change.messageId) filter['history.messageId'] = { $ne: change.messageId };
+  return filter;
 }

@@ -30,6 +30,16 @@ export class OptOutsService {
     });
   }
 
+  /**
+   * Whether the inbound message `inboundMessageId` made the pair's current state (its change is
+   * the latest): true for the delivery that applied a STOP/START and for Plivo's retries of it,
+   * false once a later change (another keyword, the API, an error 200) superseded it.
+   */
+  async isLatestChangeBy(sender: string, recipient: string, inboundMessageId: string) {
+    const record = await this.repository.find(sender, recipient);
+    return latestChangeIsBy(record?.history, inboundMessageId);
+  }
+
   /** True when this call changed the state (false: it already was so, or this change ran). */
   async optOut(sender: string, recipient: string, change: Omit<OptOutChange, 'action'>) {
     const changed = await this.repository.optOut(sender, recipient, change);
@@ -56,4 +66,12 @@ export class OptOutsService {
       action === 'opt-out' ? 'Recipient opted out' : 'Recipient opted back in',
     );
   }
+}
+
+/** The decision behind isLatestChangeBy: the last history entry carries that inbound message. */
+export function latestChangeIsBy(
+  history: readonly Pick<OptOutChange, 'inboundMessageId'>[] | undefined,
+  inboundMessageId: string,
+): boolean {
+  return !!inboundMessageId && history?.at(-1)?.inboundMessageId === inboundMessageId;
 }

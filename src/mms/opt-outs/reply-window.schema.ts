@@ -2,7 +2,8 @@ import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 
 /**
  * The last automatic reply per (our number, their number, keyword kind): a reply claims its
- * window with one conditional write on `_id`, so across replicas at most one is sent per window.
+ * window with one atomic write on `_id`, timed by the database's clock, so across replicas at
+ * most one is sent per window.
  */
 @Schema({ collection: 'opt_out_reply_windows', versionKey: false })
 export class ReplyWindow {
@@ -10,7 +11,11 @@ export class ReplyWindow {
   @Prop({ type: String, required: true })
   _id: string;
 
-  /** The window is closed until then. */
+  /** The claim holding the window (ReplyWindows.release gives back only its own claim). */
+  @Prop({ type: String })
+  token?: string;
+
+  /** The window is closed until then (the database's clock, $$NOW). */
   @Prop({ required: true })
   until: Date;
 

@@ -7,7 +7,11 @@ import { describeError } from '../../shared/describe-error';
 import { classifyInbound, KeywordKind } from '../opt-outs/keywords';
 import { OptOutsService } from '../opt-outs/opt-outs.service';
 import { ReplyWindows } from '../opt-outs/reply-windows';
-import { ReplyReason, SendReplyUseCase } from '../send/usecases/send-reply/send-reply.usecase';
+import {
+  ReplyNotSentError,
+  ReplyReason,
+  SendReplyUseCase,
+} from '../send/usecases/send-reply/send-reply.usecase';
 import { InboundWebhook } from './plivo-callback';
 
 const REASONS: Record<KeywordKind, ReplyReason> = {
@@ -46,7 +50,12 @@ export class InboundKeywordsService implements OnModuleDestroy {
     return classifyInbound(message.text, message.intent, this.config.keywords);
   }
 
-  /** The list change a keyword asks for: true when it changed (false: already so, or a retry). */
+  /**
+   * The list change a keyword asks for. True when this inbound message is the one that made the
+   * current state: it changed it now, or it did on an earlier delivery that Plivo is retrying
+   * (e.g. storing the message failed after the change, so the confirmation was never sent) and
+   * nothing changed since. False for a STOP that found the number already opted out.
+   */
   async act(kind: KeywordKind, message: InboundWebhook): Promise<boolean> {
     if (kind === 'help') return false;
     const change = {
@@ -56,47 +65,71 @@ export class InboundKeywordsService implements OnModuleDestroy {
       at: new Date(),
     };
     // The person (From) opts out of, or back into, our number that received it (To).
-    return kind === 'opt-out'
-      ? this.optOuts.optOut(message.to, message.from, change)
-      : this.optOuts.optIn(message.to, message.from, change);
+    const changed =
+      kind === 'opt-out'
+        ? await this.optOuts.optOut(message.to, message.from, change)
+        : await this.optOuts.optIn(message.to, message.from, change);
+    return changed || this.optOuts.isLatestChangeBy(message.to, message.from, message.messageUuid);
   }
 
   /**
-   * The reply, when configured: for STOP and START only when they changed the list (a second
-   * STOP gets no second confirmation), at most one per (number, kind) per 5 minutes across
-   * replicas, and never to an opted-out number except the STOP confirmation itself.
+   * The reply, when configured: for STOP and START only from the inbound message that made the
+   * list's current state (`applied`, from act: a second STOP gets no second confirmation, while
+   * a retry of a STOP whose storing failed still gets its one), at most one per (number, kind)
+   * per 5 minutes across replicas, and never to an opted-out number except the STOP
+   * confirmation itself. The caller calls it only for the delivery that stored the message.
    */
-  reply(kind: KeywordKind, message: InboundWebhook, changed: boolean, clientId?: string): void {
+  reply(kind: KeywordKind, message: InboundWebhook, applied: boolean, clientId?: string): void {
     const text = this.config.replies[kind];
     if (!text) return void this.metrics.optOutReplies.inc({ kind, outcome: 'off' });
-    if (kind !== 'help' && !changed) return;
+    if (kind !== 'help' && !applied) return;
     const task = this.sendInBackground(kind, message, text, clientId);
     this.inFlight.add(task);
     void task.finally(() => this.inFlight.delete(task));
   }
 
+  /**
+   * Suppression first (a HELP from an opted-out number claims no window), then the window, then
+   * the send. The window is given back when the reply turns out suppressed or its send failed
+   * before Plivo could have it (the next keyword then gets its reply), never when Plivo may
+   * have it (a timeout) or when it is unknown how far it went.
+   */
   private async sendInBackground(
     kind: KeywordKind,
     message: InboundWebhook,
     text: string,
     clientId: string | undefined,
   ): Promise<void> {
+    const [from, to] = [message.to, message.from];
+    let token: string | undefined;
     try {
-      if (!(await this.windows.claim(message.to, message.from, kind))) {
+      if (kind !== 'opt-out' && (await this.optOuts.isOptedOut(from, to))) {
+        this.metrics.optOutReplies.inc({ kind, outcome: 'suppressed' });
+        return;
+      }
+      token = await this.windows.claim(from, to, kind);
+      if (!token) {
         this.metrics.optOutReplies.inc({ kind, outcome: 'throttled' });
         return;
       }
-      const outcome = await this.sendReply.execute({
-        from: message.to,
-        to: message.from,
+      const result = await this.sendReply.execute({
+        from,
+        to,
         text,
         reason: REASONS[kind],
         clientId,
       });
-      this.metrics.optOutReplies.inc({ kind, outcome });
+      this.metrics.optOutReplies.inc({ kind, outcome: result.outcome });
+      if (!result.mayHaveReachedPlivo) await this.windows.release(from, to, kind, token);
     } catch (error) {
       this.metrics.optOutReplies.inc({ kind, outcome: 'failed' });
       this.logger.warn({ kind, err: describeError(error) }, 'Keyword reply not sent');
+      if (token && error instanceof ReplyNotSentError)
+        await this.windows
+          .release(from, to, kind, token)
+          .catch((e: unknown) =>
+            this.logger.warn({ kind, err: describeError(e) }, 'Reply window not given back'),
+          );
     }
   }
 }

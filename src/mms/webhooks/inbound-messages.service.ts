@@ -25,15 +25,17 @@ export class InboundMessagesService {
    * Stored once per MessageUUID (Plivo retries unanswered webhooks), readable by the client
    * named for its receiving number, if any (admin keys read all). A STOP/START changes the
    * opt-out list first (once per MessageUUID: a retry after a failure completes it, a retry
-   * after success changes nothing); the reply goes out only for the delivery that stored it.
+   * after success changes nothing); the reply goes out only for the delivery that stored it,
+   * and for STOP/START only when this MessageUUID made the current state (so a retry after the
+   * change succeeded but the storing failed still sends the one confirmation).
    */
   async store(message: InboundWebhook): Promise<'stored' | 'duplicate'> {
     const clientId = Object.hasOwn(this.readers, message.to) ? this.readers[message.to] : undefined;
     const kind = this.keywords.classify(message);
-    const changed = kind ? await this.keywords.act(kind, message) : false;
+    const applied = kind ? await this.keywords.act(kind, message) : false;
     const result = await this.logs.createInbound({ ...message, clientId });
     this.metrics.webhookEvents.inc({ kind: 'inbound', status: 'received', verdict: 'accepted' });
-    if (kind && result === 'stored') this.keywords.reply(kind, message, changed, clientId);
+    if (kind && result === 'stored') this.keywords.reply(kind, message, applied, clientId);
     return result;
   }
 }

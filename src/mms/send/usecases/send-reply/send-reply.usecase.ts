@@ -24,6 +24,19 @@ export interface Reply {
 
 export type ReplyOutcome = 'sent' | 'failed' | 'suppressed';
 
+export interface ReplyResult {
+  outcome: ReplyOutcome;
+  /** False only when Plivo certainly does not have the reply (suppressed, or refused/unreached). */
+  mayHaveReachedPlivo: boolean;
+}
+
+/** The reply was not sent, and Plivo was never called: storing it in the log failed. */
+export class ReplyNotSentError extends Error {
+  constructor(cause: unknown) {
+    super('The reply could not be logged; Plivo was not called', { cause });
+  }
+}
+
 /** The client id the gateway's own messages are logged and counted under. */
 export const GATEWAY_CLIENT_ID = 'gateway';
 
@@ -48,25 +61,17 @@ export class SendReplyUseCase {
     this.publicBaseUrl = config.get('app.publicBaseUrl', { infer: true });
   }
 
-  async execute(reply: Reply): Promise<ReplyOutcome> {
+  /** Throws ReplyNotSentError when it failed before calling Plivo; other errors: unknown. */
+  async execute(reply: Reply): Promise<ReplyResult> {
     const clientId = reply.clientId ?? GATEWAY_CLIENT_ID;
     if (
       reply.reason !== 'opt-out-confirmation' &&
       (await this.optOuts.isOptedOut(reply.from, reply.to))
     ) {
       this.metrics.messages.inc({ outcome: 'refused', reason: 'opted-out', client: clientId });
-      return 'suppressed';
+      return { outcome: 'suppressed', mayHaveReachedPlivo: false };
     }
-    const id = await this.logs.createPending({
-      clientId,
-      channel: 'sms',
-      reason: reply.reason,
-      sender: reply.from,
-      recipient: reply.to,
-      text: reply.text,
-      mediaUrls: [],
-      mediaIds: [],
-    });
+    const id = await this.logPending(reply, clientId);
     const callbackUrl = `${this.publicBaseUrl}${PLIVO_WEBHOOK_ROUTES.status}?ref=${id.toHexString()}`;
     const outcome = await this.attempts.execute(
       id,
@@ -96,11 +101,12 @@ export class SendReplyUseCase {
         )
         .catch(() => undefined);
       this.metrics.messages.inc({ outcome: 'refused', reason: 'opted-out', client: clientId });
-      return 'suppressed';
+      return { outcome: 'suppressed', mayHaveReachedPlivo: false };
     }
     if ('failure' in outcome) {
       await this.recordFailure.execute(id, clientId, outcome.failure, outcome.durationMs);
-      return 'failed';
+      // Only a timeout or a reset after the request was written may have queued it at Plivo.
+      return { outcome: 'failed', mayHaveReachedPlivo: outcome.failure.kind === 'ambiguous' };
     }
     this.metrics.messages.inc({ outcome: 'queued', reason: reply.reason, client: clientId });
     try {
@@ -127,6 +133,23 @@ export class SendReplyUseCase {
         'Reply sent, but the log update failed',
       );
     }
-    return 'sent';
+    return { outcome: 'sent', mayHaveReachedPlivo: true };
+  }
+
+  private async logPending(reply: Reply, clientId: string) {
+    try {
+      return await this.logs.createPending({
+        clientId,
+        channel: 'sms',
+        reason: reply.reason,
+        sender: reply.from,
+        recipient: reply.to,
+        text: reply.text,
+        mediaUrls: [],
+        mediaIds: [],
+      });
+    } catch (error) {
+      throw new ReplyNotSentError(error);
+    }
   }
 }
