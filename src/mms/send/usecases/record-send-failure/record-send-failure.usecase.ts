@@ -1,4 +1,4 @@
-import { HttpException, Injectable, Logger } from '@nestjs/common';
+import { HttpException, Injectable, Logger, UnprocessableEntityException } from '@nestjs/common';
 import { Types } from 'mongoose';
 import { MetricsService } from '../../../../metrics/metrics.service';
 import { describeError } from '../../../../shared/describe-error';
@@ -70,5 +70,36 @@ export class RecordSendFailureUseCase {
       );
     }
     return answer;
+  }
+
+  /**
+   * The recipient opted out while the send was in progress (a STOP during a retry's backoff):
+   * nothing more is sent; the log says so, and the answer is the 422 a send after the STOP gets.
+   */
+  async optedOut(id: Types.ObjectId, clientId: string): Promise<HttpException> {
+    this.metrics.messages.inc({ outcome: 'refused', reason: 'opted-out', client: clientId });
+    const message =
+      'The recipient opted out (STOP) while the send was in progress; nothing more was sent';
+    await this.logs
+      .applyStatusChange(
+        { _id: id },
+        {
+          status: 'failed',
+          source: 'api',
+          detail: message,
+          setIfApplied: { errorCode: 'RECIPIENT_OPTED_OUT', errorMessage: message },
+        },
+      )
+      .catch((error: unknown) =>
+        this.logger.error(
+          { messageId: id.toHexString(), err: describeError(error) },
+          'Could not record the opt-out refusal',
+        ),
+      );
+    return new UnprocessableEntityException({
+      message,
+      code: 'RECIPIENT_OPTED_OUT',
+      messageId: id.toHexString(),
+    });
   }
 }

@@ -1,10 +1,4 @@
-import {
-  BadRequestException,
-  HttpException,
-  Injectable,
-  Logger,
-  UnprocessableEntityException,
-} from '@nestjs/common';
+import { BadRequestException, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Types } from 'mongoose';
 import { Client } from '../../../../auth/client';
@@ -184,41 +178,10 @@ export class SendMmsUseCase {
       // A new attempt after a refusal: the recipient may have opted out meanwhile.
       outcome = await send(plan, true);
     }
-    if ('optedOut' in outcome) throw await this.refuseOptedOut(id, clientId);
+    if ('optedOut' in outcome) throw await this.recordFailure.optedOut(id, clientId);
     if ('failure' in outcome)
       throw await this.recordFailure.execute(id, clientId, outcome.failure, outcome.durationMs);
     return { ...outcome, plan };
-  }
-
-  /**
-   * The recipient opted out while the send was in progress (a STOP during a retry's backoff):
-   * nothing more is sent; the log says so, and the answer is the 422 a send after the STOP gets.
-   */
-  private async refuseOptedOut(id: Types.ObjectId, clientId: string): Promise<HttpException> {
-    this.metrics.messages.inc({ outcome: 'refused', reason: 'opted-out', client: clientId });
-    const message =
-      'The recipient opted out (STOP) while the send was in progress; nothing more was sent';
-    await this.logs
-      .applyStatusChange(
-        { _id: id },
-        {
-          status: 'failed',
-          source: 'api',
-          detail: message,
-          setIfApplied: { errorCode: 'RECIPIENT_OPTED_OUT', errorMessage: message },
-        },
-      )
-      .catch((error: unknown) =>
-        this.logger.error(
-          { messageId: id.toHexString(), err: describeError(error) },
-          'Could not record the opt-out refusal',
-        ),
-      );
-    return new UnprocessableEntityException({
-      message,
-      code: 'RECIPIENT_OPTED_OUT',
-      messageId: id.toHexString(),
-    });
   }
 
   /** `queued` with Plivo's ids; a failed write is logged, never turned into an error. */
