@@ -86,7 +86,7 @@ set +e
   --checks all \
   --max-examples "$MAX_EXAMPLES" \
   --seed "$SEED" \
-  --workers 2 \
+  --workers 1 \
   --header "X-API-Key: $API_KEY" \
   --request-timeout 30 \
   --report junit,ndjson \
