@@ -31,6 +31,7 @@ import {
   OptOutPairParams,
 } from './dto/opt-out.dto';
 import { OptOutRecord, OptOutsRepository } from './opt-outs.repository';
+import { DEFAULT_PAGE_SIZE } from '../../shared/page-limit';
 import { OptOutsService } from './opt-outs.service';
 
 const PAIR = ':sender/:recipient';
@@ -72,7 +73,7 @@ export class OptOutsController {
         message: 'cursor must be a nextCursor this API returned',
         code: 'INVALID_CURSOR',
       });
-    const limit = query.limit ?? 20;
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const records = await this.repository.list({
       recipient: query.number,
       sender: query.sender,

@@ -1,12 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, Min, Validate } from 'class-validator';
+import { IsIn, IsOptional, IsString, Validate } from 'class-validator';
 import { FieldHints } from '../../../shared/field-hints';
+import { PageLimit } from '../../../shared/page-limit';
 import { E164_FORMAT, E164_PATTERN, IsE164PhoneNumber } from '../../../shared/is-e164-phone-number';
 import { MESSAGE_STATUSES, MessageStatus } from '../../message-log/message-status';
 import { CURSOR_PATTERN } from '../cursor';
-
-const MAX_PAGE_SIZE = 100;
 
 export class StatusHistoryEntryDto {
   @ApiProperty({ enum: MESSAGE_STATUSES })
@@ -115,14 +113,7 @@ export class ListMessagesQueryDto {
   @Validate(IsE164PhoneNumber)
   recipient?: string;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 })
-  @IsOptional()
-  @Transform(({ value }) =>
-    typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value,
-  )
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
+  @PageLimit()
   limit?: number;
 
   @ApiPropertyOptional({

@@ -1,21 +1,12 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import {
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  Min,
-  MinLength,
-  Validate,
-} from 'class-validator';
+import { IsOptional, IsString, Matches, MinLength, Validate } from 'class-validator';
 import { FieldHints } from '../../../shared/field-hints';
+import { PageLimit } from '../../../shared/page-limit';
 import { MaxCodePoints, NOT_BLANK } from '../../../shared/text';
 import { E164_FORMAT, E164_PATTERN, IsE164PhoneNumber } from '../../../shared/is-e164-phone-number';
 import { OPT_OUT_SOURCES } from '../opt-out.schema';
 
-const MAX_PAGE_SIZE = 100;
 /** A cursor is the id of the last record of the previous page. */
 export const OPT_OUT_CURSOR_PATTERN = /^[0-9a-f]{24}$/;
 
@@ -81,14 +72,7 @@ export class ListOptOutsQueryDto {
   @Validate(IsE164PhoneNumber)
   sender?: string;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 })
-  @IsOptional()
-  @Transform(({ value }) =>
-    typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value,
-  )
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
+  @PageLimit()
   limit?: number;
 
   @ApiPropertyOptional({

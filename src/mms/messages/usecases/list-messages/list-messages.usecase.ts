@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { MessageLogRepository } from '../../../message-log/message-log.repository';
 import { Client } from '../../../../auth/client';
+import { DEFAULT_PAGE_SIZE } from '../../../../shared/page-limit';
 import { ListMessagesQueryDto, MessageListDto } from '../../dto/message.dto';
 import { decodeCursor, encodeCursor } from '../../cursor';
 import { readersFor, toMessageDto } from '../../message-view';
-
-const DEFAULT_PAGE_SIZE = 20;
 
 /** A page of messages, newest first; `nextCursor` is null on the last page. */
 @Injectable()
