@@ -114,6 +114,18 @@ describe('architecture of src/', () => {
     expect(violations).toEqual([]);
   });
 
+  it('no file of src/, entry points included, imports the sandbox, the tests or the bench', () => {
+    // The production entry point (src/main.ts) must never be able to start the simulator or the
+    // embedded database: they live in sandbox/, which the build leaves out.
+    const outside = [...graph].flatMap(([file, imports]) =>
+      imports
+        .filter((t) => !t.startsWith('package:') && !t.startsWith('src/'))
+        .map((t) => `${file} → ${t}`),
+    );
+    expect(graph.has('src/main.ts')).toBe(true);
+    expect(outside).toEqual([]);
+  });
+
   it('shared and config import no feature', () => {
     const leaks = [...graph]
       .filter(([file]) => ['shared', 'config'].includes(areaOf(file)))
