@@ -1,3 +1,4 @@
+import { StatusChange } from '../message-log/message-log.repository';
 import { ProviderAcceptance } from '../plivo/messaging-provider';
 import { SendMmsResponseDto } from './dto/send-mms-response.dto';
 
@@ -15,5 +16,15 @@ export function acceptedResponse(
     plivoResponse: acceptance,
     channel,
     ...(channel === 'sms' && fallbackReason ? { fallbackReason } : {}),
+  };
+}
+
+/** The log's change once Plivo accepted a message: `queued`, with Plivo's ids and the attempt. */
+export function acceptedChange(acceptance: ProviderAcceptance, durationMs: number): StatusChange {
+  return {
+    status: 'queued',
+    source: 'plivo-response',
+    set: { plivoMessageUuid: acceptance.messageUuid[0], plivoApiId: acceptance.apiId },
+    attempt: { at: new Date(), outcome: 'ok', httpStatus: 202, durationMs },
   };
 }

@@ -15,7 +15,7 @@ import { MAX_MEDIA } from '../../../plivo/plivo-limits';
 import { PLIVO_WEBHOOK_ROUTES } from '../../../plivo/webhook-routes';
 import { SendMmsDto } from '../../dto/send-mms.dto';
 import { SendMmsResponseDto } from '../../dto/send-mms-response.dto';
-import { acceptedResponse } from '../../accepted-response';
+import { acceptedChange, acceptedResponse } from '../../accepted-response';
 import { ReservedMessageIdInUseException } from '../../idempotency/reserved-message-id';
 import { RecordSendFailureUseCase } from '../record-send-failure/record-send-failure.usecase';
 import { SendAttemptsUseCase } from '../send-attempts/send-attempts.usecase';
@@ -191,15 +191,7 @@ export class SendMmsUseCase {
     durationMs: number,
   ): Promise<void> {
     try {
-      await this.logs.applyStatusChange(
-        { _id: id },
-        {
-          status: 'queued',
-          source: 'plivo-response',
-          set: { plivoMessageUuid: acceptance.messageUuid[0], plivoApiId: acceptance.apiId },
-          attempt: { at: new Date(), outcome: 'ok', httpStatus: 202, durationMs },
-        },
-      );
+      await this.logs.applyStatusChange({ _id: id }, acceptedChange(acceptance, durationMs));
     } catch (error) {
       // Plivo has the message: answering an error would invite a duplicate send. The log stays
       // pending until the status callback (which carries ref) brings it up to date.

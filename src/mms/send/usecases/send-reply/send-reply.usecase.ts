@@ -8,6 +8,7 @@ import { OptOutsService } from '../../../opt-outs/opt-outs.service';
 import { PLIVO_WEBHOOK_ROUTES } from '../../../plivo/webhook-routes';
 import { RecordSendFailureUseCase } from '../record-send-failure/record-send-failure.usecase';
 import { SendAttemptsUseCase } from '../send-attempts/send-attempts.usecase';
+import { acceptedChange } from '../../accepted-response';
 
 export type ReplyReason = 'opt-out-confirmation' | 'opt-in-confirmation' | 'help';
 
@@ -89,18 +90,8 @@ export class SendReplyUseCase {
       { allowOptedOut: reply.reason === 'opt-out-confirmation' },
     );
     if ('optedOut' in outcome) {
-      await this.logs
-        .applyStatusChange(
-          { _id: id },
-          {
-            status: 'failed',
-            source: 'api',
-            detail: 'The recipient opted out before the reply was sent',
-            setIfApplied: { errorCode: 'RECIPIENT_OPTED_OUT' },
-          },
-        )
-        .catch(() => undefined);
-      this.metrics.messages.inc({ outcome: 'refused', reason: 'opted-out', client: clientId });
+      // Recorded and counted as for any send the list stopped mid-way; the 422 is for clients.
+      await this.recordFailure.optedOut(id, clientId);
       return { outcome: 'suppressed', mayHaveReachedPlivo: false };
     }
     if ('failure' in outcome) {
@@ -112,20 +103,7 @@ export class SendReplyUseCase {
     try {
       await this.logs.applyStatusChange(
         { _id: id },
-        {
-          status: 'queued',
-          source: 'plivo-response',
-          set: {
-            plivoMessageUuid: outcome.acceptance.messageUuid[0],
-            plivoApiId: outcome.acceptance.apiId,
-          },
-          attempt: {
-            at: new Date(),
-            outcome: 'ok',
-            httpStatus: 202,
-            durationMs: outcome.durationMs,
-          },
-        },
+        acceptedChange(outcome.acceptance, outcome.durationMs),
       );
     } catch (error) {
       this.logger.error(
