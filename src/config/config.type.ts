@@ -5,6 +5,7 @@ import type { HttpConfig } from './http.config';
 import type { OptOutsConfig } from './opt-outs.config';
 import type { PlivoConfig } from './plivo.config';
 import type { SendConfig } from './send.config';
+import type { StatusCallbacksConfig } from './status-callbacks.config';
 
 /** The shape read through `ConfigService<AllConfig, true>` with `{ infer: true }`. */
 export interface AllConfig {
@@ -15,4 +16,5 @@ export interface AllConfig {
   clients: ClientsConfig;
   send: SendConfig;
   optOuts: OptOutsConfig;
+  statusCallbacks: StatusCallbacksConfig;
 }

@@ -6,6 +6,7 @@ import { buildHttpConfig } from './http.config';
 import { buildOptOutsConfig } from './opt-outs.config';
 import { buildPlivoConfig, PlivoConfig } from './plivo.config';
 import { buildSendConfig, SendConfig } from './send.config';
+import { buildStatusCallbacksConfig } from './status-callbacks.config';
 import { ConfigurationError, Environment, withoutBlanks } from './validate-config';
 
 /**
@@ -33,6 +34,7 @@ export function loadConfiguration(env: Environment, sandbox?: SandboxState): All
     clients: section(() => buildClientsConfig(vars)),
     send: section(() => buildSendConfig(vars)),
     optOuts: section(() => buildOptOutsConfig(vars)),
+    statusCallbacks: section(() => buildStatusCallbacksConfig(vars)),
   };
   if (problems.length > 0) throw new ConfigurationError(problems);
   return config as AllConfig;

@@ -39,9 +39,13 @@ export function buildSendConfig(env: Environment): SendConfig {
   const production = isProduction(env);
   return {
     idempotencyRequired: valid.IDEMPOTENCY_REQUIRED === 'true',
-    mediaAllowHttp: valid.MEDIA_ALLOW_HTTP ? valid.MEDIA_ALLOW_HTTP === 'true' : !production,
+    mediaAllowHttp: mediaAllowHttp(env),
     mediaPreflight: valid.MEDIA_PREFLIGHT ? valid.MEDIA_PREFLIGHT === 'true' : production,
     mediaPreflightTimeoutMs: valid.MEDIA_PREFLIGHT_TIMEOUT_MS ?? 3000,
     fallbackToSms: valid.FALLBACK_TO_SMS === 'true',
   };
 }
+
+/** MEDIA_ALLOW_HTTP, by default on outside production: the policy of media and callback URLs. */
+export const mediaAllowHttp = (env: Environment): boolean =>
+  env.MEDIA_ALLOW_HTTP ? env.MEDIA_ALLOW_HTTP === 'true' : !isProduction(env);

@@ -11,7 +11,7 @@ import http, { createServer, IncomingMessage, Server, ServerResponse } from 'nod
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { AllConfig } from '../../config/config.type';
-import { isPublicAddress } from './address-policy';
+import { isPublicAddress } from '../../shared/outbound-address';
 import { MAX_MEDIA_BYTES, MAX_TOTAL_MEDIA_BYTES } from '../plivo/plivo-limits';
 import { MediaPreflight } from './media-preflight';
 import { MediaUrlPolicy } from './media-url-policy';

@@ -1,12 +1,10 @@
 import { Injectable, UnprocessableEntityException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { lookup as dnsLookup, LookupAddress } from 'node:dns';
 import { request as httpRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { LookupFunction } from 'node:net';
 import { AllConfig } from '../../config/config.type';
 import { MAX_MEDIA_BYTES, MAX_TOTAL_MEDIA_BYTES } from '../plivo/plivo-limits';
-import { isPublicAddress } from './address-policy';
+import { checkedLookup, isPublicAddress } from '../../shared/outbound-address';
 import { MediaUrlPolicy } from './media-url-policy';
 
 const MAX_REDIRECTS = 3;
@@ -158,25 +156,8 @@ export class MediaPreflight {
     });
   }
 
-  /** dns.lookup that refuses the host when any of its addresses is not allowed. */
-  private readonly checkedLookup: LookupFunction = (hostname, options, callback) => {
-    dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
-      if (error) return callback(error, '', 0);
-      const blocked = addresses.find((a) => !this.addressAllowed(a.address));
-      if (blocked || addresses.length === 0) {
-        return callback(
-          Object.assign(new Error(`${hostname} resolves to a non-public address`), {
-            code: 'EBLOCKED',
-          }),
-          '',
-          0,
-        );
-      }
-      if ((options as { all?: boolean }).all)
-        return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
-      callback(null, addresses[0].address, addresses[0].family);
-    });
-  };
+  /** Every address the host resolves to must be allowed (see checkedLookup). */
+  private readonly checkedLookup = checkedLookup((address) => this.addressAllowed(address));
 }
 
 const isOk = (res: IncomingMessage) => (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300;

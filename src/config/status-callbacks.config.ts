@@ -1,0 +1,130 @@
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { outboundUrlProblem } from '../shared/outbound-address';
+import { mediaAllowHttp } from './send.config';
+import {
+  ConfigurationError,
+  Environment,
+  splitList,
+  validateConfig,
+} from './validate-config';
+
+const HOUR_MS = 3_600_000;
+
+class StatusCallbacksEnv {
+  /** Comma-separated: every secret signs each callback (rotation). Unset = callbacks off. */
+  @IsOptional()
+  @IsString()
+  STATUS_CALLBACK_SECRET?: string;
+
+  /** Comma-separated `host:port` that may resolve to private addresses. */
+  @IsOptional()
+  @IsString()
+  STATUS_CALLBACK_ALLOWED_HOSTS?: string;
+
+  /** Comma-separated `name:url`: a client's callback URL when a send names none. */
+  @IsOptional()
+  @IsString()
+  STATUS_CALLBACK_URLS?: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  STATUS_CALLBACK_TIMEOUT_MS?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(10)
+  @Max(HOUR_MS)
+  STATUS_CALLBACK_RETRY_BASE_MS?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1000)
+  @Max(7 * 24 * HOUR_MS)
+  STATUS_CALLBACK_MAX_AGE_MS?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(20)
+  @Max(60_000)
+  STATUS_CALLBACK_POLL_MS?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  STATUS_CALLBACK_CONCURRENCY?: number;
+}
+
+/** Signed status callbacks to clients (README "Status callbacks to your service"). */
+export interface StatusCallbacksConfig {
+  /** Signing secrets, newest first; empty = callbacks off (a statusCallbackUrl is refused). */
+  secrets: string[];
+  /** `host:port` (lower-case) exempt from the private-address refusal. */
+  allowedHosts: string[];
+  /** Client name → its default callback URL. */
+  defaultUrls: Record<string, string>;
+  /** http: callback URLs too (MEDIA_ALLOW_HTTP: the same address policy as media). */
+  allowHttp: boolean;
+  timeoutMs: number;
+  retryBaseMs: number;
+  /** The longest wait between two attempts. */
+  retryCapMs: number;
+  maxAgeMs: number;
+  /** How often each replica looks for due events. */
+  pollMs: number;
+  /** Events one replica delivers at once. */
+  concurrency: number;
+  /** How long a claimed event is a worker's: the request's timeout plus room for its writes. */
+  leaseMs: number;
+}
+
+export const MIN_SECRET_LENGTH = 32;
+
+export function buildStatusCallbacksConfig(env: Environment): StatusCallbacksConfig {
+  const valid = validateConfig(env, StatusCallbacksEnv);
+  const problems: string[] = [];
+  const secrets = splitList(valid.STATUS_CALLBACK_SECRET);
+  secrets.forEach((secret, i) => {
+    if (secret.length < MIN_SECRET_LENGTH)
+      problems.push(
+        `STATUS_CALLBACK_SECRET: secret ${i + 1} is shorter than ${MIN_SECRET_LENGTH} characters (e.g. openssl rand -hex 32)`,
+      );
+  });
+  const allowedHosts = splitList(valid.STATUS_CALLBACK_ALLOWED_HOSTS).map((h) => h.toLowerCase());
+  for (const host of allowedHosts)
+    if (!/^[^\s:/]+:\d{1,5}$|^\[[0-9a-f:.]+\]:\d{1,5}$/.test(host))
+      problems.push(`STATUS_CALLBACK_ALLOWED_HOSTS: "${host}" is not host:port`);
+  // The media URLs' policy: http only while MEDIA_ALLOW_HTTP (validated by send.config).
+  const allowHttp = mediaAllowHttp(env);
+  const defaultUrls: Record<string, string> = {};
+  for (const entry of splitList(valid.STATUS_CALLBACK_URLS)) {
+    const colon = entry.indexOf(':');
+    const name = entry.slice(0, colon);
+    const url = entry.slice(colon + 1);
+    const problem =
+      colon <= 0
+        ? 'not name:url'
+        : outboundUrlProblem(url, { allowHttp, privateHostsAllowed: new Set(allowedHosts) });
+    if (problem) problems.push(`STATUS_CALLBACK_URLS: entry for "${name}": ${problem}`);
+    else defaultUrls[name] = url;
+  }
+  if (Object.keys(defaultUrls).length > 0 && secrets.length === 0)
+    problems.push('STATUS_CALLBACK_URLS: set without STATUS_CALLBACK_SECRET (callbacks are signed)');
+  if (problems.length > 0) throw new ConfigurationError(problems);
+  const timeoutMs = valid.STATUS_CALLBACK_TIMEOUT_MS ?? 5000;
+  return {
+    secrets,
+    allowedHosts,
+    defaultUrls,
+    allowHttp,
+    timeoutMs,
+    retryBaseMs: valid.STATUS_CALLBACK_RETRY_BASE_MS ?? 10_000,
+    retryCapMs: HOUR_MS,
+    maxAgeMs: valid.STATUS_CALLBACK_MAX_AGE_MS ?? 24 * HOUR_MS,
+    pollMs: valid.STATUS_CALLBACK_POLL_MS ?? 1000,
+    concurrency: valid.STATUS_CALLBACK_CONCURRENCY ?? 10,
+    leaseMs: timeoutMs + 10_000,
+  };
+}

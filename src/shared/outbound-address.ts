@@ -1,0 +1,84 @@
+import * as ipaddr from 'ipaddr.js';
+import { lookup as dnsLookup, LookupAddress } from 'node:dns';
+import type { LookupFunction } from 'node:net';
+
+/**
+ * Only globally routable unicast addresses may be fetched by Plivo on our behalf (media), by
+ * our preflight, or called back (client status callbacks): ipaddr.js classifies loopback,
+ * private, link-local (cloud metadata), CGNAT, multicast, unspecified, reserved and the IPv6
+ * ranges (ULA, link-local, NAT64, 6to4, Teredo…) as something else. IPv4-mapped IPv6 is
+ * unwrapped first, so ::ffff:127.0.0.1 is loopback.
+ */
+export function isPublicAddress(address: string): boolean {
+  const bare = address.replace(/^\[|\]$/g, '');
+  if (!ipaddr.isValid(bare)) return false;
+  return ipaddr.process(bare).range() === 'unicast';
+}
+
+export function isIpLiteral(host: string): boolean {
+  return ipaddr.isValid(host.replace(/^\[|\]$/g, ''));
+}
+
+export interface OutboundUrlRules {
+  /** http: too (else https only). */
+  allowHttp: boolean;
+  /** `host:port` pairs that may be private (tests, private networks); lower-case. */
+  privateHostsAllowed?: ReadonlySet<string>;
+}
+
+/** `host:port` of a URL, the default port filled in, lower-case, without a trailing dot. */
+export function hostPortOf(url: URL): string {
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  return `${url.hostname.replace(/\.$/, '').toLowerCase()}:${port}`;
+}
+
+/**
+ * Why a URL given by a client must not be fetched or called, or undefined when it may. WHATWG
+ * URL parsing first normalises the host, so 0177.0.0.1, 2130706433 and 0x7f.1 are all seen as
+ * 127.0.0.1. A host name passes here; what it resolves to is checked on connection
+ * (checkedLookup), since DNS can answer differently then.
+ */
+export function outboundUrlProblem(raw: string, rules: OutboundUrlRules): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return 'not a valid absolute URL';
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && rules.allowHttp)) {
+    return rules.allowHttp ? 'only http and https URLs are allowed' : 'only https URLs are allowed';
+  }
+  if (url.username || url.password) return 'URLs with credentials are not allowed';
+  const host = url.hostname.replace(/\.$/, '').toLowerCase();
+  if (!host) return 'the URL has no host';
+  if (rules.privateHostsAllowed?.has(hostPortOf(url))) return undefined;
+  if (host === 'localhost' || host.endsWith('.localhost')) return 'localhost is not allowed';
+  if (isIpLiteral(host) && !isPublicAddress(host)) return `${host} is not a public address`;
+  return undefined;
+}
+
+/**
+ * dns.lookup that refuses the host when ANY of its addresses is not allowed, for an http(s)
+ * request's `lookup` option: the socket then connects to an address that was checked, so a DNS
+ * answer cannot swap in a private address between check and use. Fails with code EBLOCKED.
+ */
+export function checkedLookup(allowed: (address: string) => boolean): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+      if (error) return callback(error, '', 0);
+      const blocked = addresses.find((a) => !allowed(a.address));
+      if (blocked || addresses.length === 0) {
+        return callback(
+          Object.assign(new Error(`${hostname} resolves to a non-public address`), {
+            code: 'EBLOCKED',
+          }),
+          '',
+          0,
+        );
+      }
+      if ((options as { all?: boolean }).all)
+        return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+      callback(null, addresses[0].address, addresses[0].family);
+    });
+  };
+}
