@@ -1,0 +1,673 @@
+/**
+ * Signed status callbacks to the client (issue #14), end to end: the real app (or the real
+ * process), the real database, the Plivo simulator driving queued → sent → delivered, and a real
+ * HTTP receiver on 127.0.0.1 that checks every signature it gets.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { AddressInfo, createServer, Server } from 'node:net';
+import { hostname } from 'node:os';
+import * as ipaddr from 'ipaddr.js';
+import request from 'supertest';
+import { PlivoSimulator } from '../../sandbox/plivo-simulator';
+import {
+  ReceivedCallback,
+  StatusReceiver,
+  verifyStatusCallbackSignature,
+} from '../../sandbox/plivo-simulator/status-receiver';
+import { eventually } from '../support/eventually';
+import { postSigned } from '../support/plivo-signing';
+import { spawnService, SpawnedService } from '../support/spawned-service';
+import { createTestApp, TEST_SENDER, TestApp } from '../support/test-app';
+
+const SECRET = randomBytes(32).toString('hex');
+const NEW_SECRET = randomBytes(32).toString('hex');
+const OLD_SECRET = randomBytes(32).toString('hex');
+const SEED = {
+  destinationNumber: '+14157654321',
+  messageText: 'Your order shipped',
+  mediaUrl: 'https://m.example.com/a.gif',
+};
+const LIFECYCLE = ['queued', 'sent', 'delivered'];
+
+/** Fast workers for tests: the contract's minimum poll, a short backoff. */
+const FAST = {
+  STATUS_CALLBACK_POLL_MS: '50',
+  STATUS_CALLBACK_RETRY_BASE_MS: '50',
+  STATUS_CALLBACK_TIMEOUT_MS: '3000',
+};
+
+interface EventView {
+  id: string;
+  sequence: number;
+  status: string;
+  previousStatus: string | null;
+  state: 'pending' | 'delivered' | 'stopped' | 'abandoned';
+  attempts: number;
+  lastAttemptAt?: string;
+  lastHttpStatus?: number;
+  lastError?: string;
+  nextAttemptAt?: string;
+  deliveredAt?: string;
+}
+
+interface CallbackBody {
+  id: string;
+  type: string;
+  messageId: string;
+  status: string;
+  previousStatus: string | null;
+  sequence: number;
+  [field: string]: unknown;
+}
+
+const bodyOf = (r: ReceivedCallback) => r.body as CallbackBody;
+const forMessage = (list: ReceivedCallback[], messageId: string) =>
+  list.filter((r) => bodyOf(r)?.messageId === messageId);
+const hostPort = (url: string) => new URL(url).host;
+
+/** How many requests carried each event id. */
+function countById(list: ReceivedCallback[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of list) counts[r.eventId ?? '?'] = (counts[r.eventId ?? '?'] ?? 0) + 1;
+  return counts;
+}
+
+/** The sum of a Prometheus series' samples whose labels include `labels`. */
+async function metric(baseUrl: string, name: string, labels: Record<string, string> = {}) {
+  const text = (await request(baseUrl).get('/metrics').expect(200)).text;
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+    .filter((line) => Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}
+
+/** A TCP listener that only counts connections: proof that nothing reached an address. */
+async function connectionCounter(address = '127.0.0.1') {
+  let connections = 0;
+  const server: Server = createServer((socket) => {
+    connections++;
+    socket.destroy();
+  });
+  await new Promise<void>((done) => server.listen(0, address, done));
+  return {
+    port: (server.address() as AddressInfo).port,
+    connections: () => connections,
+    close: () => new Promise<void>((done) => server.close(() => done())),
+  };
+}
+
+/**
+ * A host NAME (not "localhost", which the request check refuses by name) whose addresses are all
+ * non-public: this machine's own name resolves (through /etc/hosts) to loopback, as the media
+ * preflight tests rely on.
+ */
+async function nonPublicName(): Promise<{ host: string; address: string }> {
+  for (const name of [hostname(), 'vm', 'runsc']) {
+    if (!name || name === 'localhost' || name.endsWith('.localhost')) continue;
+    const found = await lookup(name, { all: true }).catch(() => []);
+    if (found.length > 0 && found.every((a) => ipaddr.process(a.address).range() !== 'unicast'))
+      return { host: name, address: found[0].address };
+  }
+  throw new Error(`no name of this machine (${hostname()}) resolves to a non-public address`);
+}
+
+const hmac = (secret: string, t: string, raw: string) =>
+  createHmac('sha256', secret).update(`${t}.${raw}`).digest('hex');
+
+/** The t= and the v1= values of an X-Mms-Signature header. */
+function parseSignature(header: string | string[] | undefined) {
+  const parts = String(header)
+    .split(',')
+    .map((p) => p.trim().split('=') as [string, string]);
+  return {
+    t: parts.find(([k]) => k === 't')?.[1] ?? '',
+    v1: parts.filter(([k]) => k === 'v1').map(([, v]) => v),
+  };
+}
+
+describe('status callbacks to the client (e2e)', () => {
+  describe('one instance, one secret', () => {
+    let t: TestApp;
+    let receiver: StatusReceiver;
+    let hookUrl: string;
+
+    beforeAll(async () => {
+      receiver = new StatusReceiver({ secrets: [SECRET] });
+      hookUrl = `${await receiver.listen()}/hooks/mms-status`;
+      t = await createTestApp({
+        ...FAST,
+        STATUS_CALLBACK_SECRET: SECRET,
+        STATUS_CALLBACK_ALLOWED_HOSTS: hostPort(hookUrl),
+      });
+    });
+    beforeEach(async () => {
+      receiver.reset();
+      await t.reset();
+    });
+    afterAll(async () => {
+      await t?.close();
+      await receiver?.close();
+    });
+
+    const send = (body: object) => request(t.baseUrl).post('/send-mms').send(body);
+    const eventsOf = async (messageId: string): Promise<EventView[]> => {
+      const res = await request(t.baseUrl).get(`/messages/${messageId}`).expect(200);
+      return res.body.statusCallback?.events ?? [];
+    };
+    const untilEvents = (
+      messageId: string,
+      done: (events: EventView[]) => boolean,
+      what: string,
+      timeoutMs = 10000,
+    ) => eventually(() => eventsOf(messageId), done, what, timeoutMs);
+    const untilAccepted = (messageId: string, count: number) =>
+      eventually(
+        async () => forMessage(receiver.accepted(), messageId),
+        (list) => list.length >= count,
+        `${count} callbacks accepted for ${messageId}`,
+      );
+
+    it('queued → sent → delivered arrive in order, one request each, signed, with the documented body', async () => {
+      const deliveredBefore = await metric(t.baseUrl, 'status_callback_events_total', {
+        outcome: 'delivered',
+      });
+      const histogramBefore = await metric(t.baseUrl, 'status_callback_delivery_seconds_count');
+      const sent = await send({ ...SEED, statusCallbackUrl: hookUrl }).expect(202);
+      const messageId: string = sent.body.messageId;
+      await untilAccepted(messageId, 3);
+
+      const received = forMessage(receiver.received(), messageId);
+      expect(received.map((r) => bodyOf(r).sequence)).toEqual([1, 2, 3]);
+      expect(received.map((r) => bodyOf(r).status)).toEqual(LIFECYCLE);
+      expect(received.map((r) => bodyOf(r).previousStatus)).toEqual(['pending', 'queued', 'sent']);
+      for (const r of received) {
+        expect(r.path).toBe('/hooks/mms-status');
+        expect(r.signatureValid).toBe(true);
+        expect(r.answered).toBe(200);
+        expect(r.headers['content-type']).toMatch(/^application\/json/);
+        expect(r.eventId).toMatch(/^evt_[0-9a-f]{24}$/);
+        expect(bodyOf(r).id).toBe(r.eventId);
+        // One secret: one v1, over "<t>.<the raw body>".
+        const { t: ts, v1 } = parseSignature(r.headers['x-mms-signature']);
+        expect(v1).toEqual([hmac(SECRET, ts, r.rawBody)]);
+        expect(Math.abs(Number(ts) - Date.now() / 1000)).toBeLessThan(60);
+        expect(r.body).toEqual({
+          id: r.eventId,
+          type: 'message.status',
+          messageId,
+          status: expect.any(String),
+          previousStatus: expect.any(String),
+          errorCode: null,
+          errorMessage: null,
+          plivoMessageUuid: sent.body.plivoResponse.messageUuid[0],
+          channel: 'mms',
+          occurredAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+          sequence: expect.any(Number),
+        });
+      }
+      expect(new Set(received.map((r) => r.eventId)).size).toBe(3);
+
+      // The message shows its callback and each event's delivery.
+      const view = (await request(t.baseUrl).get(`/messages/${messageId}`).expect(200)).body;
+      expect(view.statusCallback.url).toBe(hookUrl);
+      const events: EventView[] = await untilEvents(
+        messageId,
+        (list) => list.length === 3 && list.every((e) => e.state === 'delivered'),
+        'three delivered events on the message',
+      );
+      expect(events.map((e) => [e.id, e.sequence, e.status])).toEqual(
+        received.map((r) => [r.eventId, bodyOf(r).sequence, bodyOf(r).status]),
+      );
+      for (const e of events)
+        expect(e).toMatchObject({
+          attempts: 1,
+          lastHttpStatus: 200,
+          deliveredAt: expect.any(String),
+        });
+
+      // A Plivo callback replayed (same status again) changes nothing, so it makes no event.
+      const delivered = t.plivo.callbacks.find(
+        (c) => c.params.Status === 'delivered' && c.status === 200,
+      )!;
+      const url = new URL(delivered.url);
+      await postSigned(t.baseUrl, url.pathname + url.search, delivered.params, {
+        token: t.authToken,
+        signedUrl: delivered.url,
+      }).expect(200);
+      await new Promise((r) => setTimeout(r, 400)); // several polls: time for a wrong event to show
+      expect(await eventsOf(messageId)).toHaveLength(3);
+      expect(forMessage(receiver.received(), messageId)).toHaveLength(3);
+
+      expect(
+        await metric(t.baseUrl, 'status_callback_events_total', { outcome: 'delivered' }),
+      ).toBe(deliveredBefore + 3);
+      expect(await metric(t.baseUrl, 'status_callback_delivery_seconds_count')).toBe(
+        histogramBefore + 3,
+      );
+    });
+
+    it('a receiver failing twice then succeeding gets each event exactly once as a success; the retries show on the message', async () => {
+      receiver.failNext(2, 500);
+      const retriedBefore = await metric(t.baseUrl, 'status_callback_events_total', {
+        outcome: 'retried',
+      });
+      const sent = await send({ ...SEED, statusCallbackUrl: hookUrl }).expect(202);
+      const messageId: string = sent.body.messageId;
+      await untilAccepted(messageId, 3);
+
+      const accepted = forMessage(receiver.accepted(), messageId);
+      expect(accepted.map((r) => bodyOf(r).status)).toEqual(LIFECYCLE);
+      expect(Object.values(countById(accepted))).toEqual([1, 1, 1]);
+      // The first event took the two failures (later events wait behind it), then succeeded.
+      const received = forMessage(receiver.received(), messageId);
+      const firstId = accepted[0].eventId!;
+      expect(received.filter((r) => r.eventId === firstId).map((r) => r.answered)).toEqual([
+        500, 500, 200,
+      ]);
+      expect(received.map((r) => bodyOf(r).sequence)).toEqual([1, 1, 1, 2, 3]);
+      // Every attempt is the same event: same id, same body.
+      expect(new Set(received.slice(0, 3).map((r) => r.rawBody)).size).toBe(1);
+      expect(received.every((r) => r.signatureValid)).toBe(true);
+
+      const events = await untilEvents(
+        messageId,
+        (list) => list.length === 3 && list.every((e) => e.state === 'delivered'),
+        'three delivered events',
+      );
+      expect(events[0]).toMatchObject({
+        id: firstId,
+        sequence: 1,
+        state: 'delivered',
+        attempts: 3,
+        lastHttpStatus: 200,
+      });
+      expect(events.slice(1).map((e) => e.attempts)).toEqual([1, 1]);
+      expect(await metric(t.baseUrl, 'status_callback_events_total', { outcome: 'retried' })).toBe(
+        retriedBefore + 2,
+      );
+    });
+
+    it('410 Gone stops the message’s callbacks: this and the later events become stopped, nothing more is sent', async () => {
+      // The answer is slow, so the later status changes are recorded while the first waits.
+      receiver.delay(1000);
+      receiver.failNext(1, 410);
+      const stoppedBefore = await metric(t.baseUrl, 'status_callback_events_total', {
+        outcome: 'stopped',
+      });
+      const sent = await send({ ...SEED, statusCallbackUrl: hookUrl }).expect(202);
+      const messageId: string = sent.body.messageId;
+      await untilEvents(messageId, (list) => list.length === 3, 'three events recorded');
+
+      const events = await untilEvents(
+        messageId,
+        (list) => list.length === 3 && list.every((e) => e.state === 'stopped'),
+        'every event stopped',
+      );
+      expect(events[0]).toMatchObject({ sequence: 1, attempts: 1, lastHttpStatus: 410 });
+      expect(events.slice(1).map((e) => e.attempts)).toEqual([0, 0]);
+
+      await new Promise((r) => setTimeout(r, 400)); // several polls: nothing more goes out
+      const received = forMessage(receiver.received(), messageId);
+      expect(received).toHaveLength(1);
+      expect(received[0].answered).toBe(410);
+      expect(await metric(t.baseUrl, 'status_callback_events_total', { outcome: 'stopped' })).toBe(
+        stoppedBefore + 3,
+      );
+    });
+
+    it('an IP-literal private, loopback or metadata URL (any encoding) or localhost is refused with 400 CALLBACK_URL_BLOCKED, and nothing is connected to', async () => {
+      const listener = await connectionCounter('127.0.0.1');
+      const p = listener.port;
+      try {
+        const urls = [
+          `http://127.0.0.1:${p}/hook`,
+          `http://2130706433:${p}/hook`,
+          `http://0x7f.0.0.1:${p}/hook`,
+          `http://0177.0.0.1:${p}/hook`,
+          `http://[::1]:${p}/hook`,
+          `http://[::ffff:127.0.0.1]:${p}/hook`,
+          `http://localhost:${p}/hook`,
+          'http://10.0.0.7/hook',
+          'http://192.168.1.1/hook',
+          'http://169.254.169.254/latest/meta-data',
+          'http://[fd00::1]/hook',
+        ];
+        for (const statusCallbackUrl of urls) {
+          const res = await send({ ...SEED, statusCallbackUrl });
+          expect([statusCallbackUrl, res.status, res.body.code]).toEqual([
+            statusCallbackUrl,
+            400,
+            'CALLBACK_URL_BLOCKED',
+          ]);
+          expect(res.body.errors).toEqual([
+            expect.objectContaining({ field: 'statusCallbackUrl' }),
+          ]);
+        }
+        const form = await request(t.baseUrl)
+          .post('/send-mms')
+          .type('form')
+          .send({ ...SEED, statusCallbackUrl: `http://127.0.0.1:${p}/hook` })
+          .expect(400);
+        expect(form.body.code).toBe('CALLBACK_URL_BLOCKED');
+        expect(t.plivo.requests).toHaveLength(0);
+        expect(listener.connections()).toBe(0);
+        expect(receiver.received()).toHaveLength(0);
+      } finally {
+        await listener.close();
+      }
+    });
+
+    it('a public-looking NAME resolving to a non-public address is accepted at send, never connected to, and the event says why', async () => {
+      const { host, address } = await nonPublicName();
+      const listener = await connectionCounter(address);
+      try {
+        const statusCallbackUrl = `http://${host}:${listener.port}/hook`;
+        const sent = await send({ ...SEED, statusCallbackUrl }).expect(202);
+        const messageId: string = sent.body.messageId;
+        // Retried like a connection error: the first event is attempted again and again.
+        const events = await untilEvents(
+          messageId,
+          (list) => (list[0]?.attempts ?? 0) >= 2,
+          'the first event attempted twice',
+        );
+        expect(events[0]).toMatchObject({
+          sequence: 1,
+          status: 'queued',
+          state: 'pending',
+          lastError: expect.stringMatching(/non-public/),
+        });
+        expect(events[0].lastHttpStatus).toBeUndefined();
+        expect(events[0].lastError).toContain(host);
+        expect(events.slice(1).every((e) => e.state === 'pending' && e.attempts === 0)).toBe(true);
+        expect(listener.connections()).toBe(0);
+      } finally {
+        await listener.close();
+      }
+    });
+
+    it('without STATUS_CALLBACK_SECRET a send naming a callback URL is refused: 400 STATUS_CALLBACKS_DISABLED', async () => {
+      const off = await createTestApp({ STATUS_CALLBACK_ALLOWED_HOSTS: hostPort(hookUrl) });
+      try {
+        const res = await request(off.baseUrl)
+          .post('/send-mms')
+          .send({ ...SEED, statusCallbackUrl: hookUrl })
+          .expect(400);
+        expect(res.body.code).toBe('STATUS_CALLBACKS_DISABLED');
+        expect(off.plivo.requests).toHaveLength(0);
+      } finally {
+        await off.close();
+      }
+    });
+  });
+
+  describe('two secrets (rotation) and a short max age', () => {
+    const MAX_AGE_MS = 1000;
+    let t: TestApp;
+    const newOnly = new StatusReceiver({ secrets: [NEW_SECRET] });
+    const oldOnly = new StatusReceiver({ secrets: [OLD_SECRET] });
+    let newUrl: string;
+    let oldUrl: string;
+
+    beforeAll(async () => {
+      newUrl = `${await newOnly.listen()}/hook`;
+      oldUrl = `${await oldOnly.listen()}/hook`;
+      t = await createTestApp({
+        ...FAST,
+        STATUS_CALLBACK_SECRET: `${NEW_SECRET},${OLD_SECRET}`,
+        STATUS_CALLBACK_ALLOWED_HOSTS: `${hostPort(newUrl)},${hostPort(oldUrl)}`,
+        STATUS_CALLBACK_MAX_AGE_MS: String(MAX_AGE_MS),
+      });
+    });
+    afterAll(async () => {
+      await t?.close();
+      await newOnly.close();
+      await oldOnly.close();
+    });
+
+    const send = (statusCallbackUrl: string) =>
+      request(t.baseUrl)
+        .post('/send-mms')
+        .send({ ...SEED, statusCallbackUrl })
+        .expect(202)
+        .then((res) => res.body.messageId as string);
+
+    it('each request carries one v1 per secret: a receiver knowing only the new one and one knowing only the old one both verify', async () => {
+      const [toNew, toOld] = await Promise.all([send(newUrl), send(oldUrl)]);
+      for (const [receiver, messageId] of [
+        [newOnly, toNew],
+        [oldOnly, toOld],
+      ] as const) {
+        await eventually(
+          async () => forMessage(receiver.accepted(), messageId),
+          (list) => list.length === 3,
+          `three callbacks for ${messageId}`,
+        );
+        const received = forMessage(receiver.received(), messageId);
+        expect(received.map((r) => bodyOf(r).status)).toEqual(LIFECYCLE);
+        for (const r of received) {
+          expect(r.signatureValid).toBe(true);
+          const header = r.headers['x-mms-signature'];
+          const { t: ts, v1 } = parseSignature(header);
+          expect(v1).toEqual([hmac(NEW_SECRET, ts, r.rawBody), hmac(OLD_SECRET, ts, r.rawBody)]);
+          expect(verifyStatusCallbackSignature(header, r.rawBody, [NEW_SECRET])).toBe(true);
+          expect(verifyStatusCallbackSignature(header, r.rawBody, [OLD_SECRET])).toBe(true);
+          // Neither a stranger's secret nor a changed body verifies.
+          expect(verifyStatusCallbackSignature(header, r.rawBody, [SECRET])).toBe(false);
+          expect(
+            verifyStatusCallbackSignature(header, r.rawBody.replace('message.status', 'x'), [
+              NEW_SECRET,
+              OLD_SECRET,
+            ]),
+          ).toBe(false);
+        }
+      }
+    });
+
+    it('an event still failing after STATUS_CALLBACK_MAX_AGE_MS is abandoned, and no longer attempted', async () => {
+      newOnly.reset();
+      newOnly.answer(500);
+      const abandonedBefore = await metric(t.baseUrl, 'status_callback_events_total', {
+        outcome: 'abandoned',
+      });
+      const messageId = await send(newUrl);
+      const events: EventView[] = await eventually(
+        async () =>
+          (await request(t.baseUrl).get(`/messages/${messageId}`).expect(200)).body.statusCallback
+            .events as EventView[],
+        (list) => list.length === 3 && list.every((e) => e.state === 'abandoned'),
+        'every event abandoned',
+        MAX_AGE_MS + 8000,
+      );
+      expect(events[0]).toMatchObject({ sequence: 1, lastHttpStatus: 500 });
+      expect(events[0].attempts).toBeGreaterThanOrEqual(2);
+      expect(forMessage(newOnly.accepted(), messageId)).toHaveLength(0);
+      // No attempt started after the event's max age (plus one request's time).
+      const first = forMessage(newOnly.received(), messageId);
+      const occurredAt = Date.parse(String(bodyOf(first[0]).occurredAt));
+      for (const r of first) expect(r.at.getTime()).toBeLessThan(occurredAt + MAX_AGE_MS + 1000);
+
+      const count = first.length;
+      await new Promise((r) => setTimeout(r, 400)); // several polls
+      expect(forMessage(newOnly.received(), messageId)).toHaveLength(count);
+      expect(
+        await metric(t.baseUrl, 'status_callback_events_total', { outcome: 'abandoned' }),
+      ).toBe(abandonedBefore + 3);
+    });
+  });
+
+  describe('two app instances on one database', () => {
+    const DELAY_MS = 150;
+    let a: TestApp;
+    let b: TestApp;
+    const receiver = new StatusReceiver({ secrets: [SECRET] });
+    let hookUrl: string;
+
+    beforeAll(async () => {
+      hookUrl = `${await receiver.listen()}/hook`;
+      const env = {
+        ...FAST,
+        STATUS_CALLBACK_SECRET: SECRET,
+        STATUS_CALLBACK_ALLOWED_HOSTS: hostPort(hookUrl),
+      };
+      a = await createTestApp(env);
+      b = await createTestApp(env, {}, { dbName: a.dbName });
+    });
+    afterAll(async () => {
+      await a?.close();
+      await b?.close();
+      await receiver.close();
+    });
+
+    it('each event is delivered once, never two requests for one event at once, a message’s events one after another', async () => {
+      // Slow answers: an event claimed twice would show as two requests in progress together.
+      receiver.delay(DELAY_MS);
+      const ids = await Promise.all(
+        [a, b, a, b].map((app) =>
+          request(app.baseUrl)
+            .post('/send-mms')
+            .send({ ...SEED, statusCallbackUrl: hookUrl })
+            .expect(202)
+            .then((res) => res.body.messageId as string),
+        ),
+      );
+      await eventually(
+        async () => receiver.accepted(),
+        (list) => list.length >= 12,
+        'twelve callbacks accepted',
+        20000,
+      );
+      // Both instances' workers had time to claim anything left twice.
+      await new Promise((r) => setTimeout(r, 400));
+
+      const received = receiver.received();
+      expect(received).toHaveLength(12);
+      const counts = countById(received);
+      expect(Object.keys(counts)).toHaveLength(12);
+      expect(Object.values(counts).every((n) => n === 1)).toBe(true);
+      expect(receiver.maxConcurrent()).toBe(1);
+      expect(received.every((r) => r.signatureValid && r.answered === 200)).toBe(true);
+
+      for (const messageId of ids) {
+        const mine = forMessage(received, messageId);
+        expect(mine.map((r) => bodyOf(r).sequence)).toEqual([1, 2, 3]);
+        expect(mine.map((r) => bodyOf(r).status)).toEqual(LIFECYCLE);
+        // A later event waits for the earlier one's answer.
+        for (let i = 1; i < mine.length; i++)
+          expect(mine[i].at.getTime() - mine[i - 1].at.getTime()).toBeGreaterThanOrEqual(
+            DELAY_MS - 10,
+          );
+      }
+      const delivered = async (app: TestApp) =>
+        metric(app.baseUrl, 'status_callback_events_total', { outcome: 'delivered' });
+      expect((await delivered(a)) + (await delivered(b))).toBe(12);
+    });
+  });
+
+  describe('a service killed (SIGKILL) with events pending', () => {
+    const AUTH_ID = 'MACALLBACKKILL000000';
+    const API_KEY = 'callback-kill-key-0123456789';
+    let plivo: PlivoSimulator;
+    let token: string;
+    const receiver = new StatusReceiver({ secrets: [SECRET] });
+    const services: SpawnedService[] = [];
+    let hookUrl: string;
+    let uri: string;
+
+    beforeAll(async () => {
+      token = randomBytes(16).toString('hex');
+      plivo = new PlivoSimulator({
+        authId: AUTH_ID,
+        authToken: token,
+        callbackDelayMs: 10,
+        callbackRetryDelaysMs: [],
+      });
+      await plivo.start();
+      hookUrl = `${await receiver.listen()}/hook`;
+      const u = new URL(process.env.TEST_MONGODB_SERVER!);
+      u.pathname = `/callbacks_kill_${process.pid}_${Date.now()}`;
+      uri = u.toString();
+    });
+    afterAll(async () => {
+      for (const s of services) s.kill();
+      await plivo.stop();
+      await receiver.close();
+    });
+
+    const start = async () => {
+      const service = await spawnService({
+        NODE_ENV: 'production',
+        MONGODB_URI: uri,
+        PLIVO_AUTH_ID: AUTH_ID,
+        PLIVO_AUTH_TOKEN: token,
+        PLIVO_SENDER_NUMBER: TEST_SENDER,
+        PLIVO_API_URL: plivo.baseUrl,
+        API_KEYS: `shop:${API_KEY}`,
+        MEDIA_PREFLIGHT: 'false',
+        // The receiver is plain http on loopback: allowed by name, http allowed.
+        MEDIA_ALLOW_HTTP: 'true',
+        SHUTDOWN_DELAY_MS: '0',
+        ...FAST,
+        STATUS_CALLBACK_TIMEOUT_MS: '1000',
+        STATUS_CALLBACK_SECRET: SECRET,
+        STATUS_CALLBACK_ALLOWED_HOSTS: hostPort(hookUrl),
+      });
+      services.push(service);
+      await service.waitForOutput(/listening on port/);
+      return service;
+    };
+    const getMessage = (service: SpawnedService, id: string) =>
+      request(service.baseUrl).get(`/messages/${id}`).set('X-API-Key', API_KEY).expect(200);
+
+    it('the events are delivered after a restart on the same database, each once as a success, in order', async () => {
+      receiver.answer(503);
+      const first = await start();
+      const sent = await request(first.baseUrl)
+        .post('/send-mms')
+        .set('X-API-Key', API_KEY)
+        .send({ ...SEED, statusCallbackUrl: hookUrl })
+        .expect(202);
+      const messageId: string = sent.body.messageId;
+      // Plivo's callbacks all applied (three events recorded), the first one failing.
+      await eventually(
+        async () => (await getMessage(first, messageId)).body,
+        (m) => m.status === 'delivered' && m.statusCallback?.events?.length === 3,
+        'the message delivered with three events',
+      );
+      await eventually(
+        async () => forMessage(receiver.received(), messageId),
+        (list) => list.length >= 2,
+        'two failed attempts',
+      );
+      first.kill();
+      await first.exited;
+      expect(receiver.accepted()).toHaveLength(0);
+
+      receiver.answer(200);
+      const second = await start();
+      await eventually(
+        async () => forMessage(receiver.accepted(), messageId),
+        (list) => list.length >= 3,
+        'three callbacks accepted after the restart',
+        // A claim cut by the kill is released after its lease (timeout + 10 s).
+        25000,
+      );
+      const accepted = forMessage(receiver.accepted(), messageId);
+      expect(accepted.map((r) => bodyOf(r).sequence)).toEqual([1, 2, 3]);
+      expect(accepted.map((r) => bodyOf(r).status)).toEqual(LIFECYCLE);
+      expect(Object.values(countById(accepted))).toEqual([1, 1, 1]);
+      expect(accepted.every((r) => r.signatureValid)).toBe(true);
+
+      const events: EventView[] = (
+        await eventually(
+          async () => (await getMessage(second, messageId)).body.statusCallback.events,
+          (list: EventView[]) => list.every((e) => e.state === 'delivered'),
+          'every event delivered',
+        )
+      ).map((e: EventView) => e);
+      expect(events[0].attempts).toBeGreaterThanOrEqual(3);
+      expect(events[0].lastHttpStatus).toBe(200);
+    }, 90000);
+  });
+});
