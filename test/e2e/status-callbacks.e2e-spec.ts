@@ -448,7 +448,7 @@ describe('status callbacks to the client (e2e)', () => {
         expect(received.map((r) => bodyOf(r).status)).toEqual(LIFECYCLE);
         for (const r of received) {
           expect(r.signatureValid).toBe(true);
-          const header = r.headers['x-mms-signature'];
+          const header = String(r.headers['x-mms-signature']);
           const { t: ts, v1 } = parseSignature(header);
           expect(v1).toEqual([hmac(NEW_SECRET, ts, r.rawBody), hmac(OLD_SECRET, ts, r.rawBody)]);
           expect(verifyStatusCallbackSignature(header, r.rawBody, [NEW_SECRET])).toBe(true);
