@@ -60,6 +60,20 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly callbackEvents = new Counter({
+    name: 'status_callback_events_total',
+    help: 'Status callback attempts to clients by outcome: delivered, retried, stopped (410), abandoned',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly callbackLatency = new Histogram({
+    name: 'status_callback_delivery_seconds',
+    help: 'From a status change to its callback answered 2xx by the client (retries included)',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 14400, 86400],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

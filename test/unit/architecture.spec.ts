@@ -61,6 +61,7 @@ const ALLOWED: Record<string, string[]> = {
   'mms/message-log': ['shared'],
   'mms/media': ['shared', 'config', 'mms/plivo'],
   'mms/opt-outs': ['shared', 'config', 'auth', 'metrics'],
+  'mms/client-callbacks': ['shared', 'config', 'metrics', 'mms/message-log'],
   'mms/send': [
     'shared',
     'config',
@@ -70,6 +71,7 @@ const ALLOWED: Record<string, string[]> = {
     'mms/message-log',
     'mms/media',
     'mms/opt-outs',
+    'mms/client-callbacks',
   ],
   'mms/messages': ['shared', 'config', 'auth', 'mms/message-log'],
   'mms/webhooks': [

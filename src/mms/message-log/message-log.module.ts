@@ -7,6 +7,7 @@ import { MessageLogRepository } from './message-log.repository';
 @Module({
   imports: [MongooseModule.forFeature([{ name: MessageLog.name, schema: MessageLogSchema }])],
   providers: [MessageLogRepository],
-  exports: [MessageLogRepository],
+  // The model too: client-callbacks claims and settles the outbox the log's documents hold.
+  exports: [MessageLogRepository, MongooseModule],
 })
 export class MessageLogModule {}

@@ -4,6 +4,7 @@ import { FilterQuery, Model, Types } from 'mongoose';
 import { MessageStatus, STATUS_RANK } from './message-status';
 import { AttemptRecord, MessageLog, StatusHistoryEntry } from './message-log.schema';
 import { StatusChange, statusChangePipeline } from './status-change';
+import { appendCallbackEventStages } from './callback-outbox';
 import { isDuplicateKeyError } from '../../shared/duplicate-key';
 
 /** An inbound message as Plivo's webhook described it. */
@@ -33,6 +34,8 @@ export interface NewOutboundMessage {
   text: string;
   mediaUrls: string[];
   mediaIds: string[];
+  /** Where its status changes are pushed (signed), if anywhere. */
+  statusCallbackUrl?: string;
 }
 
 /** Whose messages a read may see: one client's, or (admin) everyone's. */
@@ -138,16 +141,24 @@ export class MessageLogRepository {
     }
   }
 
-  /** Plivo refused the MMS for this destination: the same log goes on as an SMS. */
+  /**
+   * Plivo refused the MMS for this destination: the same log goes on as an SMS. The switch is a
+   * status callback event of its own (same status, channel sms), appended in the same write.
+   */
   async switchToSms(id: Types.ObjectId, reason: string, attempt: AttemptRecord): Promise<void> {
-    await this.model.updateOne(
-      { _id: id },
+    await this.model.collection.updateOne({ _id: id }, [
       {
-        $set: { channel: 'sms', fallbackReason: reason },
-        $inc: { attempts: 1 },
-        $push: { attemptLog: attempt },
+        $set: {
+          __previous: '$status',
+          channel: 'sms',
+          fallbackReason: { $literal: reason },
+          attempts: { $add: [{ $ifNull: ['$attempts', 0] }, 1] },
+          attemptLog: { $concatArrays: [{ $ifNull: ['$attemptLog', []] }, [{ $literal: definedOnly(attempt) }]] },
+          updatedAt: { $literal: new Date() },
+        },
       },
-    );
+      ...appendCallbackEventStages(true, { occurredAt: attempt.at, errorMessage: reason }),
+    ]);
   }
 
   /** A failed attempt that will be retried: counted and kept, status unchanged. */
@@ -186,3 +197,7 @@ export class MessageLogRepository {
       .exec();
   }
 }
+
+/** Without its undefined fields (a raw driver write would store them as null). */
+const definedOnly = <T extends object>(value: T): Partial<T> =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;

@@ -1,6 +1,7 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Types } from 'mongoose';
 import { MESSAGE_STATUSES, MessageStatus, StatusSource } from './message-status';
+import { CallbackEvent, CallbackEventSchema } from './callback-event.schema';
 
 @Schema({ _id: false })
 export class StatusHistoryEntry {
@@ -131,6 +132,33 @@ export class MessageLog {
   @Prop({ type: Object })
   delivery?: Record<string, string>;
 
+  /** Where status callback events go (the request's statusCallbackUrl, or the client's default). */
+  @Prop()
+  statusCallbackUrl?: string;
+
+  /** The URL answered 410 Gone: no more events for this message. */
+  @Prop()
+  callbackStopped?: boolean;
+
+  /** The last event's sequence number. */
+  @Prop()
+  callbackSequence?: number;
+
+  /** The outbox: status callback events and their delivery state, in sequence order. */
+  @Prop({ type: [CallbackEventSchema], default: undefined })
+  callbackEvents?: CallbackEvent[];
+
+  /**
+   * Set while an event is undelivered: when a worker may next take the message (its first
+   * pending event's next attempt, or the end of a worker's lease). Workers claim by it.
+   */
+  @Prop()
+  callbackDueAt?: Date;
+
+  /** The token of the worker holding the message until callbackDueAt. */
+  @Prop()
+  callbackLease?: string;
+
   createdAt: Date;
   updatedAt: Date;
 }
@@ -157,3 +185,9 @@ MessageLogSchema.index({ recipient: 1, _id: -1 });
 // GET /messages?direction=…
 MessageLogSchema.index({ clientId: 1, direction: 1, _id: -1 });
 MessageLogSchema.index({ direction: 1, _id: -1 });
+// Status callback workers claim the message whose next event is most overdue: a range on one
+// indexed key, holding only messages with something to deliver (partial: none once delivered).
+MessageLogSchema.index(
+  { callbackDueAt: 1 },
+  { partialFilterExpression: { callbackDueAt: { $exists: true } } },
+);

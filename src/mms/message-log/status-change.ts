@@ -1,6 +1,7 @@
 import { mongo, Types } from 'mongoose';
 import { MessageStatus, STATUS_RANK, StatusSource } from './message-status';
 import { AttemptRecord, StatusHistoryEntry } from './message-log.schema';
+import { appendCallbackEventStages } from './callback-outbox';
 
 /** One status change of a message, as the send path or a Plivo callback reports it. */
 export interface StatusChange {
@@ -28,7 +29,9 @@ const literal = (value: unknown) => ({ $literal: value });
 
 /**
  * The status change as an update pipeline: `replay` and `forward` are computed from the stored
- * document inside the same atomic write that acts on them, then removed.
+ * document inside the same atomic write that acts on them, then removed. A change that moves the
+ * status also appends its status callback event (when the message has a callback URL) in that
+ * same write: the outbox can neither miss a change nor hold one that was not applied.
  */
 export function statusChangePipeline(
   change: StatusChange,
@@ -76,6 +79,7 @@ export function statusChangePipeline(
   return [
     {
       $set: {
+        __previous: '$status',
         __replay: change.eventKey
           ? { $in: [literal(change.eventKey), { $ifNull: ['$eventKeys', []] }] }
           : false,
@@ -83,6 +87,11 @@ export function statusChangePipeline(
     },
     { $set: { __forward: { $and: [{ $not: ['$__replay'] }, { $lt: ['$statusRank', rank] }] } } },
     { $set: fields },
+    ...appendCallbackEventStages('$__forward', {
+      occurredAt: entry.at,
+      errorCode: (change.setIfApplied?.errorCode as string | undefined) ?? change.errorCode,
+      errorMessage: (change.setIfApplied?.errorMessage as string | undefined) ?? change.detail,
+    }),
     { $unset: ['__replay', '__forward'] },
   ];
 }

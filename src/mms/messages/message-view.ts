@@ -1,6 +1,6 @@
 import { BadRequestException } from '@nestjs/common';
 import { Types } from 'mongoose';
-import { MessageDto } from './dto/message.dto';
+import { CallbackEventDto, MessageDto, StatusCallbackDto } from './dto/message.dto';
 import { Client } from '../../auth/client';
 import { MessageLogRecord, Readers } from '../message-log/message-log.repository';
 
@@ -37,10 +37,41 @@ export function toMessageDto(log: MessageLogRecord): MessageDto {
       }),
     ),
     delivery: log.delivery,
+    ...(log.statusCallbackUrl ? { statusCallback: statusCallbackView(log) } : {}),
     createdAt: log.createdAt,
     updatedAt: log.updatedAt,
   };
 }
+
+/** The message's status callback URL and each event's delivery state (nulls left out). */
+function statusCallbackView(log: MessageLogRecord): StatusCallbackDto {
+  return {
+    url: log.statusCallbackUrl!,
+    ...(log.callbackStopped ? { stopped: true } : {}),
+    events: (log.callbackEvents ?? []).map((event) => {
+      const view: Record<string, unknown> = {};
+      for (const field of EVENT_VIEW_FIELDS)
+        if (event[field] !== null && event[field] !== undefined) view[field] = event[field];
+      return view as unknown as CallbackEventDto;
+    }),
+  };
+}
+
+const EVENT_VIEW_FIELDS = [
+  'id',
+  'sequence',
+  'status',
+  'previousStatus',
+  'errorCode',
+  'occurredAt',
+  'state',
+  'attempts',
+  'lastAttemptAt',
+  'lastHttpStatus',
+  'lastError',
+  'nextAttemptAt',
+  'deliveredAt',
+] as const;
 
 /** A message id as the API shows it (any case accepted); also the OpenAPI pattern of `:id`. */
 export const MESSAGE_ID_PATTERN = /^[0-9a-fA-F]{24}$/;

@@ -73,12 +73,14 @@ export class SendMmsController {
   @ApiResponse({ status: 202, description: 'Plivo queued the message.', type: SendMmsResponseDto })
   @ApiErrorResponse(
     400,
-    'Nothing was sent: invalid input (each bad field named in `errors`), a body that cannot be read, a media URL the policy refuses (a private or local address, credentials, a scheme; named under the field it came in), a bad or missing Idempotency-Key, or Plivo refused the message.',
+    'Nothing was sent: invalid input (each bad field named in `errors`), a body that cannot be read, a media URL the policy refuses (a private or local address, credentials, a scheme; named under the field it came in), a statusCallbackUrl the same policy refuses or status callbacks off, a bad or missing Idempotency-Key, or Plivo refused the message.',
     [
       'VALIDATION_FAILED',
       'MALFORMED_JSON',
       'MALFORMED_BODY',
       'MEDIA_URL_BLOCKED',
+      'CALLBACK_URL_BLOCKED',
+      'STATUS_CALLBACKS_DISABLED',
       'INVALID_IDEMPOTENCY_KEY',
       'IDEMPOTENCY_KEY_REQUIRED',
       'PLIVO_REJECTED',

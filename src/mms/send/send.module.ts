@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MetricsModule } from '../../metrics/metrics.module';
+import { ClientCallbacksModule } from '../client-callbacks/client-callbacks.module';
 import { MediaModule } from '../media/media.module';
 import { MessageLogModule } from '../message-log/message-log.module';
 import { OptOutsModule } from '../opt-outs/opt-outs.module';
@@ -24,6 +25,7 @@ import { SendReplyUseCase } from './usecases/send-reply/send-reply.usecase';
     IdempotencyModule,
     MetricsModule,
     OptOutsModule,
+    ClientCallbacksModule,
   ],
   controllers: [SendMmsController],
   providers: [

@@ -4,6 +4,10 @@ import { FieldHints } from '../../../shared/field-hints';
 import { PageLimit } from '../../../shared/page-limit';
 import { E164_FORMAT, E164_PATTERN, IsE164PhoneNumber } from '../../../shared/is-e164-phone-number';
 import { MESSAGE_STATUSES, MessageStatus } from '../../message-log/message-status';
+import {
+  CALLBACK_EVENT_STATES,
+  CallbackEventState,
+} from '../../message-log/callback-event.schema';
 import { CURSOR_PATTERN } from '../cursor';
 
 export class StatusHistoryEntryDto {
@@ -19,6 +23,48 @@ export class StatusHistoryEntryDto {
   errorCode?: string;
   @ApiPropertyOptional()
   detail?: string;
+}
+
+export class CallbackEventDto {
+  @ApiProperty({ example: 'evt_665f1c2e9d3b4a0012345679', description: 'The X-Mms-Event-Id.' })
+  id: string;
+  @ApiProperty({ example: 1 })
+  sequence: number;
+  @ApiProperty({ enum: MESSAGE_STATUSES })
+  status: MessageStatus;
+  @ApiProperty({ enum: MESSAGE_STATUSES })
+  previousStatus: MessageStatus;
+  @ApiPropertyOptional()
+  errorCode?: string;
+  @ApiProperty()
+  occurredAt: Date;
+  @ApiProperty({
+    enum: CALLBACK_EVENT_STATES,
+    description:
+      'pending (due, or waiting for its retry or for an earlier event), delivered (2xx), stopped (410), abandoned (failing past STATUS_CALLBACK_MAX_AGE_MS).',
+  })
+  state: CallbackEventState;
+  @ApiProperty({ description: 'Deliveries tried so far.' })
+  attempts: number;
+  @ApiPropertyOptional()
+  lastAttemptAt?: Date;
+  @ApiPropertyOptional({ description: "The status the client's endpoint last answered." })
+  lastHttpStatus?: number;
+  @ApiPropertyOptional({ description: 'Why the last attempt got no answer (timeout, refused…).' })
+  lastError?: string;
+  @ApiPropertyOptional({ description: 'When a pending event is tried next.' })
+  nextAttemptAt?: Date;
+  @ApiPropertyOptional()
+  deliveredAt?: Date;
+}
+
+export class StatusCallbackDto {
+  @ApiProperty({ example: 'https://example.com/hooks/mms-status' })
+  url: string;
+  @ApiPropertyOptional({ description: 'True once the URL answered 410: no more events are sent.' })
+  stopped?: boolean;
+  @ApiProperty({ type: [CallbackEventDto] })
+  events: CallbackEventDto[];
 }
 
 export class MessageDto {
@@ -68,6 +114,11 @@ export class MessageDto {
     description: 'Units, TotalAmount, TotalRate, MCC, MNC and Plivo times from callbacks.',
   })
   delivery?: Record<string, string>;
+  @ApiPropertyOptional({
+    type: StatusCallbackDto,
+    description: 'Present when the message has a status callback URL: each event and its delivery.',
+  })
+  statusCallback?: StatusCallbackDto;
   @ApiProperty()
   createdAt: Date;
   @ApiProperty()

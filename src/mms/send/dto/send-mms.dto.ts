@@ -144,6 +144,18 @@ export class SendMmsDto {
   mediaIds?: string[];
 
   @ApiPropertyOptional({
+    ...URL_SCHEMA,
+    example: 'https://example.com/hooks/mms-status',
+    description:
+      'Where to POST this message\'s status changes (queued, sent, delivered…), signed with X-Mms-Signature (README "Status callbacks to your service"). Checked as mediaUrl is (else 400 CALLBACK_URL_BLOCKED; 400 STATUS_CALLBACKS_DISABLED when the gateway has no STATUS_CALLBACK_SECRET). Default: the client\'s STATUS_CALLBACK_URLS entry.',
+  })
+  @IsOptionalNotNull()
+  @IsString()
+  @Validate(IsHttpUrl)
+  @MaxLength(MAX_URL_LENGTH)
+  statusCallbackUrl?: string;
+
+  @ApiPropertyOptional({
     default: false,
     description:
       'When the destination cannot receive MMS (outside the US and Canada, or refused by Plivo), send an SMS whose text carries the media links instead of failing with 422.',

@@ -26,6 +26,7 @@ import {
 import { MediaPreflight } from '../../../media/media-preflight';
 import { MediaUrlPolicy } from '../../../media/media-url-policy';
 import { OptOutsService } from '../../../opt-outs/opt-outs.service';
+import { CallbackTarget } from '../../../client-callbacks/callback-target';
 import { SendMmsUseCase } from './send-mms.usecase';
 import { ReservedMessageIdInUseException } from '../../idempotency/reserved-message-id';
 import { PLIVO_WEBHOOK_ROUTES } from '../../../plivo/webhook-routes';
@@ -224,6 +225,8 @@ function setup(steps: Step[], retry = { maxRetries: 2, sendDeadlineMs: 10_000 })
     new MediaUrlPolicy(stubConfig({ 'send.mediaAllowHttp': false })),
     { assertDeliverable: async () => undefined } as unknown as MediaPreflight,
     optOuts as unknown as OptOutsService,
+    // No callback URL in these sends, none by default: the target is "nowhere".
+    { resolve: () => undefined } as unknown as CallbackTarget,
     stubConfig({
       'plivo.senderNumber': SENDER,
       'app.publicBaseUrl': BASE_URL,

@@ -6,6 +6,7 @@ import { AllConfig } from '../../../../config/config.type';
 import { MetricsService } from '../../../../metrics/metrics.service';
 import { describeError } from '../../../../shared/describe-error';
 import { isDuplicateKeyError } from '../../../../shared/duplicate-key';
+import { CallbackTarget } from '../../../client-callbacks/callback-target';
 import { MediaPreflight } from '../../../media/media-preflight';
 import { MediaUrlPolicy, MediaUrlRef } from '../../../media/media-url-policy';
 import { MessageLogRepository } from '../../../message-log/message-log.repository';
@@ -35,6 +36,7 @@ export interface SendContext {
 
 interface SendRequest {
   dto: SendMmsDto;
+  statusCallbackUrl?: string;
   mediaUrls: string[];
   mediaIds: string[];
   fallbackAllowed: boolean;
@@ -58,6 +60,7 @@ export class SendMmsUseCase {
     private readonly mediaPolicy: MediaUrlPolicy,
     private readonly preflight: MediaPreflight,
     private readonly optOuts: OptOutsService,
+    private readonly callbackTarget: CallbackTarget,
     config: ConfigService<AllConfig, true>,
   ) {
     const send = config.get('send', { infer: true });
@@ -77,7 +80,7 @@ export class SendMmsUseCase {
       context.client.id,
     );
     // Checks that need no log: refused here, nothing is written and nothing is sent.
-    const request = await this.check(dto);
+    const request = await this.check(dto, context.client.id);
     // Logged before Plivo is called: a crash in between leaves a pending record, never an
     // unrecorded message. A database failure here throws before anything is sent.
     const id = await this.createLog(dto, request, context);
@@ -117,6 +120,7 @@ export class SendMmsUseCase {
         text: dto.messageText,
         mediaUrls: request.mediaUrls,
         mediaIds: request.mediaIds,
+        statusCallbackUrl: request.statusCallbackUrl,
       });
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
@@ -125,7 +129,8 @@ export class SendMmsUseCase {
   }
 
   /** Media count, address policy, optional preflight, then MMS or SMS fallback (or 4xx). */
-  private async check(dto: SendMmsDto): Promise<SendRequest> {
+  private async check(dto: SendMmsDto, clientId: string): Promise<SendRequest> {
+    const statusCallbackUrl = this.callbackTarget.resolve(dto.statusCallbackUrl, clientId);
     const media = mediaUrlsOf(dto);
     const mediaUrls = media.map((m) => m.url);
     const mediaIds = dto.mediaIds ?? [];
@@ -135,7 +140,7 @@ export class SendMmsUseCase {
       await this.preflight.assertDeliverable(mediaUrls, Buffer.byteLength(dto.messageText));
     const fallbackAllowed = dto.fallbackToSms ?? this.fallbackToSms;
     const plan = planChannel(dto, mediaUrls, mediaIds, fallbackAllowed);
-    return { dto, mediaUrls, mediaIds, fallbackAllowed, plan };
+    return { dto, statusCallbackUrl, mediaUrls, mediaIds, fallbackAllowed, plan };
   }
 
   /**

@@ -1,0 +1,80 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { request as httpRequest, RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { AllConfig } from '../../config/config.type';
+import {
+  checkedLookup,
+  hostPortOf,
+  isPublicAddress,
+  outboundUrlProblem,
+} from '../../shared/outbound-address';
+
+/** How a POST to a client's URL ended: its HTTP status, or why there was none. */
+export type PostResult = { httpStatus: number } | { error: string; blocked?: boolean };
+
+/**
+ * POSTs one callback. The URL is checked again now (the address policy may have changed since
+ * the send), and every address its host resolves to must be public unless its host:port is in
+ * STATUS_CALLBACK_ALLOWED_HOSTS: the socket connects only to an address that was checked, so a
+ * name that resolves to a private address gets no connection at all. Redirects are not followed
+ * (a 3xx is a failed attempt), the answer's body is not read, and the whole exchange has one
+ * deadline (STATUS_CALLBACK_TIMEOUT_MS), so a slow client cannot hold a worker.
+ */
+@Injectable()
+export class CallbackHttp {
+  private readonly timeoutMs: number;
+  private readonly allowHttp: boolean;
+  private readonly allowedHosts: ReadonlySet<string>;
+  private readonly publicOnly = checkedLookup(isPublicAddress);
+
+  constructor(config: ConfigService<AllConfig, true>) {
+    const settings = config.get('statusCallbacks', { infer: true });
+    this.timeoutMs = settings.timeoutMs;
+    this.allowHttp = settings.allowHttp;
+    this.allowedHosts = new Set(settings.allowedHosts);
+  }
+
+  /** Why this URL may not be called, if it may not (the request-time check, done again). */
+  problem(url: string): string | undefined {
+    return outboundUrlProblem(url, {
+      allowHttp: this.allowHttp,
+      privateHostsAllowed: this.allowedHosts,
+    });
+  }
+
+  post(url: string, body: string, headers: Record<string, string>): Promise<PostResult> {
+    const refused = this.problem(url);
+    if (refused) return Promise.resolve({ error: refused, blocked: true });
+    const target = new URL(url);
+    const deadline = AbortSignal.timeout(this.timeoutMs);
+    const options: RequestOptions = {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        'Content-Length': String(Buffer.byteLength(body)),
+        'User-Agent': 'mms-gateway-callbacks/1.0',
+        ...headers,
+      },
+      // No pooled sockets: each connection goes through the checked lookup.
+      agent: false,
+      signal: deadline,
+      ...(this.allowedHosts.has(hostPortOf(target)) ? {} : { lookup: this.publicOnly }),
+    };
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise<PostResult>((resolve) => {
+      const req = send(target, options, (res) => {
+        // Only the status matters: the body is drained (within the deadline), never buffered.
+        resolve({ httpStatus: res.statusCode ?? 0 });
+        res.once('error', () => undefined);
+        res.resume();
+      });
+      req.once('error', (error: NodeJS.ErrnoException) => {
+        if (deadline.aborted) return resolve({ error: `no answer within ${this.timeoutMs} ms` });
+        if (error.code === 'EBLOCKED') return resolve({ error: error.message, blocked: true });
+        resolve({ error: error.code ? `${error.code}: ${error.message}` : error.message });
+      });
+      req.end(body);
+    });
+  }
+}

@@ -1,0 +1,150 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { randomUUID } from 'node:crypto';
+import { Model, mongo, Types } from 'mongoose';
+import { CallbackEvent, CallbackEventState } from '../message-log/callback-event.schema';
+import { MessageLog } from '../message-log/message-log.schema';
+
+/** A message a worker holds until `leaseUntil`, with the event it must deliver next. */
+export interface ClaimedMessage {
+  messageId: Types.ObjectId;
+  url: string;
+  token: string;
+  leaseUntil: Date;
+  /** The first pending event (undefined: nothing left; the claim is just released). */
+  event?: CallbackEvent;
+}
+
+/** What one delivery attempt did to its event. */
+export interface AttemptOutcome {
+  state: CallbackEventState;
+  at: Date;
+  httpStatus?: number;
+  error?: string;
+  /** For a pending (retried) event: when to try again. */
+  nextAttemptAt?: Date;
+  /** 410: every pending event of the message becomes `stopped`, and no new one is made. */
+  stopMessage?: boolean;
+}
+
+const literal = (value: unknown) => ({ $literal: value });
+
+/**
+ * The status callback outbox, kept in each message's own document (message-log writes the events
+ * with the status change); this side claims and settles them. A claim is one conditional write
+ * on the `callbackDueAt` index: it moves the message's due time to the end of a lease and stamps
+ * a token, so no other replica can take it until the lease ends; a worker that dies simply lets
+ * its lease run out. Settling is conditional on the token, so a worker whose lease was taken over
+ * can no longer write.
+ */
+@Injectable()
+export class CallbackOutboxRepository {
+  constructor(@InjectModel(MessageLog.name) private readonly model: Model<MessageLog>) {}
+
+  async claim(now: Date, leaseMs: number): Promise<ClaimedMessage | undefined> {
+    const token = randomUUID();
+    const leaseUntil = new Date(now.getTime() + leaseMs);
+    const doc = await this.model.collection.findOneAndUpdate(
+      { callbackDueAt: { $lte: now } },
+      { $set: { callbackDueAt: leaseUntil, callbackLease: token } },
+      {
+        sort: { callbackDueAt: 1 },
+        returnDocument: 'after',
+        projection: { statusCallbackUrl: 1, callbackEvents: 1 },
+        includeResultMetadata: false,
+      },
+    );
+    if (!doc) return undefined;
+    const events = (doc.callbackEvents ?? []) as CallbackEvent[];
+    return {
+      messageId: doc._id as Types.ObjectId,
+      url: doc.statusCallbackUrl as string,
+      token,
+      leaseUntil,
+      event: events.find((e) => e.state === 'pending'),
+    };
+  }
+
+  /**
+   * Records the attempt on its event and hands the message back: due again at its first pending
+   * event's next attempt (a new event appended meanwhile included), or not at all. Returns false
+   * when the lease was no longer ours (another worker has the message now; it will redeliver).
+   */
+  async settle(claim: ClaimedMessage, outcome?: AttemptOutcome): Promise<boolean> {
+    const stages: mongo.Document[] = [];
+    if (claim.event && outcome) {
+      const patch = {
+        state: outcome.state,
+        lastAttemptAt: outcome.at,
+        lastHttpStatus: outcome.httpStatus ?? null,
+        lastError: outcome.error ?? null,
+        nextAttemptAt: outcome.state === 'pending' ? (outcome.nextAttemptAt ?? outcome.at) : null,
+        deliveredAt: outcome.state === 'delivered' ? outcome.at : null,
+      };
+      const stopped = { state: 'stopped', nextAttemptAt: null };
+      stages.push({
+        $set: {
+          callbackEvents: {
+            $map: {
+              input: '$callbackEvents',
+              as: 'e',
+              in: {
+                $cond: [
+                  { $eq: ['$$e.id', claim.event.id] },
+                  {
+                    $mergeObjects: [
+                      '$$e',
+                      literal(patch),
+                      { attempts: { $add: [{ $ifNull: ['$$e.attempts', 0] }, 1] } },
+                    ],
+                  },
+                  outcome.stopMessage
+                    ? {
+                        $cond: [
+                          { $eq: ['$$e.state', 'pending'] },
+                          { $mergeObjects: ['$$e', literal(stopped)] },
+                          '$$e',
+                        ],
+                      }
+                    : '$$e',
+                ],
+              },
+            },
+          },
+          ...(outcome.stopMessage ? { callbackStopped: true } : {}),
+        },
+      });
+    }
+    stages.push(
+      {
+        $set: {
+          callbackDueAt: {
+            $let: {
+              vars: {
+                head: {
+                  $arrayElemAt: [
+                    {
+                      $filter: {
+                        input: { $ifNull: ['$callbackEvents', []] },
+                        as: 'e',
+                        cond: { $eq: ['$$e.state', 'pending'] },
+                      },
+                    },
+                    0,
+                  ],
+                },
+              },
+              in: { $ifNull: ['$$head.nextAttemptAt', '$$REMOVE'] },
+            },
+          },
+        },
+      },
+      { $unset: ['callbackLease'] },
+    );
+    const result = await this.model.collection.updateOne(
+      { _id: claim.messageId, callbackLease: claim.token },
+      stages,
+    );
+    return result.matchedCount === 1;
+  }
+}

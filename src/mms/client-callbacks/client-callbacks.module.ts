@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { MetricsModule } from '../../metrics/metrics.module';
+import { MessageLogModule } from '../message-log/message-log.module';
+import { CallbackHttp } from './callback-http';
+import { CallbackOutboxRepository } from './callback-outbox.repository';
+import { CallbackTarget } from './callback-target';
+import { CallbackWorker } from './callback-worker';
+
+/**
+ * Signed status callbacks to clients: the send path asks CallbackTarget where a message's events
+ * go; message-log writes each event with its status change; CallbackWorker delivers them from
+ * MongoDB on every replica (README "Status callbacks to your service").
+ */
+@Module({
+  imports: [MessageLogModule, MetricsModule],
+  providers: [CallbackHttp, CallbackOutboxRepository, CallbackTarget, CallbackWorker],
+  exports: [CallbackTarget],
+})
+export class ClientCallbacksModule {}

@@ -1,0 +1,74 @@
+import { mongo, Types } from 'mongoose';
+
+/** A value the pipeline must take as data (a string starting with `$` is otherwise a path). */
+const literal = (value: unknown) => ({ $literal: value });
+
+export interface EventFacts {
+  occurredAt: Date;
+  errorCode?: string;
+  errorMessage?: string;
+}
+
+export const newEventId = () => `evt_${new Types.ObjectId().toHexString()}`;
+
+/**
+ * Update-pipeline stages that append a status callback event to the message when `when` (an
+ * expression over the document, e.g. "the status moved") holds and the message has a callback
+ * URL that has not answered 410. They run inside the status change's own update, after it, so
+ * the event reads the new status, channel and UUID, and `$__previous` (the status before, which
+ * the caller's first stage saved). `callbackDueAt` tells the workers the message has something
+ * to deliver: set to now unless it is already set (an earlier event is waiting for its retry, or
+ * a worker holds the message: either way this event must wait behind it).
+ */
+export function appendCallbackEventStages(when: unknown, facts: EventFacts): mongo.Document[] {
+  const at = literal(facts.occurredAt);
+  const event: Record<string, unknown> = {
+    id: literal(newEventId()),
+    sequence: '$callbackSequence',
+    status: '$status',
+    previousStatus: '$__previous',
+    errorCode: literal(facts.errorCode ?? null),
+    errorMessage: literal(facts.errorMessage ?? null),
+    plivoMessageUuid: { $ifNull: ['$plivoMessageUuid', null] },
+    channel: '$channel',
+    occurredAt: at,
+    state: 'pending',
+    attempts: 0,
+    nextAttemptAt: at,
+  };
+  return [
+    {
+      $set: {
+        __emit: {
+          $and: [
+            when,
+            { $ne: [{ $ifNull: ['$statusCallbackUrl', null] }, null] },
+            { $ne: ['$callbackStopped', true] },
+          ],
+        },
+      },
+    },
+    {
+      $set: {
+        callbackSequence: {
+          $cond: ['$__emit', { $add: [{ $ifNull: ['$callbackSequence', 0] }, 1] }, '$callbackSequence'],
+        },
+      },
+    },
+    {
+      $set: {
+        callbackEvents: {
+          $cond: [
+            '$__emit',
+            { $concatArrays: [{ $ifNull: ['$callbackEvents', []] }, [event]] },
+            '$callbackEvents',
+          ],
+        },
+        callbackDueAt: {
+          $cond: ['$__emit', { $ifNull: ['$callbackDueAt', at] }, '$callbackDueAt'],
+        },
+      },
+    },
+    { $unset: ['__emit', '__previous'] },
+  ];
+}
