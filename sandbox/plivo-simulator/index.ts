@@ -13,3 +13,9 @@ export type {
   StatusFailurePlan,
 } from './failure-injection';
 export type { InboundMessage } from './inbound';
+export {
+  StatusReceiver,
+  verifyStatusCallbackSignature,
+  type ReceivedCallback,
+  type StatusReceiverOptions,
+} from './status-receiver';

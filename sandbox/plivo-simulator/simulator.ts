@@ -7,6 +7,8 @@
  * on failure), sends signed status callbacks (queued → sent → delivered|failed) with Plivo's retry
  * policy, can fake inbound MMS webhooks, and lets tests inject transport failures
  * (HTTP errors, timeouts, resets and the ambiguous "accepted but never answered" case).
+ * It also hosts a client of the gateway under /client-callbacks/ (status-receiver.ts), where the
+ * gateway's own signed status callbacks can be sent in the sandbox.
  *
  * Plain node:http on purpose: no framework, no extra dependency, nothing to configure.
  * This file holds the lifecycle, routing and recorded state; each concern has its own file.
@@ -36,6 +38,7 @@ import {
   queuedAnswer,
   validateSend,
 } from './send-api';
+import { CLIENT_CALLBACKS_PATH, handleClientCallbacks, StatusReceiver } from './status-receiver';
 
 export interface PlivoSimulatorOptions {
   authId: string;
@@ -49,6 +52,11 @@ export interface PlivoSimulatorOptions {
    * message, as Plivo would to an application's message_url.
    */
   inboundUrl?: string;
+  /**
+   * The secrets the client endpoint under /client-callbacks/ verifies the gateway's
+   * X-Mms-Signature with (its STATUS_CALLBACK_SECRET); none: every signature is invalid.
+   */
+  statusCallbackSecrets?: string[];
   log?: (msg: string) => void;
 }
 
@@ -75,6 +83,8 @@ export class PlivoSimulator {
   requests: RecordedRequest[] = [];
   /** Every status-callback attempt, retries included. */
   callbacks: CallbackAttempt[] = [];
+  /** The client endpoint at /client-callbacks/…: the gateway's status callbacks to a client. */
+  readonly statusReceiver: StatusReceiver;
 
   private readonly authId: string;
   private readonly authToken: string;
@@ -102,6 +112,7 @@ export class PlivoSimulator {
       record: (attempt) => this.callbacks.push(attempt),
       log: (msg) => this.log(msg),
     });
+    this.statusReceiver = new StatusReceiver({ secrets: options.statusCallbackSecrets ?? [] });
   }
 
   /** Requests that created a message: answered 202 (possibly late) or accept-then-hang. */
@@ -122,10 +133,13 @@ export class PlivoSimulator {
   async start(port = 0, host = '127.0.0.1'): Promise<string> {
     if (this.server) return this.baseUrl;
     const server = createServer((req, res) => {
+      const pathname = req.url?.split('?')[0] ?? '/';
       const handled =
-        req.url?.split('?')[0] === '/sandbox/inbound'
+        pathname === '/sandbox/inbound'
           ? handleSandboxInbound(req, res, this.inboundUrl, (inbound) => this.sendInbound(inbound))
-          : this.handle(req, res);
+          : pathname === CLIENT_CALLBACKS_PATH || pathname.startsWith(`${CLIENT_CALLBACKS_PATH}/`)
+            ? handleClientCallbacks(this.statusReceiver, req, res)
+            : this.handle(req, res);
       handled.catch((err: unknown) => {
         this.log(`plivo-simulator: request handling failed: ${String(err)}`);
         if (!res.headersSent) deliver(req, res, errorAnswer(500, 'simulator error'));
@@ -150,6 +164,7 @@ export class PlivoSimulator {
 
   async stop(): Promise<void> {
     this.scheduler.cancel();
+    await this.statusReceiver.close();
     for (const timer of this.answerTimers) clearTimeout(timer);
     this.answerTimers.clear();
     const server = this.server;
@@ -162,13 +177,14 @@ export class PlivoSimulator {
     await closed;
   }
 
-  /** Clears records, failure plans, latency and pending callbacks. */
+  /** Clears records, failure plans, latency, pending callbacks and the client endpoint's state. */
   reset(): void {
     this.requests = [];
     this.callbacks = [];
     this.failures.reset();
     this.optOuts.reset();
     this.scheduler.cancel();
+    this.statusReceiver.reset();
   }
 
   /** Queue `plan` for the next `times` Message requests (one plan consumed per request). */
