@@ -40,7 +40,7 @@ export function callbackPayload(messageId: string, event: CallbackEvent) {
  * never delays Plivo's webhooks or an API answer.
  */
 @Injectable()
-export class CallbackWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+export class CallbackWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(CallbackWorker.name);
   private readonly settings: StatusCallbacksConfig;
   private readonly inFlight = new Set<Promise<void>>();
@@ -63,7 +63,8 @@ export class CallbackWorker implements OnApplicationBootstrap, OnApplicationShut
     this.schedule(0);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the database connection closes, so deliveries under way can record their outcome. */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     // Deliveries under way end within STATUS_CALLBACK_TIMEOUT_MS; one cut short is redelivered
