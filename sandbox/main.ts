@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { readEnvironment } from '../src/config/environment';
-import { ConfigurationError, Environment, withoutBlanks } from '../src/config/validate-config';
+import {
+  ConfigurationError,
+  Environment,
+  splitList,
+  withoutBlanks,
+} from '../src/config/validate-config';
 import { PLIVO_WEBHOOK_ROUTES } from '../src/mms/plivo/webhook-routes';
 
 /**
@@ -26,8 +31,16 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-/** The settings the sandbox provides, over what the user configured. */
-function withStandIns(env: Environment, plivo: { url: string; token: string }, mongodbUri: string) {
+/**
+ * The settings the sandbox provides, over what the user configured. Status callbacks may go to
+ * the simulator's client endpoint (a loopback address, refused by default), with the user's
+ * allowed hosts kept.
+ */
+function withStandIns(
+  env: Environment,
+  plivo: { url: string; token: string; port: number },
+  mongodbUri: string,
+) {
   return {
     ...env,
     PLIVO_AUTH_ID: SANDBOX_AUTH_ID,
@@ -35,11 +48,20 @@ function withStandIns(env: Environment, plivo: { url: string; token: string }, m
     PLIVO_API_URL: plivo.url,
     PLIVO_SENDER_NUMBER: env.PLIVO_SENDER_NUMBER ?? SANDBOX_SENDER,
     MONGODB_URI: mongodbUri,
+    STATUS_CALLBACK_ALLOWED_HOSTS: [
+      ...splitList(env.STATUS_CALLBACK_ALLOWED_HOSTS),
+      `127.0.0.1:${plivo.port}`,
+    ].join(','),
   };
 }
 
 async function main(): Promise<void> {
-  const env: Environment = { ...SANDBOX_DEFAULTS, ...withoutBlanks(readEnvironment()) };
+  const configured: Environment = { ...SANDBOX_DEFAULTS, ...withoutBlanks(readEnvironment()) };
+  // Status callbacks work out of the box: signed with a secret made for this run unless one is set.
+  const generatedSecret = configured.STATUS_CALLBACK_SECRET
+    ? undefined
+    : randomBytes(32).toString('hex');
+  const env: Environment = { STATUS_CALLBACK_SECRET: generatedSecret, ...configured };
   if (env.NODE_ENV === 'production')
     fail('NODE_ENV=production: the sandbox never runs in production (npm run start:prod does)');
   const simulatorPort = Number(env.PLIVO_SIMULATOR_PORT ?? 3001);
@@ -68,7 +90,7 @@ async function main(): Promise<void> {
   const token = randomBytes(24).toString('base64url');
   const placeholders = withStandIns(
     env,
-    { url: 'http://127.0.0.1', token },
+    { url: 'http://127.0.0.1', token, port: simulatorPort },
     external ?? 'mongodb://127.0.0.1',
   );
   const appConfig = loadConfiguration(placeholders).app;
@@ -77,6 +99,7 @@ async function main(): Promise<void> {
     authId: SANDBOX_AUTH_ID,
     authToken: token,
     callbackDelayMs: 500,
+    statusCallbackSecrets: splitList(env.STATUS_CALLBACK_SECRET),
     inboundUrl: `${publicBaseUrl(env.PUBLIC_BASE_URL, appConfig.port, false)}${PLIVO_WEBHOOK_ROUTES.inbound}`,
   });
   const simulatorUrl = await simulator
@@ -102,13 +125,23 @@ async function main(): Promise<void> {
       mongodbUri = `${db.uri}/mms_gateway`;
       console.log(`sandbox: embedded ${db.kind} ready at ${mongodbUri}`);
     }
-    const config = loadConfiguration(withStandIns(env, { url: simulatorUrl, token }, mongodbUri), {
+    const plivo = { url: simulatorUrl, token, port: Number(simulatorUrl.split(':').pop()) };
+    const config = loadConfiguration(withStandIns(env, plivo, mongodbUri), {
       plivo: true,
       database: !external,
     });
     console.log(
       `sandbox: simulate an inbound MMS with POST ${simulatorUrl}/sandbox/inbound (see README)`,
     );
+    console.log(
+      `sandbox: a test client endpoint records status callbacks at ${simulatorUrl}/client-callbacks/… (GET ${simulatorUrl}/client-callbacks lists them)`,
+    );
+    // Made for this run and only good for it: shown so a client of one's own can check signatures.
+    // A secret the user set is never printed.
+    if (generatedSecret)
+      console.log(
+        `sandbox: status callbacks are signed with STATUS_CALLBACK_SECRET=${generatedSecret} (new each run; set one in .env to keep it)`,
+      );
     await startGateway(config, { afterClose: stopAll });
   } catch (error) {
     await stopAll();

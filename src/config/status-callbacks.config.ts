@@ -1,12 +1,7 @@
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { outboundUrlProblem } from '../shared/outbound-address';
 import { mediaAllowHttp } from './send.config';
-import {
-  ConfigurationError,
-  Environment,
-  splitList,
-  validateConfig,
-} from './validate-config';
+import { ConfigurationError, Environment, splitList, validateConfig } from './validate-config';
 
 const HOUR_MS = 3_600_000;
 
@@ -111,7 +106,9 @@ export function buildStatusCallbacksConfig(env: Environment): StatusCallbacksCon
     else defaultUrls[name] = url;
   }
   if (Object.keys(defaultUrls).length > 0 && secrets.length === 0)
-    problems.push('STATUS_CALLBACK_URLS: set without STATUS_CALLBACK_SECRET (callbacks are signed)');
+    problems.push(
+      'STATUS_CALLBACK_URLS: set without STATUS_CALLBACK_SECRET (callbacks are signed)',
+    );
   if (problems.length > 0) throw new ConfigurationError(problems);
   const timeoutMs = valid.STATUS_CALLBACK_TIMEOUT_MS ?? 5000;
   return {

@@ -4,9 +4,12 @@ import { StatusCallbacksService } from '../../src/mms/webhooks/status-callbacks.
 import { PLIVO_WEBHOOK_ROUTES } from '../../src/mms/plivo/webhook-routes';
 import { postSigned } from '../support/plivo-signing';
 import { createTestApp, TestApp } from '../support/test-app';
+import { eventually } from '../support/eventually';
+import { StatusReceiver } from '../../sandbox/plivo-simulator/status-receiver';
 import { hashBody } from '../../src/mms/send/idempotency/idempotency.interceptor';
 
 const KEY = 'query-indexes-client-key-0123';
+const CALLBACK_SECRET = 'query-indexes-callback-secret-0123456789';
 const ADMIN_KEY = 'query-indexes-admin-key-0123';
 
 interface RecordedQuery {
@@ -100,9 +103,16 @@ const looksUpById = (filter: Record<string, unknown>): boolean =>
 describe('every query the service runs is served by an index (e2e)', () => {
   let t: TestApp;
   const queries: RecordedQuery[] = [];
+  const receiver = new StatusReceiver({ secrets: [CALLBACK_SECRET] });
+  let receiverUrl: string;
 
   beforeAll(async () => {
+    receiverUrl = await receiver.listen();
     t = await createTestApp({
+      STATUS_CALLBACK_SECRET: CALLBACK_SECRET,
+      STATUS_CALLBACK_ALLOWED_HOSTS: new URL(receiverUrl).host,
+      STATUS_CALLBACK_POLL_MS: '50',
+      STATUS_CALLBACK_RETRY_BASE_MS: '20',
       THROTTLE_LIMIT: '100000',
       API_KEYS: `team:${KEY}`,
       ADMIN_API_KEYS: `ops:${ADMIN_KEY}`,
@@ -129,6 +139,7 @@ describe('every query the service runs is served by an index (e2e)', () => {
   afterAll(async () => {
     mongoose.set('debug', false);
     await t?.close();
+    await receiver.close();
   });
 
   it('drives every path (send, retries, failures, callbacks, orphans, inbound, reads, idempotency, sweeps), then checks each query and its plan', async () => {
@@ -305,6 +316,28 @@ describe('every query the service runs is served by an index (e2e)', () => {
         expect(next.body.items).toHaveLength(1);
       }
     }
+
+    // Status callbacks: claimed, retried once (a 503), then delivered, each event of the message.
+    receiver.failNext(1, 503);
+    const withCallback = await request(t.baseUrl)
+      .post('/send-mms')
+      .set('X-API-Key', KEY)
+      .send({
+        ...body,
+        destinationNumber: '+14157650123',
+        statusCallbackUrl: `${receiverUrl}/status`,
+      })
+      .expect(202);
+    await eventually(
+      () =>
+        request(t.baseUrl).get(`/messages/${withCallback.body.messageId}`).set('X-API-Key', KEY),
+      (res) =>
+        res.body.status === 'delivered' &&
+        res.body.statusCallback.events.every((e: { state: string }) => e.state === 'delivered'),
+      'every status callback event delivered',
+    );
+    expect(receiver.accepted().length).toBe(3);
+    expect(queries.some((q) => 'callbackDueAt' in q.filter)).toBe(true);
 
     const ours = queries.filter((q) => q.collection !== 'system.indexes');
     expect(new Set(ours.map((q) => q.collection))).toEqual(

@@ -10,10 +10,15 @@ export const EVENT_ID_HEADER = 'X-Mms-Event-Id';
  * request when any v1 matches a secret it knows). The scheme is Stripe's: the timestamp is
  * signed with the body, so a captured request cannot be replayed after the client's tolerance.
  */
-export function signCallback(rawBody: string, secrets: readonly string[], unixSeconds: number): string {
+export function signCallback(
+  rawBody: string,
+  secrets: readonly string[],
+  unixSeconds: number,
+): string {
   const t = Math.floor(unixSeconds);
   const signatures = secrets.map(
-    (secret) => `v1=${createHmac('sha256', secret).update(`${t}.${rawBody}`, 'utf8').digest('hex')}`,
+    (secret) =>
+      `v1=${createHmac('sha256', secret).update(`${t}.${rawBody}`, 'utf8').digest('hex')}`,
   );
   return [`t=${t}`, ...signatures].join(',');
 }

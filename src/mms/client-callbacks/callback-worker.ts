@@ -1,8 +1,8 @@
 import {
+  BeforeApplicationShutdown,
   Injectable,
   Logger,
   OnApplicationBootstrap,
-  OnApplicationShutdown,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AllConfig } from '../../config/config.type';
@@ -11,7 +11,11 @@ import { MetricsService } from '../../metrics/metrics.service';
 import { describeError } from '../../shared/describe-error';
 import { CallbackEvent } from '../message-log/callback-event.schema';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, signCallback } from './callback-signature';
-import { AttemptOutcome, CallbackOutboxRepository, ClaimedMessage } from './callback-outbox.repository';
+import {
+  AttemptOutcome,
+  CallbackOutboxRepository,
+  ClaimedMessage,
+} from './callback-outbox.repository';
 import { CallbackHttp, PostResult } from './callback-http';
 import { retryDelayMs } from './callback-retry';
 
@@ -41,7 +45,7 @@ export function callbackPayload(messageId: string, event: CallbackEvent) {
  * never delays Plivo's webhooks or an API answer.
  */
 @Injectable()
-export class CallbackWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+export class CallbackWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(CallbackWorker.name);
   private readonly settings: StatusCallbacksConfig;
   private readonly inFlight = new Set<Promise<void>>();
@@ -64,7 +68,8 @@ export class CallbackWorker implements OnApplicationBootstrap, OnApplicationShut
     this.schedule(0);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the database connection closes, so deliveries under way can record their outcome. */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     // Deliveries under way end within STATUS_CALLBACK_TIMEOUT_MS; one cut short is redelivered
@@ -129,9 +134,13 @@ export class CallbackWorker implements OnApplicationBootstrap, OnApplicationShut
     });
     const at = new Date();
     const outcome = this.outcomeOf(result, event, at);
-    this.metrics.callbackEvents.inc({ outcome: outcome.state === 'pending' ? 'retried' : outcome.state });
+    this.metrics.callbackEvents.inc({
+      outcome: outcome.state === 'pending' ? 'retried' : outcome.state,
+    });
     if (outcome.state === 'delivered')
-      this.metrics.callbackLatency.observe((at.getTime() - new Date(event.occurredAt).getTime()) / 1000);
+      this.metrics.callbackLatency.observe(
+        (at.getTime() - new Date(event.occurredAt).getTime()) / 1000,
+      );
     const log = outcome.state === 'delivered' ? 'debug' : 'warn';
     this.logger[log](
       {
@@ -151,7 +160,8 @@ export class CallbackWorker implements OnApplicationBootstrap, OnApplicationShut
 
   /** 2xx done; 410 stop; anything else retried with backoff until the event is too old. */
   private outcomeOf(result: PostResult, event: CallbackEvent, at: Date): AttemptOutcome {
-    const base = 'httpStatus' in result ? { httpStatus: result.httpStatus } : { error: result.error };
+    const base =
+      'httpStatus' in result ? { httpStatus: result.httpStatus } : { error: result.error };
     if ('httpStatus' in result && result.httpStatus >= 200 && result.httpStatus < 300)
       return { state: 'delivered', at, ...base };
     if ('httpStatus' in result && result.httpStatus === 410)

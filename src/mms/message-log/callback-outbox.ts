@@ -51,7 +51,11 @@ export function appendCallbackEventStages(when: unknown, facts: EventFacts): mon
     {
       $set: {
         callbackSequence: {
-          $cond: ['$__emit', { $add: [{ $ifNull: ['$callbackSequence', 0] }, 1] }, '$callbackSequence'],
+          $cond: [
+            '$__emit',
+            { $add: [{ $ifNull: ['$callbackSequence', 0] }, 1] },
+            '$callbackSequence',
+          ],
         },
       },
     },

@@ -153,7 +153,9 @@ export class MessageLogRepository {
           channel: 'sms',
           fallbackReason: { $literal: reason },
           attempts: { $add: [{ $ifNull: ['$attempts', 0] }, 1] },
-          attemptLog: { $concatArrays: [{ $ifNull: ['$attemptLog', []] }, [{ $literal: definedOnly(attempt) }]] },
+          attemptLog: {
+            $concatArrays: [{ $ifNull: ['$attemptLog', []] }, [{ $literal: definedOnly(attempt) }]],
+          },
           updatedAt: { $literal: new Date() },
         },
       },

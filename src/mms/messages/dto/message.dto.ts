@@ -4,10 +4,7 @@ import { FieldHints } from '../../../shared/field-hints';
 import { PageLimit } from '../../../shared/page-limit';
 import { E164_FORMAT, E164_PATTERN, IsE164PhoneNumber } from '../../../shared/is-e164-phone-number';
 import { MESSAGE_STATUSES, MessageStatus } from '../../message-log/message-status';
-import {
-  CALLBACK_EVENT_STATES,
-  CallbackEventState,
-} from '../../message-log/callback-event.schema';
+import { CALLBACK_EVENT_STATES, CallbackEventState } from '../../message-log/callback-event.schema';
 import { CURSOR_PATTERN } from '../cursor';
 
 export class StatusHistoryEntryDto {
