@@ -56,6 +56,7 @@ function grace(): string {
     seconds(buildSendConfig(config).mediaPreflightTimeoutMs),
     seconds(Number(config.PLIVO_SEND_DEADLINE_MS)),
     FINAL_WRITE_S,
+    seconds(Number(config.STATUS_CALLBACK_TIMEOUT_MS)),
   ];
   const sum = terms.reduce((a, b) => a + b, 0);
   const g = podSpec.terminationGracePeriodSeconds!;

@@ -194,6 +194,14 @@ describe('deploy/k8s: Deployment invariants', () => {
     expect(grace).toBeGreaterThan(
       seconds('SHUTDOWN_DELAY_MS') + preflight + seconds('PLIVO_SEND_DEADLINE_MS') + 5,
     );
+    // Then the status callback deliveries under way end (CallbackWorker, before MongoDB closes).
+    expect(grace).toBeGreaterThanOrEqual(
+      seconds('SHUTDOWN_DELAY_MS') +
+        preflight +
+        seconds('PLIVO_SEND_DEADLINE_MS') +
+        5 +
+        seconds('STATUS_CALLBACK_TIMEOUT_MS'),
+    );
   });
 
   it('prefers spreading replicas across nodes', () => {
@@ -378,6 +386,7 @@ describe('deploy/k8s: configuration', () => {
         'PLIVO_AUTH_TOKEN',
         'PLIVO_SENDER_NUMBER',
         'REDIS_URL',
+        'STATUS_CALLBACK_SECRET',
       ].sort(),
     );
     for (const value of Object.values(secret.stringData!)) expect(value).toBe('REPLACE_ME');
@@ -391,6 +400,7 @@ describe('deploy/k8s: configuration', () => {
       MONGODB_URI: 'mongodb://mongo:27017/mms',
       API_KEYS: 'a-client-key-of-16+-characters',
       REDIS_URL: 'redis://redis:6379',
+      STATUS_CALLBACK_SECRET: 'a-status-callback-secret-of-32+-characters',
     };
     expect(Object.keys(standIns).sort()).toEqual(Object.keys(secret.stringData!).sort());
     const loaded = loadConfiguration({ ...config, ...standIns });
@@ -398,6 +408,7 @@ describe('deploy/k8s: configuration', () => {
     expect(loaded.database).toMatchObject({ autoIndex: false, requireIndexes: true });
     expect(loaded.http.throttle.redisUrl).toBe(standIns.REDIS_URL);
     expect(loaded.http.shutdownDelayMs).toBe(Number(config.SHUTDOWN_DELAY_MS));
+    expect(loaded.statusCallbacks.secrets).toEqual([standIns.STATUS_CALLBACK_SECRET]);
   });
 
   it('REDIS_URL (the limit shared by the replicas) comes from the Secret, which is not optional', () => {
