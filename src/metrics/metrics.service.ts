@@ -62,7 +62,7 @@ export class MetricsService {
 
   readonly callbackEvents = new Counter({
     name: 'status_callback_events_total',
-    help: 'Status callback attempts to clients by outcome: delivered, retried, stopped (410), abandoned',
+    help: 'Status callback attempts to clients by outcome: delivered (2xx), retried (failed, tried again later), stopped (answered 410), abandoned (failed past STATUS_CALLBACK_MAX_AGE_MS)',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });

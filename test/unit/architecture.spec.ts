@@ -226,4 +226,13 @@ describe('architecture of src/', () => {
     expect(listed.length).toBeGreaterThan(30);
     expect({ missing, phantom }).toEqual({ missing: [], phantom: [] });
   });
+
+  it('no two classes of src/ share a name: Swagger names each schema by its class, and merges two', () => {
+    const byName = new Map<string, string[]>();
+    for (const file of files)
+      for (const [, name] of readFileSync(file, 'utf8').matchAll(/^export class (\w+)/gm))
+        byName.set(name, [...(byName.get(name) ?? []), relative(ROOT, file)]);
+    expect(byName.size).toBeGreaterThan(40);
+    expect([...byName].filter(([, where]) => where.length > 1)).toEqual([]);
+  });
 });

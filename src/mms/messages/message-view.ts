@@ -1,6 +1,6 @@
 import { BadRequestException } from '@nestjs/common';
 import { Types } from 'mongoose';
-import { CallbackEventDto, MessageDto, StatusCallbackDto } from './dto/message.dto';
+import { StatusCallbackEventDto, MessageDto, ClientStatusCallbackDto } from './dto/message.dto';
 import { Client } from '../../auth/client';
 import { MessageLogRecord, Readers } from '../message-log/message-log.repository';
 
@@ -44,7 +44,7 @@ export function toMessageDto(log: MessageLogRecord): MessageDto {
 }
 
 /** The message's status callback URL and each event's delivery state (nulls left out). */
-function statusCallbackView(log: MessageLogRecord): StatusCallbackDto {
+function statusCallbackView(log: MessageLogRecord): ClientStatusCallbackDto {
   return {
     url: log.statusCallbackUrl!,
     ...(log.callbackStopped ? { stopped: true } : {}),
@@ -52,7 +52,7 @@ function statusCallbackView(log: MessageLogRecord): StatusCallbackDto {
       const view: Record<string, unknown> = {};
       for (const field of EVENT_VIEW_FIELDS)
         if (event[field] !== null && event[field] !== undefined) view[field] = event[field];
-      return view as unknown as CallbackEventDto;
+      return view as unknown as StatusCallbackEventDto;
     }),
   };
 }

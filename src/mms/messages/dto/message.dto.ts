@@ -22,7 +22,7 @@ export class StatusHistoryEntryDto {
   detail?: string;
 }
 
-export class CallbackEventDto {
+export class StatusCallbackEventDto {
   @ApiProperty({ example: 'evt_665f1c2e9d3b4a0012345679', description: 'The X-Mms-Event-Id.' })
   id: string;
   @ApiProperty({ example: 1 })
@@ -55,13 +55,13 @@ export class CallbackEventDto {
   deliveredAt?: Date;
 }
 
-export class StatusCallbackDto {
+export class ClientStatusCallbackDto {
   @ApiProperty({ example: 'https://example.com/hooks/mms-status' })
   url: string;
   @ApiPropertyOptional({ description: 'True once the URL answered 410: no more events are sent.' })
   stopped?: boolean;
-  @ApiProperty({ type: [CallbackEventDto] })
-  events: CallbackEventDto[];
+  @ApiProperty({ type: [StatusCallbackEventDto] })
+  events: StatusCallbackEventDto[];
 }
 
 export class MessageDto {
@@ -112,10 +112,10 @@ export class MessageDto {
   })
   delivery?: Record<string, string>;
   @ApiPropertyOptional({
-    type: StatusCallbackDto,
+    type: ClientStatusCallbackDto,
     description: 'Present when the message has a status callback URL: each event and its delivery.',
   })
-  statusCallback?: StatusCallbackDto;
+  statusCallback?: ClientStatusCallbackDto;
   @ApiProperty()
   createdAt: Date;
   @ApiProperty()
