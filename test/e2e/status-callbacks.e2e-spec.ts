@@ -15,6 +15,7 @@ import {
   StatusReceiver,
   verifyStatusCallbackSignature,
 } from '../../sandbox/plivo-simulator/status-receiver';
+import { CallbackOutboxRepository } from '../../src/mms/client-callbacks/callback-outbox.repository';
 import { eventually } from '../support/eventually';
 import { postSigned } from '../support/plivo-signing';
 import { spawnService, SpawnedService } from '../support/spawned-service';
@@ -387,6 +388,116 @@ describe('status callbacks to the client (e2e)', () => {
       } finally {
         await listener.close();
       }
+    });
+
+    it('the SMS fallback switch, a failed send and an ambiguous (unknown) send are events too', async () => {
+      const refusal = {
+        status: 400,
+        body: { api_id: 'x', error: 'destination number is not MMS capable' },
+      };
+      t.plivo.failNext(refusal);
+      const fallback = await send({
+        ...SEED,
+        fallbackToSms: true,
+        statusCallbackUrl: hookUrl,
+      }).expect(202);
+      t.plivo.failNext(refusal);
+      const failed = await send({ ...SEED, statusCallbackUrl: hookUrl }).expect(422);
+      t.plivo.failNext({ status: 504 });
+      const unknown = await send({ ...SEED, statusCallbackUrl: hookUrl }).expect(504);
+
+      // The switch keeps the status (pending) and says channel sms; the SMS then goes its way.
+      const switched = await untilAccepted(fallback.body.messageId, 4);
+      expect(
+        switched.map((r) => {
+          const b = bodyOf(r);
+          return [b.sequence, b.previousStatus, b.status, b.channel];
+        }),
+      ).toEqual([
+        [1, 'pending', 'pending', 'sms'],
+        [2, 'pending', 'queued', 'sms'],
+        [3, 'queued', 'sent', 'sms'],
+        [4, 'sent', 'delivered', 'sms'],
+      ]);
+      expect(bodyOf(switched[0]).errorMessage).toMatch(/not MMS capable/);
+
+      const [failedEvent] = await untilAccepted(failed.body.messageId, 1);
+      expect(bodyOf(failedEvent)).toMatchObject({
+        sequence: 1,
+        previousStatus: 'pending',
+        status: 'failed',
+        channel: 'mms',
+        errorCode: expect.any(String),
+        errorMessage: expect.stringMatching(/not MMS capable/),
+        plivoMessageUuid: null,
+      });
+      const [unknownEvent] = await untilAccepted(unknown.body.messageId, 1);
+      expect(bodyOf(unknownEvent)).toMatchObject({
+        sequence: 1,
+        previousStatus: 'pending',
+        status: 'unknown',
+        errorCode: 'PLIVO_OUTCOME_UNKNOWN',
+      });
+      // Nothing more for the two that Plivo never queued.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(forMessage(receiver.received(), failed.body.messageId)).toHaveLength(1);
+      expect(forMessage(receiver.received(), unknown.body.messageId)).toHaveLength(1);
+      expect(receiver.received().every((r) => r.signatureValid)).toBe(true);
+    });
+
+    it('a claim is a lease: nobody else takes the message until it ends, then a stale holder can no longer write', async () => {
+      const outbox = t.app.get(CallbackOutboxRepository);
+      const logs = t.db.collection('message_logs');
+      // Due in an hour: the app's own worker (claiming at the real time) leaves it alone, and
+      // the test claims at times of its own.
+      const due = new Date(Date.now() + 3_600_000);
+      const { insertedId } = await logs.insertOne({
+        direction: 'outbound',
+        channel: 'mms',
+        sender: TEST_SENDER,
+        recipient: SEED.destinationNumber,
+        status: 'queued',
+        statusRank: 2,
+        statusCallbackUrl: hookUrl,
+        callbackSequence: 1,
+        callbackEvents: [
+          {
+            id: 'evt_000000000000000000000001',
+            sequence: 1,
+            status: 'queued',
+            previousStatus: 'pending',
+            channel: 'mms',
+            occurredAt: due,
+            state: 'pending',
+            attempts: 0,
+            nextAttemptAt: due,
+          },
+        ],
+        callbackDueAt: due,
+      });
+      const at = (ms: number) => new Date(due.getTime() + ms);
+      const first = await outbox.claim(at(1), 10_000);
+      expect(first).toMatchObject({ messageId: insertedId, url: hookUrl });
+      expect(first!.event!.id).toBe('evt_000000000000000000000001');
+      // Held: another replica finds nothing due, however often it looks during the lease.
+      expect(await outbox.claim(at(2), 10_000)).toBeUndefined();
+      expect(await outbox.claim(at(10_000), 10_000)).toBeUndefined();
+      // The holder died: after its lease the message is taken over, under a new token.
+      const second = await outbox.claim(at(10_002), 10_000);
+      expect(second?.messageId).toEqual(insertedId);
+      expect(second!.token).not.toBe(first!.token);
+      const outcome = { state: 'delivered' as const, at: at(10_003), httpStatus: 200 };
+      // The first holder, merely slow, comes back: its write is refused.
+      expect(await outbox.settle(first!, outcome)).toBe(false);
+      expect(await outbox.settle(second!, outcome)).toBe(true);
+      const after = await logs.findOne({ _id: insertedId });
+      expect(after).toMatchObject({
+        callbackEvents: [{ state: 'delivered', attempts: 1, lastHttpStatus: 200 }],
+      });
+      // Settled with nothing pending: no longer due, no lease.
+      expect(after).not.toHaveProperty('callbackDueAt');
+      expect(after).not.toHaveProperty('callbackLease');
+      expect(await outbox.claim(at(3_600_000), 10_000)).toBeUndefined();
     });
 
     it('without STATUS_CALLBACK_SECRET a send naming a callback URL is refused: 400 STATUS_CALLBACKS_DISABLED', async () => {
