@@ -513,6 +513,43 @@ describe('status callbacks to the client (e2e)', () => {
         await off.close();
       }
     });
+    it("a client's default URL (STATUS_CALLBACK_URLS) gets its sends' events; another client's sends, and ones naming a URL, go where they say", async () => {
+      const TEAM_KEY = randomBytes(12).toString('hex');
+      const OTHER_KEY = randomBytes(12).toString('hex');
+      const withDefaults = await createTestApp({
+        ...FAST,
+        API_KEYS: `team:${TEAM_KEY},other:${OTHER_KEY}`,
+        STATUS_CALLBACK_SECRET: SECRET,
+        STATUS_CALLBACK_ALLOWED_HOSTS: hostPort(hookUrl),
+        STATUS_CALLBACK_URLS: `team:${hookUrl}?by=default`,
+      });
+      try {
+        const as = (key: string, body: object) =>
+          request(withDefaults.baseUrl).post('/send-mms').set('X-API-Key', key).send(body);
+        const byDefault = await as(TEAM_KEY, SEED).expect(202);
+        const named = await as(TEAM_KEY, {
+          ...SEED,
+          statusCallbackUrl: `${hookUrl}?by=request`,
+        }).expect(202);
+        const other = await as(OTHER_KEY, SEED).expect(202);
+        await untilAccepted(byDefault.body.messageId, 3);
+        await untilAccepted(named.body.messageId, 3);
+        expect([
+          ...new Set(forMessage(receiver.accepted(), byDefault.body.messageId).map((r) => r.path)),
+        ]).toEqual(['/hooks/mms-status?by=default']);
+        expect([
+          ...new Set(forMessage(receiver.accepted(), named.body.messageId).map((r) => r.path)),
+        ]).toEqual(['/hooks/mms-status?by=request']);
+        const otherView = await request(withDefaults.baseUrl)
+          .get(`/messages/${other.body.messageId}`)
+          .set('X-API-Key', OTHER_KEY)
+          .expect(200);
+        expect(otherView.body).not.toHaveProperty('statusCallback');
+        expect(forMessage(receiver.received(), other.body.messageId)).toHaveLength(0);
+      } finally {
+        await withDefaults.close();
+      }
+    });
   });
 
   describe('two secrets (rotation) and a short max age', () => {
