@@ -7,6 +7,7 @@
  *   npm run bench -- --profile                    # same, with the service under --cpu-prof
  *   npm run bench -- --seed 100000                # flat-cost mode: empty vs 100k seeded messages
  *   npm run bench:flat                            # flat-cost mode with 1,000,000 messages
+ *   npm run bench -- --client-callbacks           # + webhooks with a stalled client, outbox soak
  *
  * Options: --duration S (10), --warmup S (2), --connections N (50), --latency MS (or
  * BENCH_PLIVO_LATENCY_MS, default 20), --callbacks (let the simulator send status callbacks
@@ -14,7 +15,10 @@
  * operation, 200), --budget S (flat: seconds per operation at most, 20), --min-samples N (3),
  * --flat-ops a,b (operations measured on the seeded collection: send, callback, getById,
  * listFirstPage, listDeepPage; all by default), --service-node-args "--flag …" (extra node flags
- * for the service, e.g. "--max-old-space-size=128"), --keep-db.
+ * for the service, e.g. "--max-old-space-size=128"), --keep-db, --client-callbacks (after the
+ * throughput run: webhook latency while a client's endpoint stalls, then RSS while a dead one's
+ * events wait in MongoDB), --callback-messages N (sends with a stalled client's URL; default: as
+ * many as the send run created), --soak-messages N (20000), --soak S (20).
  * MONGODB_URI: use that server (a fresh database mms_bench_<time> on it, dropped at the end)
  * instead of the embedded server (chooseDatabaseServer) in a temp dir.
  */
@@ -41,6 +45,13 @@ export interface BenchOptions {
   keepDb: boolean;
   /** --service-node-args, split into flags. */
   serviceNodeArgs: string[];
+  /** After the throughput run: the client-callbacks scenarios (scenarios/client-callbacks.ts). */
+  clientCallbacks: boolean;
+  /** Sends whose callbacks go to the stalled client; undefined: as many as the send run made. */
+  callbackMessages?: number;
+  /** Messages seeded with pending events for the dead client (up to 3 events each). */
+  soakMessages: number;
+  soakS: number;
 }
 
 export function parseOptions(args: string[]): BenchOptions {
@@ -62,9 +73,15 @@ export function parseOptions(args: string[]): BenchOptions {
       'flat-ops': { type: 'string', default: FLAT_OPS.join(',') },
       'keep-db': { type: 'boolean', default: false },
       'service-node-args': { type: 'string', default: '' },
+      'client-callbacks': { type: 'boolean', default: false },
+      'callback-messages': { type: 'string' },
+      'soak-messages': { type: 'string', default: '20000' },
+      soak: { type: 'string', default: '20' },
     },
     strict: true,
   });
+  if (opts['client-callbacks'] && (opts.flat || opts.seed !== undefined))
+    throw new Error('--client-callbacks runs after the throughput run: not with --flat or --seed');
   return {
     durationS: Number(opts.duration),
     warmupS: Number(opts.warmup),
@@ -81,6 +98,11 @@ export function parseOptions(args: string[]): BenchOptions {
     seededOps: flatOps(opts['flat-ops']),
     keepDb: opts['keep-db'],
     serviceNodeArgs: opts['service-node-args'].split(' ').filter(Boolean),
+    clientCallbacks: opts['client-callbacks'],
+    callbackMessages:
+      opts['callback-messages'] !== undefined ? Number(opts['callback-messages']) : undefined,
+    soakMessages: Number(opts['soak-messages']),
+    soakS: Number(opts.soak),
   };
 }
 

@@ -8,8 +8,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import mongoose from 'mongoose';
-import { startEmbeddedDatabase } from '../sandbox/embedded-database';
+import { freePort, startEmbeddedDatabase } from '../sandbox/embedded-database';
 import { PlivoSimulator } from '../sandbox/plivo-simulator';
+import { StatusReceiver } from '../sandbox/plivo-simulator/status-receiver';
 import type { BenchOptions } from './cli';
 import { API_KEY, AUTH_ID, CLIENT_ID, RESULTS_DIR, ROOT, SENDER } from './fixtures';
 import { findDatabasePid } from './processes';
@@ -98,6 +99,43 @@ export async function startSimulator(
     reset: () => {
       simulator.reset();
       simulator.setLatency(options.plivoLatencyMs);
+    },
+  };
+}
+
+/** Client endpoints for the service's status callbacks (--client-callbacks). */
+export interface ClientEndpoints {
+  /** A StatusReceiver in the bench process; the scenarios make it hang or answer 410. */
+  receiver: StatusReceiver;
+  receiverUrl: string;
+  /** A port nobody listens on: connection refused, a dead client. */
+  deadUrl: string;
+  /** What the service needs to call them: the secret, both host:ports allowed, short timings. */
+  serviceEnv: Record<string, string>;
+}
+
+/** Timings of the callback worker under --client-callbacks (the defaults are 5000/10000/1000). */
+export const CALLBACK_TIMINGS = { timeoutMs: 1000, retryBaseMs: 200, pollMs: 100 };
+
+export async function startClientEndpoints(cleanups: Cleanups): Promise<ClientEndpoints> {
+  const secret = randomBytes(32).toString('hex');
+  const receiver = new StatusReceiver({ secrets: [secret] });
+  const receiverUrl = await receiver.listen();
+  cleanups.add(() => receiver.close());
+  const deadHost = `127.0.0.1:${await freePort()}`;
+  return {
+    receiver,
+    receiverUrl,
+    deadUrl: `http://${deadHost}/hooks/dead`,
+    serviceEnv: {
+      STATUS_CALLBACK_SECRET: secret,
+      STATUS_CALLBACK_ALLOWED_HOSTS: `${new URL(receiverUrl).host},${deadHost}`,
+      // The receiver is plain http on loopback; production mode would refuse http:// URLs.
+      MEDIA_ALLOW_HTTP: 'true',
+      STATUS_CALLBACK_TIMEOUT_MS: String(CALLBACK_TIMINGS.timeoutMs),
+      // Short, so failed events are due again within the run and the worker never idles.
+      STATUS_CALLBACK_RETRY_BASE_MS: String(CALLBACK_TIMINGS.retryBaseMs),
+      STATUS_CALLBACK_POLL_MS: String(CALLBACK_TIMINGS.pollMs),
     },
   };
 }

@@ -25,12 +25,13 @@ export const DESTINATIONS = Array.from(
   (_, i) => `+1415765${String(1001 + i).padStart(4, '0')}`,
 );
 
-/** The JSON body of the i-th `POST /send-mms`. */
-export function sendBody(i: number): string {
+/** The JSON body of the i-th `POST /send-mms` (with a statusCallbackUrl if given). */
+export function sendBody(i: number, statusCallbackUrl?: string): string {
   return JSON.stringify({
     destinationNumber: DESTINATIONS[i % DESTINATIONS.length],
     messageText: `Benchmark message ${i}: your order has shipped.`,
     mediaUrl: MEDIA_URL,
+    ...(statusCallbackUrl ? { statusCallbackUrl } : {}),
   });
 }
 

@@ -73,3 +73,17 @@ export async function serviceMemory(baseUrl: string): Promise<Record<string, num
     external: pick('nodejs_external_memory_bytes'),
   };
 }
+
+/** status_callback_events_total by outcome (retried, delivered…) from the service's /metrics. */
+export async function callbackAttempts(baseUrl: string): Promise<Record<string, number>> {
+  const r = await call(baseUrl, 'GET', '/metrics', {}).catch(() => undefined);
+  const attempts: Record<string, number> = {};
+  if (!r || r.status !== 200) return attempts;
+  for (const m of r.body.matchAll(/^status_callback_events_total\{outcome="(\w+)"\} (\d+)/gm))
+    attempts[m[1]] = Number(m[2]);
+  return attempts;
+}
+
+/** All outcomes of callbackAttempts added up. */
+export const attemptTotal = (a: Record<string, number>): number =>
+  Object.values(a).reduce((x, y) => x + y, 0);

@@ -12,6 +12,7 @@ import {
   Cleanups,
   serviceEnv,
   serviceNodeFlags,
+  startClientEndpoints,
   startDatabase,
   startSimulator,
   type NodeFlags,
@@ -52,7 +53,10 @@ export async function runBench(options: BenchOptions): Promise<void> {
   try {
     const database = await startDatabase(workDir, startedAt, cleanups);
     const simulator = await startSimulator(options, cleanups);
-    const env = serviceEnv(database, simulator);
+    const clientEndpoints = options.clientCallbacks
+      ? await startClientEndpoints(cleanups)
+      : undefined;
+    const env = { ...serviceEnv(database, simulator), ...clientEndpoints?.serviceEnv };
     const flags = serviceNodeFlags(options, stamp);
     log(
       `Plivo simulator at ${simulator.url} (latency ${options.plivoLatencyMs} ms, callbacks ${options.callbacks ? 'on' : 'off'}); database: ${database.kind}${database.startMs ? ` (started in ${database.startMs} ms)` : ''}`,
@@ -77,6 +81,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
       service,
       database,
       simulator,
+      clientEndpoints,
       workDir,
       sampler: (extra = {}) =>
         new ProcSampler({ service: service.child.pid, database: database.pid, ...extra }),

@@ -68,7 +68,14 @@ export function reportHeader(setup: RunSetup): Report {
       database: setup.database.kind,
       profiled: options.profile,
       serviceNodeArgs: setup.serviceNodeArgs,
-      serviceEnv: { ...setup.serviceEnv, API_KEYS: '[redacted]', PLIVO_AUTH_TOKEN: '[redacted]' },
+      serviceEnv: {
+        ...setup.serviceEnv,
+        API_KEYS: '[redacted]',
+        PLIVO_AUTH_TOKEN: '[redacted]',
+        ...(setup.serviceEnv.STATUS_CALLBACK_SECRET
+          ? { STATUS_CALLBACK_SECRET: '[redacted]' }
+          : {}),
+      },
     },
     loadAverageBefore: loadavg(),
     startup: {

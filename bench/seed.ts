@@ -28,6 +28,8 @@ export interface SeedOptions {
   endAt?: Date;
   spanDays?: number;
   log?: (line: string) => void;
+  /** Changes each document before it is inserted (e.g. adds a status callback outbox). */
+  decorate?: (doc: Record<string, unknown>) => Record<string, unknown>;
 }
 
 export interface SeedResult {
@@ -176,7 +178,8 @@ export async function seedMessages(options: SeedOptions): Promise<SeedResult> {
     for (let offset = 0; offset < count; offset += batchSize) {
       const docs: Record<string, unknown>[] = [];
       for (let i = offset; i < Math.min(count, offset + batchSize); i++) {
-        docs.push(seedDocument(i, createdAtOf(i), salt));
+        const doc = seedDocument(i, createdAtOf(i), salt);
+        docs.push(options.decorate ? options.decorate(doc) : doc);
       }
       await collection.insertMany(docs, { ordered: false });
       const done = Math.min(count, offset + batchSize);

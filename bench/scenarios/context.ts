@@ -1,5 +1,5 @@
 import type { BenchOptions } from '../cli';
-import type { Database, Simulator } from '../environment';
+import type { ClientEndpoints, Database, Simulator } from '../environment';
 import type { Service } from '../processes';
 import type { Report, Target } from '../report';
 import type { ProcSampler } from '../stats';
@@ -10,6 +10,8 @@ export interface BenchContext {
   service: Service;
   database: Database;
   simulator: Simulator;
+  /** The status callback receivers (--client-callbacks only). */
+  clientEndpoints?: ClientEndpoints;
   workDir: string;
   /** A sampler of the service and the database (plus `extra` processes), not started. */
   sampler(extra?: Record<string, number | undefined>): ProcSampler;

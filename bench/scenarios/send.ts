@@ -3,13 +3,14 @@ import { API_KEY, parseCreated, SEND_PATH, sendBody, type Created } from '../fix
 import { runScenario, type AutocannonRequest, type ScenarioResult } from '../load';
 import type { BenchContext } from './context';
 
-function sendRequest(created: Created[]): AutocannonRequest {
+/** Sends that keep the messages created; with a statusCallbackUrl when given. */
+export function sendRequest(created: Created[], statusCallbackUrl?: string): AutocannonRequest {
   let n = 0;
   return {
     method: 'POST',
     path: SEND_PATH,
     headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
-    setupRequest: (req) => ({ ...req, body: sendBody(n++) }),
+    setupRequest: (req) => ({ ...req, body: sendBody(n++, statusCallbackUrl) }),
     onResponse: (status, body) => {
       if (status !== 202) return;
       try {

@@ -1,12 +1,14 @@
 /**
  * The throughput run: bare baseline, database ceiling, POST /send-mms, status webhooks and
  * GET /messages/:id, each a warm-up then a timed autocannon run; one table, then the targets.
+ * With --client-callbacks, then the client-callbacks scenarios (their own table and targets).
  */
 import { cpus } from 'node:os';
 import type { ScenarioResult } from '../load';
 import { log, table, type Target } from '../report';
 import { round, type ProcStats } from '../stats';
 import { baselineScenario } from './baseline';
+import { clientCallbacksRun } from './client-callbacks';
 import type { BenchContext, ModeOutcome } from './context';
 import { databaseCeilingScenario, type DatabaseCeiling } from './database-ceiling';
 import { getByIdScenario } from './get-by-id';
@@ -29,9 +31,13 @@ export async function throughputRun(ctx: BenchContext): Promise<ModeOutcome> {
     r.ratioToBaseline = baseline.rps > 0 ? round(r.rps / baseline.rps, 3) : undefined;
   printResults(results, baseline, send, ceiling);
   const rssMax = Math.max(...[send, webhook, get].map((r) => r.processes.service?.rssMaxMb ?? 0));
+  const targets = throughputTargets(connections, baseline, send, webhook, rssMax);
+  const report = { databaseCeiling: ceiling, scenarios: results };
+  if (!ctx.clientEndpoints) return { report, targets };
+  const callbacks = await clientCallbacksRun(ctx, webhook, created.length);
   return {
-    report: { databaseCeiling: ceiling, scenarios: results },
-    targets: throughputTargets(connections, baseline, send, webhook, rssMax),
+    report: { ...report, ...callbacks.report },
+    targets: [...targets, ...callbacks.targets],
   };
 }
 

@@ -12,6 +12,7 @@ import type { BenchContext } from './context';
 export async function webhookScenario(
   ctx: BenchContext,
   created: Created[],
+  name = `POST ${PLIVO_WEBHOOK_ROUTES.status}`,
 ): Promise<ScenarioResult> {
   const events = callbackEvents(ctx.service.baseUrl, ctx.simulator.authToken, created, 'mixed');
   const counter = { n: 0 };
@@ -19,7 +20,7 @@ export async function webhookScenario(
   const replays = () =>
     counter.n > events.length ? `: ${counter.n - events.length} were replays (dedupe path)` : '';
   return runScenario(ctx.options, {
-    name: `POST ${PLIVO_WEBHOOK_ROUTES.status}`,
+    name,
     url: ctx.service.baseUrl,
     makeRequest: () => rotatingRequest(events, 'POST', counter, answers),
     sampler: () => ctx.sampler(),
