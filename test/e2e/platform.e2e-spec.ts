@@ -197,6 +197,7 @@ describe('health, errors, request ids and the OpenAPI document (e2e)', () => {
       'mediaUrl',
       'mediaUrls',
       'messageText',
+      'statusCallbackUrl',
     ]);
     expect(dto.required.sort()).toEqual(['destinationNumber', 'messageText']);
     expect(dto.properties.destinationNumber.example).toBe('+14157654321');
