@@ -1,4 +1,4 @@
-import { buildStatusCallbacksConfig } from './status-callbacks.config';
+import { buildStatusCallbacksConfig, signingSecretsFor } from './status-callbacks.config';
 import { ConfigurationError } from './validate-config';
 
 const SECRET = 'x'.repeat(32);
@@ -7,8 +7,9 @@ describe('buildStatusCallbacksConfig', () => {
   it('is off without a secret, with the documented defaults', () => {
     expect(buildStatusCallbacksConfig({})).toEqual({
       secrets: [],
+      clientSecrets: new Map(),
       allowedHosts: [],
-      defaultUrls: {},
+      defaultUrls: new Map(),
       allowHttp: true,
       timeoutMs: 5000,
       retryBaseMs: 10_000,
@@ -59,10 +60,12 @@ describe('buildStatusCallbacksConfig', () => {
       STATUS_CALLBACK_URLS:
         'team:https://hooks.example.com:8443/mms, ops:https://ops.example.com/s',
     });
-    expect(config.defaultUrls).toEqual({
+    expect(Object.fromEntries(config.defaultUrls)).toEqual({
       team: 'https://hooks.example.com:8443/mms',
       ops: 'https://ops.example.com/s',
     });
+    // A client named like an Object.prototype member is just a name.
+    expect(config.defaultUrls.get('constructor')).toBeUndefined();
   });
 
   it('checks default URLs at boot by the request policy, allowed hosts included', () => {
@@ -81,14 +84,43 @@ describe('buildStatusCallbacksConfig', () => {
       blocked({
         STATUS_CALLBACK_URLS: 'team:http://10.0.0.5:8080/hook',
         STATUS_CALLBACK_ALLOWED_HOSTS: '10.0.0.5:8080',
-      })().defaultUrls,
-    ).toEqual({ team: 'http://10.0.0.5:8080/hook' });
+      })().defaultUrls.get('team'),
+    ).toBe('http://10.0.0.5:8080/hook');
   });
 
   it('refuses default URLs without a secret (callbacks are always signed)', () => {
     expect(() =>
       buildStatusCallbacksConfig({ STATUS_CALLBACK_URLS: 'team:https://hooks.example.com/' }),
-    ).toThrow(/set without STATUS_CALLBACK_SECRET/);
+    ).toThrow(/no STATUS_CALLBACK_SECRET nor a STATUS_CALLBACK_CLIENT_SECRETS entry/);
+  });
+
+  it("reads clients' own secrets (one client's callbacks cannot be forged by another), rotation included", () => {
+    const team1 = 't'.repeat(32);
+    const team2 = 'u'.repeat(33);
+    const config = buildStatusCallbacksConfig({
+      STATUS_CALLBACK_SECRET: SECRET,
+      STATUS_CALLBACK_CLIENT_SECRETS: `team:${team1}, team:${team2}, ops:${'o'.repeat(40)}`,
+    });
+    expect(signingSecretsFor(config, 'team')).toEqual([team1, team2]);
+    expect(signingSecretsFor(config, 'ops')).toEqual(['o'.repeat(40)]);
+    expect(signingSecretsFor(config, 'shop')).toEqual([SECRET]);
+    expect(signingSecretsFor(config, undefined)).toEqual([SECRET]);
+    // A client with its own secret needs no shared one for its default URL.
+    expect(
+      buildStatusCallbacksConfig({
+        STATUS_CALLBACK_CLIENT_SECRETS: `team:${team1}`,
+        STATUS_CALLBACK_URLS: 'team:https://hooks.example.com/',
+      }).defaultUrls.get('team'),
+    ).toBe('https://hooks.example.com/');
+    let error: unknown;
+    try {
+      buildStatusCallbacksConfig({ STATUS_CALLBACK_CLIENT_SECRETS: 'team:short-text,nocolon' });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as Error).message).toMatch(/entry 1's secret is shorter than 32/);
+    expect((error as Error).message).toMatch(/entry 2 is not name:secret/);
+    expect((error as Error).message).not.toContain('short-text');
   });
 
   it('follows MEDIA_ALLOW_HTTP, and bounds the timings', () => {

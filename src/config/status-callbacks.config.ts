@@ -11,6 +11,11 @@ class StatusCallbacksEnv {
   @IsString()
   STATUS_CALLBACK_SECRET?: string;
 
+  /** Comma-separated `name:secret`: a client's own signing secret(s), instead of the shared one. */
+  @IsOptional()
+  @IsString()
+  STATUS_CALLBACK_CLIENT_SECRETS?: string;
+
   /** Comma-separated `host:port` that may resolve to private addresses. */
   @IsOptional()
   @IsString()
@@ -56,10 +61,12 @@ class StatusCallbacksEnv {
 export interface StatusCallbacksConfig {
   /** Signing secrets, newest first; empty = callbacks off (a statusCallbackUrl is refused). */
   secrets: string[];
+  /** A client's own secrets (newest first), used for its messages instead of `secrets`. */
+  clientSecrets: ReadonlyMap<string, string[]>;
   /** `host:port` (lower-case) exempt from the private-address refusal. */
   allowedHosts: string[];
   /** Client name → its default callback URL. */
-  defaultUrls: Record<string, string>;
+  defaultUrls: ReadonlyMap<string, string>;
   /** http: callback URLs too (MEDIA_ALLOW_HTTP: the same address policy as media). */
   allowHttp: boolean;
   timeoutMs: number;
@@ -81,11 +88,25 @@ export function buildStatusCallbacksConfig(env: Environment): StatusCallbacksCon
   const valid = validateConfig(env, StatusCallbacksEnv);
   const problems: string[] = [];
   const secrets = splitList(valid.STATUS_CALLBACK_SECRET);
+  const tooShort = (variable: string, where: string) =>
+    problems.push(
+      `${variable}: ${where} is shorter than ${MIN_SECRET_LENGTH} characters (e.g. openssl rand -hex 32)`,
+    );
   secrets.forEach((secret, i) => {
-    if (secret.length < MIN_SECRET_LENGTH)
-      problems.push(
-        `STATUS_CALLBACK_SECRET: secret ${i + 1} is shorter than ${MIN_SECRET_LENGTH} characters (e.g. openssl rand -hex 32)`,
-      );
+    if (secret.length < MIN_SECRET_LENGTH) tooShort('STATUS_CALLBACK_SECRET', `secret ${i + 1}`);
+  });
+  // name:secret, a name repeated while its secret is rotated (the new one first). Problems name
+  // an entry by position, never by its text.
+  const clientSecrets = new Map<string, string[]>();
+  splitList(valid.STATUS_CALLBACK_CLIENT_SECRETS).forEach((entry, i) => {
+    const colon = entry.indexOf(':');
+    const name = entry.slice(0, Math.max(colon, 0));
+    const secret = entry.slice(colon + 1);
+    if (colon <= 0)
+      problems.push(`STATUS_CALLBACK_CLIENT_SECRETS: entry ${i + 1} is not name:secret`);
+    else if (secret.length < MIN_SECRET_LENGTH)
+      tooShort('STATUS_CALLBACK_CLIENT_SECRETS', `entry ${i + 1}'s secret`);
+    else clientSecrets.set(name, [...(clientSecrets.get(name) ?? []), secret]);
   });
   const allowedHosts = splitList(valid.STATUS_CALLBACK_ALLOWED_HOSTS).map((h) => h.toLowerCase());
   for (const host of allowedHosts)
@@ -93,7 +114,7 @@ export function buildStatusCallbacksConfig(env: Environment): StatusCallbacksCon
       problems.push(`STATUS_CALLBACK_ALLOWED_HOSTS: "${host}" is not host:port`);
   // The media URLs' policy: http only while MEDIA_ALLOW_HTTP (validated by send.config).
   const allowHttp = mediaAllowHttp(env);
-  const defaultUrls: Record<string, string> = {};
+  const defaultUrls = new Map<string, string>();
   for (const entry of splitList(valid.STATUS_CALLBACK_URLS)) {
     const colon = entry.indexOf(':');
     const name = entry.slice(0, colon);
@@ -103,16 +124,17 @@ export function buildStatusCallbacksConfig(env: Environment): StatusCallbacksCon
         ? 'not name:url'
         : outboundUrlProblem(url, { allowHttp, privateHostsAllowed: new Set(allowedHosts) });
     if (problem) problems.push(`STATUS_CALLBACK_URLS: entry for "${name}": ${problem}`);
-    else defaultUrls[name] = url;
+    else if (secrets.length === 0 && !clientSecrets.has(name))
+      problems.push(
+        `STATUS_CALLBACK_URLS: entry for "${name}": no STATUS_CALLBACK_SECRET nor a STATUS_CALLBACK_CLIENT_SECRETS entry for it (callbacks are signed)`,
+      );
+    else defaultUrls.set(name, url);
   }
-  if (Object.keys(defaultUrls).length > 0 && secrets.length === 0)
-    problems.push(
-      'STATUS_CALLBACK_URLS: set without STATUS_CALLBACK_SECRET (callbacks are signed)',
-    );
   if (problems.length > 0) throw new ConfigurationError(problems);
   const timeoutMs = valid.STATUS_CALLBACK_TIMEOUT_MS ?? 5000;
   return {
     secrets,
+    clientSecrets,
     allowedHosts,
     defaultUrls,
     allowHttp,
@@ -124,4 +146,9 @@ export function buildStatusCallbacksConfig(env: Environment): StatusCallbacksCon
     concurrency: valid.STATUS_CALLBACK_CONCURRENCY ?? 10,
     leaseMs: timeoutMs + 10_000,
   };
+}
+
+/** The secrets that sign a client's callbacks: its own, else the shared ones (maybe none). */
+export function signingSecretsFor(config: StatusCallbacksConfig, clientId: string | undefined) {
+  return (clientId !== undefined && config.clientSecrets.get(clientId)) || config.secrets;
 }

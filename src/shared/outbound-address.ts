@@ -12,7 +12,12 @@ import type { LookupFunction } from 'node:net';
 export function isPublicAddress(address: string): boolean {
   const bare = address.replace(/^\[|\]$/g, '');
   if (!ipaddr.isValid(bare)) return false;
-  return ipaddr.process(bare).range() === 'unicast';
+  const parsed = ipaddr.process(bare);
+  // ::/96, the deprecated IPv4-compatible form (::10.0.0.1 is ::a00:1), which ipaddr.js calls
+  // unicast: it names an IPv4 address that the checks above never saw. No public host uses it.
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).parts.slice(0, 6).every((p) => p === 0))
+    return false;
+  return parsed.range() === 'unicast';
 }
 
 export function isIpLiteral(host: string): boolean {

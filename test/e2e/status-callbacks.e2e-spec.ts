@@ -379,7 +379,7 @@ describe('status callbacks to the client (e2e)', () => {
           sequence: 1,
           status: 'queued',
           state: 'pending',
-          lastError: expect.stringMatching(/non-public/),
+          lastError: expect.stringMatching(/does not resolve to public addresses only/),
         });
         expect(events[0].lastHttpStatus).toBeUndefined();
         expect(events[0].lastError).toContain(host);
@@ -500,6 +500,65 @@ describe('status callbacks to the client (e2e)', () => {
       expect(await outbox.claim(at(3_600_000), 10_000)).toBeUndefined();
     });
 
+    it('at delivery: a URL the policy now refuses is abandoned without a connection; an event too old before its first try is abandoned untried', async () => {
+      const counter = await connectionCounter();
+      try {
+        const logs = t.db.collection('message_logs');
+        const now = new Date();
+        const message = (url: string, occurredAt: Date) => ({
+          direction: 'outbound',
+          channel: 'mms',
+          sender: TEST_SENDER,
+          recipient: SEED.destinationNumber,
+          status: 'queued',
+          statusRank: 2,
+          statusCallbackUrl: url,
+          callbackSequence: 1,
+          callbackEvents: [
+            {
+              id: `evt_${randomBytes(12).toString('hex')}`,
+              sequence: 1,
+              status: 'queued',
+              previousStatus: 'pending',
+              channel: 'mms',
+              occurredAt,
+              state: 'pending',
+              attempts: 0,
+              nextAttemptAt: now,
+            },
+          ],
+          callbackDueAt: now,
+        });
+        // Written while the policy allowed it (say, before its host left the allowed list): a
+        // loopback literal on a port that is not allowed now.
+        const refused = await logs.insertOne(message(`http://127.0.0.1:${counter.port}/hook`, now));
+        // The gateway was down longer than the max age (24 h by default) before a first try.
+        const stale = await logs.insertOne(
+          message(hookUrl, new Date(now.getTime() - 25 * 3_600_000)),
+        );
+        for (const [id, error] of [
+          [refused.insertedId, /not a public address/],
+          [stale.insertedId, /older than STATUS_CALLBACK_MAX_AGE_MS/],
+        ] as const) {
+          const [event] = await untilEvents(
+            id.toHexString(),
+            (events) => events[0]?.state !== 'pending',
+            `event of ${id.toHexString()} settled`,
+          );
+          expect(event).toMatchObject({
+            state: 'abandoned',
+            attempts: 0,
+            lastError: expect.stringMatching(error),
+          });
+          expect(event).not.toHaveProperty('lastHttpStatus');
+        }
+        expect(counter.connections()).toBe(0);
+        expect(receiver.received()).toHaveLength(0);
+      } finally {
+        await counter.close();
+      }
+    });
+
     it('without STATUS_CALLBACK_SECRET a send naming a callback URL is refused: 400 STATUS_CALLBACKS_DISABLED', async () => {
       const off = await createTestApp({ STATUS_CALLBACK_ALLOWED_HOSTS: hostPort(hookUrl) });
       try {
@@ -513,15 +572,17 @@ describe('status callbacks to the client (e2e)', () => {
         await off.close();
       }
     });
-    it("a client's default URL (STATUS_CALLBACK_URLS) gets its sends' events; another client's sends, and ones naming a URL, go where they say", async () => {
+    it("a client's default URL (STATUS_CALLBACK_URLS) gets its sends' events, signed with the client's own secret (STATUS_CALLBACK_CLIENT_SECRETS); a named URL wins; other clients get nothing", async () => {
       const TEAM_KEY = randomBytes(12).toString('hex');
       const OTHER_KEY = randomBytes(12).toString('hex');
+      const TEAM_SECRET = randomBytes(32).toString('hex');
       const withDefaults = await createTestApp({
         ...FAST,
         API_KEYS: `team:${TEAM_KEY},other:${OTHER_KEY}`,
         STATUS_CALLBACK_SECRET: SECRET,
         STATUS_CALLBACK_ALLOWED_HOSTS: hostPort(hookUrl),
         STATUS_CALLBACK_URLS: `team:${hookUrl}?by=default`,
+        STATUS_CALLBACK_CLIENT_SECRETS: `team:${TEAM_SECRET}`,
       });
       try {
         const as = (key: string, body: object) =>
@@ -540,6 +601,15 @@ describe('status callbacks to the client (e2e)', () => {
         expect([
           ...new Set(forMessage(receiver.accepted(), named.body.messageId).map((r) => r.path)),
         ]).toEqual(['/hooks/mms-status?by=request']);
+        // The team's callbacks are signed with its own secret only: the shared one (which
+        // other clients may know) does not verify them.
+        const teams = forMessage(receiver.accepted(), byDefault.body.messageId);
+        for (const r of teams) {
+          const header = String(r.headers['x-mms-signature']);
+          expect(verifyStatusCallbackSignature(header, r.rawBody, [TEAM_SECRET])).toBe(true);
+          expect(verifyStatusCallbackSignature(header, r.rawBody, [SECRET])).toBe(false);
+          expect(parseSignature(header).v1).toHaveLength(1);
+        }
         const otherView = await request(withDefaults.baseUrl)
           .get(`/messages/${other.body.messageId}`)
           .set('X-API-Key', OTHER_KEY)

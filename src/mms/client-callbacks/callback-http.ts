@@ -10,8 +10,14 @@ import {
   outboundUrlProblem,
 } from '../../shared/outbound-address';
 
+/** Lookup errors: refused by checkedLookup (non-public), or the name does not resolve. */
+const UNRESOLVED = new Set(['EBLOCKED', 'ENOTFOUND', 'EAI_AGAIN']);
+
 /** How a POST to a client's URL ended: its HTTP status, or why there was none. */
-export type PostResult = { httpStatus: number } | { error: string; blocked?: boolean };
+export type PostResult =
+  | { httpStatus: number }
+  /** `blocked`: the URL itself is refused by the policy now, so no attempt can ever succeed. */
+  | { error: string; blocked?: boolean };
 
 /**
  * POSTs one callback. The URL is checked again now (the address policy may have changed since
@@ -43,11 +49,17 @@ export class CallbackHttp {
     });
   }
 
-  post(url: string, body: string, headers: Record<string, string>): Promise<PostResult> {
+  /** `timeoutMs` (at most STATUS_CALLBACK_TIMEOUT_MS): what is left of the worker's lease. */
+  post(
+    url: string,
+    body: string,
+    headers: Record<string, string>,
+    timeoutMs = this.timeoutMs,
+  ): Promise<PostResult> {
     const refused = this.problem(url);
     if (refused) return Promise.resolve({ error: refused, blocked: true });
     const target = new URL(url);
-    const deadline = AbortSignal.timeout(this.timeoutMs);
+    const deadline = AbortSignal.timeout(Math.min(timeoutMs, this.timeoutMs));
     const options: RequestOptions = {
       method: 'POST',
       headers: {
@@ -70,8 +82,12 @@ export class CallbackHttp {
         res.resume();
       });
       req.once('error', (error: NodeJS.ErrnoException) => {
-        if (deadline.aborted) return resolve({ error: `no answer within ${this.timeoutMs} ms` });
-        if (error.code === 'EBLOCKED') return resolve({ error: error.message, blocked: true });
+        if (deadline.aborted)
+          return resolve({ error: 'no answer in time (STATUS_CALLBACK_TIMEOUT_MS)' });
+        // One message whether the name resolves to a private address or not at all: the
+        // client reads it on GET /messages, and must not learn which internal names exist.
+        if (UNRESOLVED.has(error.code ?? ''))
+          return resolve({ error: `${target.hostname} does not resolve to public addresses only` });
         resolve({ error: error.code ? `${error.code}: ${error.message}` : error.message });
       });
       req.end(body);

@@ -8,6 +8,8 @@ import { MessageLog } from '../message-log/message-log.schema';
 /** A message a worker holds until `leaseUntil`, with the event it must deliver next. */
 export interface ClaimedMessage {
   messageId: Types.ObjectId;
+  /** Whose message: its callbacks are signed with that client's secrets, if it has its own. */
+  clientId?: string;
   url: string;
   token: string;
   leaseUntil: Date;
@@ -25,6 +27,8 @@ export interface AttemptOutcome {
   nextAttemptAt?: Date;
   /** 410: every pending event of the message becomes `stopped`, and no new one is made. */
   stopMessage?: boolean;
+  /** False when the event was settled without a request (too old, a refused URL). */
+  attempted?: boolean;
 }
 
 const literal = (value: unknown) => ({ $literal: value });
@@ -41,6 +45,15 @@ const literal = (value: unknown) => ({ $literal: value });
 export class CallbackOutboxRepository {
   constructor(@InjectModel(MessageLog.name) private readonly model: Model<MessageLog>) {}
 
+  /** Whether any message has an undelivered event (one indexed read). */
+  async anyDue(): Promise<boolean> {
+    const doc = await this.model.collection.findOne(
+      { callbackDueAt: { $gte: new Date(0) } },
+      { projection: { _id: 1 } },
+    );
+    return doc !== null;
+  }
+
   async claim(now: Date, leaseMs: number): Promise<ClaimedMessage | undefined> {
     const token = randomUUID();
     const leaseUntil = new Date(now.getTime() + leaseMs);
@@ -50,7 +63,7 @@ export class CallbackOutboxRepository {
       {
         sort: { callbackDueAt: 1 },
         returnDocument: 'after',
-        projection: { statusCallbackUrl: 1, callbackEvents: 1 },
+        projection: { clientId: 1, statusCallbackUrl: 1, callbackEvents: 1 },
         includeResultMetadata: false,
       },
     );
@@ -58,6 +71,7 @@ export class CallbackOutboxRepository {
     const events = (doc.callbackEvents ?? []) as CallbackEvent[];
     return {
       messageId: doc._id as Types.ObjectId,
+      clientId: doc.clientId as string | undefined,
       url: doc.statusCallbackUrl as string,
       token,
       leaseUntil,
@@ -75,9 +89,14 @@ export class CallbackOutboxRepository {
     if (claim.event && outcome) {
       const patch = {
         state: outcome.state,
-        lastAttemptAt: outcome.at,
-        lastHttpStatus: outcome.httpStatus ?? null,
-        lastError: outcome.error ?? null,
+        // Settled without a request: the last attempt's time and answer stay, the reason is told.
+        ...(outcome.attempted === false
+          ? { lastError: outcome.error ?? null }
+          : {
+              lastAttemptAt: outcome.at,
+              lastHttpStatus: outcome.httpStatus ?? null,
+              lastError: outcome.error ?? null,
+            }),
         nextAttemptAt: outcome.state === 'pending' ? (outcome.nextAttemptAt ?? outcome.at) : null,
         deliveredAt: outcome.state === 'delivered' ? outcome.at : null,
       };
@@ -95,7 +114,14 @@ export class CallbackOutboxRepository {
                     $mergeObjects: [
                       '$$e',
                       literal(patch),
-                      { attempts: { $add: [{ $ifNull: ['$$e.attempts', 0] }, 1] } },
+                      {
+                        attempts: {
+                          $add: [
+                            { $ifNull: ['$$e.attempts', 0] },
+                            outcome.attempted === false ? 0 : 1,
+                          ],
+                        },
+                      },
                     ],
                   },
                   outcome.stopMessage

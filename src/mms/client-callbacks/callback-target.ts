@@ -1,7 +1,7 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AllConfig } from '../../config/config.type';
-import { StatusCallbacksConfig } from '../../config/status-callbacks.config';
+import { signingSecretsFor, StatusCallbacksConfig } from '../../config/status-callbacks.config';
 import { CallbackHttp } from './callback-http';
 
 /**
@@ -24,8 +24,8 @@ export class CallbackTarget {
 
   /** The URL for this client's send, or a 400 saying why the request's one is refused. */
   resolve(requested: string | undefined, clientId: string): string | undefined {
-    if (requested === undefined) return this.settings.defaultUrls[clientId];
-    if (this.settings.secrets.length === 0)
+    if (requested === undefined) return this.settings.defaultUrls.get(clientId);
+    if (signingSecretsFor(this.settings, clientId).length === 0)
       throw new BadRequestException({
         message:
           'statusCallbackUrl: status callbacks are off on this gateway (STATUS_CALLBACK_SECRET is not set)',

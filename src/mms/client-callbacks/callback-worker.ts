@@ -6,7 +6,7 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AllConfig } from '../../config/config.type';
-import { StatusCallbacksConfig } from '../../config/status-callbacks.config';
+import { signingSecretsFor, StatusCallbacksConfig } from '../../config/status-callbacks.config';
 import { MetricsService } from '../../metrics/metrics.service';
 import { describeError } from '../../shared/describe-error';
 import { CallbackEvent } from '../message-log/callback-event.schema';
@@ -17,30 +17,18 @@ import {
   ClaimedMessage,
 } from './callback-outbox.repository';
 import { CallbackHttp, PostResult } from './callback-http';
+import { callbackPayload } from './callback-payload';
 import { retryDelayMs } from './callback-retry';
 
-/** The JSON body a client receives (README "Status callbacks to your service"). */
-export function callbackPayload(messageId: string, event: CallbackEvent) {
-  return {
-    id: event.id,
-    type: 'message.status',
-    messageId,
-    status: event.status,
-    previousStatus: event.previousStatus,
-    errorCode: event.errorCode ?? null,
-    errorMessage: event.errorMessage ?? null,
-    plivoMessageUuid: event.plivoMessageUuid ?? null,
-    channel: event.channel,
-    occurredAt: new Date(event.occurredAt).toISOString(),
-    sequence: event.sequence,
-  };
-}
+/** What must be left of a lease to start a request: room for the outcome's write. */
+const SETTLE_MARGIN_MS = 2000;
 
 /**
- * Delivers status callback events from the outbox, on every replica. Each replica claims due
- * messages (one event each: a message's events go out one after the other, in sequence order)
- * up to STATUS_CALLBACK_CONCURRENCY at a time, polling every STATUS_CALLBACK_POLL_MS and at
- * once after each delivery. Nothing is queued in memory: an endpoint that is down leaves its
+ * Delivers status callback events from the outbox, on every replica, in
+ * STATUS_CALLBACK_CONCURRENCY lanes. A lane claims one due message (a lease on its document),
+ * delivers its first pending event (a message's events go out one after the other, in sequence
+ * order), records the outcome, and claims again; with nothing due it waits
+ * STATUS_CALLBACK_POLL_MS. Nothing is queued in memory: an endpoint that is down leaves its
  * events in MongoDB, due at their next attempt. Runs apart from every request, so a slow client
  * never delays Plivo's webhooks or an API answer.
  */
@@ -48,10 +36,10 @@ export function callbackPayload(messageId: string, event: CallbackEvent) {
 export class CallbackWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(CallbackWorker.name);
   private readonly settings: StatusCallbacksConfig;
-  private readonly inFlight = new Set<Promise<void>>();
-  private timer?: NodeJS.Timeout;
-  private pumping = false;
+  private lanes: Promise<void>[] = [];
   private stopped = false;
+  /** Wakes the lanes that are waiting for the next poll (shutdown). */
+  private readonly wake = new AbortController();
 
   constructor(
     private readonly outbox: CallbackOutboxRepository,
@@ -63,61 +51,80 @@ export class CallbackWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   onApplicationBootstrap(): void {
-    // Without a secret nothing can be signed: events wait (in MongoDB) until one is set.
-    if (this.settings.secrets.length === 0) return;
-    this.schedule(0);
+    if (this.settings.secrets.length === 0 && this.settings.clientSecrets.size === 0) {
+      // Nothing can be signed: events (of messages sent while a secret was set) wait in MongoDB.
+      void this.outbox.anyDue().then(
+        (due) =>
+          due &&
+          this.logger.warn(
+            'Status callback events are waiting, but STATUS_CALLBACK_SECRET is not set: they are not delivered until it is',
+          ),
+        () => undefined,
+      );
+      return;
+    }
+    this.lanes = Array.from({ length: this.settings.concurrency }, () => this.lane());
   }
 
-  /** Before the database connection closes, so deliveries under way can record their outcome. */
+  /** Before the database connection closes, so deliveries under way record their outcome. */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
-    // Deliveries under way end within STATUS_CALLBACK_TIMEOUT_MS; one cut short is redelivered
-    // by another replica once its lease ends (at least once).
-    await Promise.allSettled([...this.inFlight]);
+    this.wake.abort();
+    // A delivery under way ends within STATUS_CALLBACK_TIMEOUT_MS; one cut short anyway is
+    // redelivered by another replica once its lease ends (at least once).
+    await Promise.allSettled(this.lanes);
   }
 
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.pump(), ms);
-    this.timer.unref();
-  }
-
-  /** Claims due messages while slots are free; then waits for a slot or the next poll. */
-  private async pump(): Promise<void> {
-    if (this.pumping || this.stopped) return;
-    this.pumping = true;
-    try {
-      while (!this.stopped && this.inFlight.size < this.settings.concurrency) {
-        const claim = await this.outbox.claim(new Date(), this.settings.leaseMs);
-        if (!claim) break;
-        const delivery = this.deliver(claim).finally(() => {
-          this.inFlight.delete(delivery);
-          this.schedule(0);
-        });
-        this.inFlight.add(delivery);
+  private async lane(): Promise<void> {
+    while (!this.stopped) {
+      let claim: ClaimedMessage | undefined;
+      try {
+        claim = await this.outbox.claim(new Date(), this.settings.leaseMs);
+      } catch (error) {
+        this.logger.warn({ err: describeError(error) }, 'Status callbacks: claiming failed');
       }
-    } catch (error) {
-      this.logger.warn({ err: describeError(error) }, 'Status callbacks: claiming failed');
-    } finally {
-      this.pumping = false;
+      if (!claim) {
+        await this.pause(this.settings.pollMs);
+        continue;
+      }
+      if (this.stopped) {
+        // Claimed as shutdown began: handed back at once rather than held for the whole lease.
+        await this.outbox.settle(claim).catch(() => undefined);
+        return;
+      }
+      await this.deliver(claim);
     }
-    if (this.inFlight.size >= this.settings.concurrency) return; // a finishing delivery pumps
-    this.schedule(this.settings.pollMs);
+  }
+
+  private pause(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake.signal.addEventListener('abort', done, { once: true });
+    });
   }
 
   private async deliver(claim: ClaimedMessage): Promise<void> {
+    const event = claim.event;
     try {
-      const outcome = claim.event ? await this.attempt(claim, claim.event) : undefined;
+      const outcome = event ? await this.attempt(claim, event) : undefined;
       const ours = await this.outbox.settle(claim, outcome);
-      if (!ours)
+      if (!ours) {
         this.logger.warn(
-          { messageId: claim.messageId.toHexString(), eventId: claim.event?.id },
+          { messageId: claim.messageId.toHexString(), eventId: event?.id },
           'Status callback settled after its lease ended: another worker took it over',
         );
+        return;
+      }
+      // Counted once recorded: an outcome that could not be written is not counted twice.
+      if (outcome) this.count(outcome, event!);
     } catch (error) {
-      // The lease runs out and another worker (or this one) tries again.
+      // The lease runs out and another lane (or replica) tries again.
       this.logger.error(
         { messageId: claim.messageId.toHexString(), err: describeError(error) },
         'Status callback delivery could not be recorded',
@@ -126,23 +133,41 @@ export class CallbackWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   private async attempt(claim: ClaimedMessage, event: CallbackEvent): Promise<AttemptOutcome> {
-    const body = JSON.stringify(callbackPayload(claim.messageId.toHexString(), event));
     const started = new Date();
-    const result = await this.http.post(claim.url, body, {
-      [SIGNATURE_HEADER]: signCallback(body, this.settings.secrets, started.getTime() / 1000),
-      [EVENT_ID_HEADER]: event.id,
-    });
+    const expires = new Date(event.occurredAt).getTime() + this.settings.maxAgeMs;
+    // Never tried, and already too old (the gateway was down that long): abandoned untried. A
+    // retried event's last try is scheduled at its max age at the latest, and made.
+    if ((event.attempts ?? 0) === 0 && started.getTime() >= expires)
+      return {
+        state: 'abandoned',
+        at: started,
+        error: 'older than STATUS_CALLBACK_MAX_AGE_MS before it could be tried',
+        attempted: false,
+      };
+    const secrets = signingSecretsFor(this.settings, claim.clientId);
+    // The request may not outlive the lease (a slow claim, a paused process): after it, another
+    // replica may take the message, and two deliveries of one event must never overlap.
+    const leaseLeft = claim.leaseUntil.getTime() - Date.now() - SETTLE_MARGIN_MS;
+    if (secrets.length === 0 || leaseLeft < 100)
+      return this.retryOrAbandon(
+        { error: secrets.length === 0 ? 'no secret to sign with' : 'lease too short to try' },
+        event,
+        new Date(),
+        false,
+      );
+    const body = JSON.stringify(callbackPayload(claim.messageId.toHexString(), event));
+    const result = await this.http.post(
+      claim.url,
+      body,
+      {
+        [SIGNATURE_HEADER]: signCallback(body, secrets, Date.now() / 1000),
+        [EVENT_ID_HEADER]: event.id,
+      },
+      leaseLeft,
+    );
     const at = new Date();
     const outcome = this.outcomeOf(result, event, at);
-    this.metrics.callbackEvents.inc({
-      outcome: outcome.state === 'pending' ? 'retried' : outcome.state,
-    });
-    if (outcome.state === 'delivered')
-      this.metrics.callbackLatency.observe(
-        (at.getTime() - new Date(event.occurredAt).getTime()) / 1000,
-      );
-    const log = outcome.state === 'delivered' ? 'debug' : 'warn';
-    this.logger[log](
+    this.logger[outcome.state === 'delivered' ? 'debug' : 'warn'](
       {
         messageId: claim.messageId.toHexString(),
         eventId: event.id,
@@ -158,17 +183,44 @@ export class CallbackWorker implements OnApplicationBootstrap, BeforeApplication
     return outcome;
   }
 
-  /** 2xx done; 410 stop; anything else retried with backoff until the event is too old. */
+  /** 2xx done; 410 stop; a URL the policy now refuses, abandoned; else retried, until too old. */
   private outcomeOf(result: PostResult, event: CallbackEvent, at: Date): AttemptOutcome {
+    if ('httpStatus' in result) {
+      const httpStatus = result.httpStatus;
+      if (httpStatus >= 200 && httpStatus < 300) return { state: 'delivered', at, httpStatus };
+      if (httpStatus === 410) return { state: 'stopped', at, httpStatus, stopMessage: true };
+    } else if (result.blocked) {
+      return { state: 'abandoned', at, error: result.error, attempted: false };
+    }
+    return this.retryOrAbandon(result, event, at, true);
+  }
+
+  /** The next attempt after the backoff, but never after the event's max age; then abandoned. */
+  private retryOrAbandon(
+    result: PostResult,
+    event: CallbackEvent,
+    at: Date,
+    attempted: boolean,
+  ): AttemptOutcome {
     const base =
       'httpStatus' in result ? { httpStatus: result.httpStatus } : { error: result.error };
-    if ('httpStatus' in result && result.httpStatus >= 200 && result.httpStatus < 300)
-      return { state: 'delivered', at, ...base };
-    if ('httpStatus' in result && result.httpStatus === 410)
-      return { state: 'stopped', at, ...base, stopMessage: true };
-    const next = new Date(at.getTime() + retryDelayMs((event.attempts ?? 0) + 1, this.settings));
     const expires = new Date(event.occurredAt).getTime() + this.settings.maxAgeMs;
-    if (next.getTime() > expires) return { state: 'abandoned', at, ...base };
-    return { state: 'pending', at, ...base, nextAttemptAt: next };
+    if (at.getTime() >= expires) return { state: 'abandoned', at, attempted, ...base };
+    const failures = (event.attempts ?? 0) + (attempted ? 1 : 0);
+    const next = Math.min(
+      at.getTime() + retryDelayMs(Math.max(failures, 1), this.settings),
+      expires,
+    );
+    return { state: 'pending', at, attempted, ...base, nextAttemptAt: new Date(next) };
+  }
+
+  private count(outcome: AttemptOutcome, event: CallbackEvent): void {
+    this.metrics.callbackEvents.inc({
+      outcome: outcome.state === 'pending' ? 'retried' : outcome.state,
+    });
+    if (outcome.state === 'delivered')
+      this.metrics.callbackLatency.observe(
+        (outcome.at.getTime() - new Date(event.occurredAt).getTime()) / 1000,
+      );
   }
 }

@@ -43,15 +43,22 @@ export function toMessageDto(log: MessageLogRecord): MessageDto {
   };
 }
 
-/** The message's status callback URL and each event's delivery state (nulls left out). */
+/**
+ * The message's status callback URL and each event's delivery state (nulls left out). Only the
+ * first pending event has a next attempt: the ones after it wait for it, whatever their own
+ * stored time says.
+ */
 function statusCallbackView(log: MessageLogRecord): ClientStatusCallbackDto {
+  const events = log.callbackEvents ?? [];
+  const head = events.find((event) => event.state === 'pending');
   return {
     url: log.statusCallbackUrl!,
     ...(log.callbackStopped ? { stopped: true } : {}),
-    events: (log.callbackEvents ?? []).map((event) => {
+    events: events.map((event) => {
       const view: Record<string, unknown> = {};
       for (const field of EVENT_VIEW_FIELDS)
         if (event[field] !== null && event[field] !== undefined) view[field] = event[field];
+      if (event !== head) delete view.nextAttemptAt;
       return view as unknown as StatusCallbackEventDto;
     }),
   };

@@ -7,6 +7,7 @@ import {
 import { MAX_MEDIA } from '../plivo/plivo-limits';
 import {
   ApiBody,
+  ApiCallbacks,
   ApiConsumes,
   ApiHeader,
   ApiOperation,
@@ -27,6 +28,7 @@ import {
   RETRY_AFTER_HEADER,
 } from '../../shared/error-response.dto';
 import { SendMmsUseCase } from './usecases/send-mms/send-mms.usecase';
+import { StatusCallbackPayloadDto } from '../client-callbacks/callback-payload';
 
 @ApiTags('send')
 @ApiKeyAuth()
@@ -53,7 +55,19 @@ export class SendMmsController {
     summary: 'Send an MMS through Plivo',
     description:
       'Logs the message, asks Plivo to send it and answers once Plivo has queued it. Delivery is then followed through ' +
-      `Plivo status callbacks: poll GET /messages/{messageId}. 1 to ${MAX_MEDIA} media in total across mediaUrl, mediaUrls and mediaIds.`,
+      'Plivo status callbacks: GET /messages/{messageId} shows it, and with statusCallbackUrl each status change is POSTed there, ' +
+      `signed (X-Mms-Signature), retried, in order. 1 to ${MAX_MEDIA} media in total across mediaUrl, mediaUrls and mediaIds.`,
+  })
+  @ApiCallbacks({
+    name: 'messageStatus',
+    callbackUrl: '{$request.body#/statusCallbackUrl}',
+    method: 'post',
+    requestBody: { type: StatusCallbackPayloadDto },
+    expectedResponse: {
+      status: 204,
+      description:
+        'Any 2xx: delivered. 410: no more events for this message. Anything else, a timeout or a connection error: retried with backoff until STATUS_CALLBACK_MAX_AGE_MS.',
+    },
   })
   @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
   @ApiBody({

@@ -49,7 +49,10 @@ export class StatusCallbackEventDto {
   lastHttpStatus?: number;
   @ApiPropertyOptional({ description: 'Why the last attempt got no answer (timeout, refused…).' })
   lastError?: string;
-  @ApiPropertyOptional({ description: 'When a pending event is tried next.' })
+  @ApiPropertyOptional({
+    description:
+      'When the first pending event is tried next (the pending events after it wait for it).',
+  })
   nextAttemptAt?: Date;
   @ApiPropertyOptional()
   deliveredAt?: Date;

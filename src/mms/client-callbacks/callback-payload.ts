@@ -1,0 +1,53 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { CallbackEvent } from '../message-log/callback-event.schema';
+import { MESSAGE_STATUSES } from '../message-log/message-status';
+
+/** The JSON body a client receives (README "Status callbacks to your service"). */
+export function callbackPayload(messageId: string, event: CallbackEvent) {
+  return {
+    id: event.id,
+    type: 'message.status',
+    messageId,
+    status: event.status,
+    previousStatus: event.previousStatus,
+    errorCode: event.errorCode ?? null,
+    errorMessage: event.errorMessage ?? null,
+    plivoMessageUuid: event.plivoMessageUuid ?? null,
+    channel: event.channel,
+    occurredAt: new Date(event.occurredAt).toISOString(),
+    sequence: event.sequence,
+  };
+}
+
+/** The same body, for the OpenAPI document (`callbacks` of POST /send-mms). */
+export class StatusCallbackPayloadDto {
+  @ApiProperty({
+    example: 'evt_665f1c2e9d3b4a0012345679',
+    description: 'Unique per event, also in X-Mms-Event-Id: deduplicate on it (at least once).',
+  })
+  id: string;
+  @ApiProperty({ enum: ['message.status'] })
+  type: 'message.status';
+  @ApiProperty({ example: '665f1c2e9d3b4a0012345678' })
+  messageId: string;
+  @ApiProperty({ enum: MESSAGE_STATUSES })
+  status: string;
+  @ApiProperty({ enum: MESSAGE_STATUSES, description: 'pending for the first event.' })
+  previousStatus: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "Plivo's error code, or the gateway's for a send that failed or ended unknown.",
+  })
+  errorCode: string | null;
+  @ApiProperty({ type: String, nullable: true })
+  errorMessage: string | null;
+  @ApiProperty({ type: String, nullable: true })
+  plivoMessageUuid: string | null;
+  @ApiProperty({ enum: ['mms', 'sms'] })
+  channel: string;
+  @ApiProperty({ example: '2026-11-30T15:24:45.234Z' })
+  occurredAt: string;
+  @ApiProperty({ example: 1, description: '1, 2, 3… per message: apply in this order.' })
+  sequence: number;
+}
