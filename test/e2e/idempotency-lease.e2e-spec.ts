@@ -11,7 +11,12 @@ import { MessageLog } from '../../src/mms/message-log/message-log.schema';
 import { hashBody } from '../../src/mms/send/idempotency/idempotency.interceptor';
 import { IdempotencyRecord } from '../../src/mms/send/idempotency/idempotency-record.schema';
 import { eventually } from '../support/eventually';
-import { spawnService, SpawnedService } from '../support/spawned-service';
+import {
+  productionEnv,
+  spawnService,
+  SpawnedService,
+  testDatabaseUri,
+} from '../support/spawned-service';
 import { createTestApp, TEST_SENDER, TestApp } from '../support/test-app';
 
 const BODY = {
@@ -40,9 +45,7 @@ describe('Idempotency-Key after a crash (e2e)', () => {
         callbackRetryDelaysMs: [],
       });
       await plivo.start();
-      const u = new URL(process.env.TEST_MONGODB_SERVER!);
-      u.pathname = `/lease_${process.pid}_${Date.now()}`;
-      uri = u.toString();
+      uri = testDatabaseUri('lease');
     });
     afterAll(async () => {
       for (const s of services) s.kill();
@@ -50,22 +53,22 @@ describe('Idempotency-Key after a crash (e2e)', () => {
     });
 
     const start = async () => {
-      const service = await spawnService({
-        NODE_ENV: 'production',
-        MONGODB_URI: uri,
-        PLIVO_AUTH_ID: AUTH_ID,
-        PLIVO_AUTH_TOKEN: token,
-        PLIVO_SENDER_NUMBER: TEST_SENDER,
-        PLIVO_API_URL: plivo.baseUrl,
-        API_KEYS: `shop:${API_KEY}`,
-        MEDIA_PREFLIGHT: 'false',
-        // The lease is this deadline + the preflight timeout + 5 s: 13.1 s, well past the
-        // restart, so the first repeat certainly falls inside it.
-        PLIVO_SEND_DEADLINE_MS: '8000',
-        PLIVO_TIMEOUT_MS: '8000',
-        MEDIA_PREFLIGHT_TIMEOUT_MS: '100',
-        SHUTDOWN_DELAY_MS: '0',
-      });
+      const service = await spawnService(
+        productionEnv(
+          {
+            mongodbUri: uri,
+            plivo: { baseUrl: plivo.baseUrl, authId: AUTH_ID, authToken: token },
+            apiKeys: `shop:${API_KEY}`,
+          },
+          {
+            // The lease is this deadline + the preflight timeout + 5 s: 13.1 s, well past the
+            // restart, so the first repeat certainly falls inside it.
+            PLIVO_SEND_DEADLINE_MS: '8000',
+            PLIVO_TIMEOUT_MS: '8000',
+            MEDIA_PREFLIGHT_TIMEOUT_MS: '100',
+          },
+        ),
+      );
       services.push(service);
       await service.waitForOutput(/listening on port/);
       return service;

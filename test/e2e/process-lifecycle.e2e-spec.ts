@@ -4,7 +4,12 @@ import request from 'supertest';
 import { freePort } from '../../sandbox/embedded-database';
 import { PlivoSimulator } from '../../sandbox/plivo-simulator';
 import { postSigned } from '../support/plivo-signing';
-import { spawnService, SpawnedService } from '../support/spawned-service';
+import {
+  productionEnv as sharedProductionEnv,
+  spawnService,
+  SpawnedService,
+  testDatabaseUri,
+} from '../support/spawned-service';
 import { PLIVO_WEBHOOK_ROUTES } from '../../src/mms/plivo/webhook-routes';
 
 const AUTH_ID = 'MAPROCESSTEST0000000';
@@ -12,29 +17,20 @@ const API_KEY = 'process-test-key-0123456789';
 const SECRET_TEXT = 'the-secret-message-text-42';
 const PHONE = '+14157654321';
 
-/** The service as it runs in production: NODE_ENV=production, real settings, no sandbox. */
+/** The service as it runs in production, logging at debug, with a short shutdown delay. */
 async function productionEnv(
   plivo: PlivoSimulator,
   token: string,
   extra: Record<string, string> = {},
 ) {
-  const server = process.env.TEST_MONGODB_SERVER!;
-  const uri = new URL(server);
-  uri.pathname = `/proc_${process.pid}_${Date.now()}`;
-  return {
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'debug',
-    MONGODB_URI: uri.toString(),
-    PLIVO_AUTH_ID: AUTH_ID,
-    PLIVO_AUTH_TOKEN: token,
-    PLIVO_SENDER_NUMBER: '+14155550100',
-    PLIVO_API_URL: plivo.baseUrl,
-    API_KEYS: API_KEY,
-    SHUTDOWN_DELAY_MS: '700',
-    // On by default in production; the test's media host does not exist on this closed network.
-    MEDIA_PREFLIGHT: 'false',
-    ...extra,
-  };
+  return sharedProductionEnv(
+    {
+      mongodbUri: testDatabaseUri('proc'),
+      plivo: { baseUrl: plivo.baseUrl, authId: AUTH_ID, authToken: token },
+      apiKeys: API_KEY,
+    },
+    { LOG_LEVEL: 'debug', SHUTDOWN_DELAY_MS: '700', ...extra },
+  );
 }
 
 describe('the service as a process (spawned, production mode)', () => {

@@ -18,7 +18,12 @@ import {
 import { CallbackOutboxRepository } from '../../src/mms/client-callbacks/callback-outbox.repository';
 import { eventually } from '../support/eventually';
 import { postSigned } from '../support/plivo-signing';
-import { spawnService, SpawnedService } from '../support/spawned-service';
+import {
+  productionEnv,
+  spawnService,
+  SpawnedService,
+  testDatabaseUri,
+} from '../support/spawned-service';
 import { createTestApp, TEST_SENDER, TestApp } from '../support/test-app';
 
 const SECRET = randomBytes(32).toString('hex');
@@ -803,9 +808,7 @@ describe('status callbacks to the client (e2e)', () => {
       });
       await plivo.start();
       hookUrl = `${await receiver.listen()}/hook`;
-      const u = new URL(process.env.TEST_MONGODB_SERVER!);
-      u.pathname = `/callbacks_kill_${process.pid}_${Date.now()}`;
-      uri = u.toString();
+      uri = testDatabaseUri('callbacks_kill');
     });
     afterAll(async () => {
       for (const s of services) s.kill();
@@ -814,23 +817,23 @@ describe('status callbacks to the client (e2e)', () => {
     });
 
     const start = async () => {
-      const service = await spawnService({
-        NODE_ENV: 'production',
-        MONGODB_URI: uri,
-        PLIVO_AUTH_ID: AUTH_ID,
-        PLIVO_AUTH_TOKEN: token,
-        PLIVO_SENDER_NUMBER: TEST_SENDER,
-        PLIVO_API_URL: plivo.baseUrl,
-        API_KEYS: `shop:${API_KEY}`,
-        MEDIA_PREFLIGHT: 'false',
-        // The receiver is plain http on loopback: allowed by name, http allowed.
-        MEDIA_ALLOW_HTTP: 'true',
-        SHUTDOWN_DELAY_MS: '0',
-        ...FAST,
-        STATUS_CALLBACK_TIMEOUT_MS: '1000',
-        STATUS_CALLBACK_SECRET: SECRET,
-        STATUS_CALLBACK_ALLOWED_HOSTS: hostPort(hookUrl),
-      });
+      const service = await spawnService(
+        productionEnv(
+          {
+            mongodbUri: uri,
+            plivo: { baseUrl: plivo.baseUrl, authId: AUTH_ID, authToken: token },
+            apiKeys: `shop:${API_KEY}`,
+          },
+          {
+            // The receiver is plain http on loopback: allowed by name, http allowed.
+            MEDIA_ALLOW_HTTP: 'true',
+            ...FAST,
+            STATUS_CALLBACK_TIMEOUT_MS: '1000',
+            STATUS_CALLBACK_SECRET: SECRET,
+            STATUS_CALLBACK_ALLOWED_HOSTS: hostPort(hookUrl),
+          },
+        ),
+      );
       services.push(service);
       await service.waitForOutput(/listening on port/);
       return service;

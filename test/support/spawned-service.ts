@@ -83,3 +83,40 @@ export async function spawnService(
   };
   return service;
 }
+
+/** A new database on the run's MongoDB-wire server (the e2e globalSetup starts it). */
+export function testDatabaseUri(prefix: string): string {
+  const uri = new URL(process.env.TEST_MONGODB_SERVER!);
+  uri.pathname = `/${prefix}_${process.pid}_${Date.now()}`;
+  return uri.toString();
+}
+
+export interface ProductionSettings {
+  mongodbUri: string;
+  /** The test's Plivo simulator and the credentials it was started with. */
+  plivo: { baseUrl: string; authId: string; authToken: string };
+  apiKeys: string;
+}
+
+/**
+ * The service as it runs in production (NODE_ENV=production, real settings, no sandbox) against
+ * the test's simulator; `extra` adds or overrides. The media preflight is off: the tests' media
+ * hosts do not exist on this closed network. No shutdown delay unless a test asks for one.
+ */
+export function productionEnv(
+  settings: ProductionSettings,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    MONGODB_URI: settings.mongodbUri,
+    PLIVO_AUTH_ID: settings.plivo.authId,
+    PLIVO_AUTH_TOKEN: settings.plivo.authToken,
+    PLIVO_SENDER_NUMBER: '+14155550100',
+    PLIVO_API_URL: settings.plivo.baseUrl,
+    API_KEYS: settings.apiKeys,
+    MEDIA_PREFLIGHT: 'false',
+    SHUTDOWN_DELAY_MS: '0',
+    ...extra,
+  };
+}
