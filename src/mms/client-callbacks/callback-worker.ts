@@ -24,7 +24,7 @@ import { retryDelayMs } from './callback-retry';
 const SETTLE_MARGIN_MS = 2000;
 
 /**
- * Delivers status callback events from the outbox, on every replica, in
+ * Delivers status callback events from the outbox, on every replica, in up to
  * STATUS_CALLBACK_CONCURRENCY lanes. A lane claims one due message (a lease on its document),
  * delivers its first pending event (a message's events go out one after the other, in sequence
  * order), records the outcome, and claims again; with nothing due it waits
@@ -36,7 +36,9 @@ const SETTLE_MARGIN_MS = 2000;
 export class CallbackWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(CallbackWorker.name);
   private readonly settings: StatusCallbacksConfig;
-  private lanes: Promise<void>[] = [];
+  private readonly lanes = new Set<Promise<void>>();
+  /** Lanes running, counted where they decide to end (synchronously: two cannot both leave). */
+  private laneCount = 0;
   private stopped = false;
   /** Wakes the lanes that are waiting for the next poll (shutdown). */
   private readonly wake = new AbortController();
@@ -63,7 +65,15 @@ export class CallbackWorker implements OnApplicationBootstrap, BeforeApplication
       );
       return;
     }
-    this.lanes = Array.from({ length: this.settings.concurrency }, () => this.lane());
+    this.openLane();
+  }
+
+  /** One more lane, up to STATUS_CALLBACK_CONCURRENCY. */
+  private openLane(): void {
+    if (this.stopped || this.laneCount >= this.settings.concurrency) return;
+    this.laneCount++;
+    const lane: Promise<void> = this.lane().finally(() => this.lanes.delete(lane));
+    this.lanes.add(lane);
   }
 
   /** Before the database connection closes, so deliveries under way record their outcome. */
@@ -72,27 +82,40 @@ export class CallbackWorker implements OnApplicationBootstrap, BeforeApplication
     this.wake.abort();
     // A delivery under way ends within STATUS_CALLBACK_TIMEOUT_MS; one cut short anyway is
     // redelivered by another replica once its lease ends (at least once).
-    await Promise.allSettled(this.lanes);
+    await Promise.allSettled([...this.lanes]);
   }
 
+  /**
+   * Claims and delivers until nothing is due. Then the last lane stays and polls, the others
+   * end: an idle replica makes one indexed read per STATUS_CALLBACK_POLL_MS, and a backlog
+   * opens lanes again, one more at each successful claim.
+   */
   private async lane(): Promise<void> {
-    while (!this.stopped) {
-      let claim: ClaimedMessage | undefined;
-      try {
-        claim = await this.outbox.claim(new Date(), this.settings.leaseMs);
-      } catch (error) {
-        this.logger.warn({ err: describeError(error) }, 'Status callbacks: claiming failed');
+    try {
+      while (!this.stopped) {
+        let claim: ClaimedMessage | undefined;
+        try {
+          claim = await this.outbox.claim(new Date(), this.settings.leaseMs);
+        } catch (error) {
+          this.logger.warn({ err: describeError(error) }, 'Status callbacks: claiming failed');
+        }
+        if (!claim) {
+          // Checked and left in one step, so two lanes cannot both see two and both leave.
+          if (this.laneCount > 1) return;
+          await this.pause(this.settings.pollMs);
+          continue;
+        }
+        this.openLane();
+        if (this.stopped) {
+          // Claimed as shutdown began: handed back at once rather than held for its lease.
+          await this.outbox.settle(claim).catch(() => undefined);
+          return;
+        }
+        await this.deliver(claim);
       }
-      if (!claim) {
-        await this.pause(this.settings.pollMs);
-        continue;
-      }
-      if (this.stopped) {
-        // Claimed as shutdown began: handed back at once rather than held for the whole lease.
-        await this.outbox.settle(claim).catch(() => undefined);
-        return;
-      }
-      await this.deliver(claim);
+    } finally {
+      // Synchronous with the `return` above (finally runs before the function yields).
+      this.laneCount--;
     }
   }
 
