@@ -170,6 +170,44 @@ describe('health, errors, request ids and the OpenAPI document (e2e)', () => {
         PLIVO_WEBHOOK_ROUTES.inbound,
       ]),
     );
+    // Every $ref resolves (a decorator that only writes the reference, like ApiCallbacks, leaves
+    // a dangling one unless its model is registered).
+    const refs = new Set<string>();
+    const collect = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(collect);
+      else if (node && typeof node === 'object')
+        for (const [key, value] of Object.entries(node))
+          if (key === '$ref' && typeof value === 'string') refs.add(value);
+          else collect(value);
+    };
+    collect(doc);
+    const dangling = [...refs].filter(
+      (ref) => !doc.components.schemas[ref.replace('#/components/schemas/', '')],
+    );
+    expect(refs.size).toBeGreaterThan(10);
+    expect(dangling).toEqual([]);
+    // The status callback a client receives is described, with every field of its body.
+    const callback =
+      doc.paths['/send-mms'].post.callbacks.messageStatus['{$request.body#/statusCallbackUrl}']
+        .post;
+    const payloadRef = callback.requestBody.content['application/json'].schema.$ref as string;
+    expect(
+      Object.keys(doc.components.schemas[payloadRef.split('/').pop()!].properties).sort(),
+    ).toEqual(
+      [
+        'channel',
+        'errorCode',
+        'errorMessage',
+        'id',
+        'messageId',
+        'occurredAt',
+        'plivoMessageUuid',
+        'previousStatus',
+        'sequence',
+        'status',
+        'type',
+      ].sort(),
+    );
     const send = doc.paths['/send-mms'].post;
     expect(Object.keys(send.responses).sort()).toEqual([
       '202',

@@ -11,7 +11,14 @@ import {
 } from '../../shared/outbound-address';
 
 /** Lookup errors: refused by checkedLookup (non-public), or the name does not resolve. */
-const UNRESOLVED = new Set(['EBLOCKED', 'ENOTFOUND', 'EAI_AGAIN']);
+const UNRESOLVED = new Set([
+  'EBLOCKED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_FAIL',
+  'ENODATA',
+  'EAI_NODATA',
+]);
 
 /** How a POST to a client's URL ended: its HTTP status, or why there was none. */
 export type PostResult =

@@ -28,7 +28,7 @@ export class CallbackTarget {
     if (signingSecretsFor(this.settings, clientId).length === 0)
       throw new BadRequestException({
         message:
-          'statusCallbackUrl: status callbacks are off on this gateway (STATUS_CALLBACK_SECRET is not set)',
+          'statusCallbackUrl: status callbacks are off for this client (no STATUS_CALLBACK_SECRET, and no STATUS_CALLBACK_CLIENT_SECRETS entry for it)',
         code: 'STATUS_CALLBACKS_DISABLED',
         errors: [{ field: 'statusCallbackUrl', messages: ['status callbacks are off'] }],
       });

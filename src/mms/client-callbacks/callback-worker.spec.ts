@@ -122,4 +122,39 @@ describe('CallbackWorker lanes', () => {
     await sleep(100);
     expect(outbox.claims).toBe(claims);
   });
+
+  it('backs off while claims fail (the database down), one lane, doubling waits', async () => {
+    const outbox = new FakeOutbox(0);
+    outbox.claim = async () => {
+      outbox.claims++;
+      throw new Error('database down');
+    };
+    const w = worker(outbox, new FakeHttp(0));
+    w.onApplicationBootstrap();
+    await sleep(400);
+    await w.beforeApplicationShutdown();
+    // Waits of 40, 80, 160, 320 ms: about four claims, where polling every 20 ms makes twenty.
+    expect(outbox.claims).toBeGreaterThanOrEqual(2);
+    expect(outbox.claims).toBeLessThanOrEqual(6);
+  });
+
+  it('an attempt that throws is a failed attempt: backed off, not retried at every lease', async () => {
+    const outbox = new FakeOutbox(1);
+    const http = new FakeHttp(0);
+    http.post = async () => {
+      throw new Error('bug');
+    };
+    const w = worker(outbox, http);
+    w.onApplicationBootstrap();
+    for (let i = 0; i < 100 && outbox.settled.length < 1; i++) await sleep(10);
+    await w.beforeApplicationShutdown();
+    expect(outbox.settled).toEqual([
+      expect.objectContaining({
+        state: 'pending',
+        attempted: true,
+        error: 'internal error',
+        nextAttemptAt: expect.any(Date),
+      }),
+    ]);
+  });
 });

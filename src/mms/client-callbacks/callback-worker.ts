@@ -39,6 +39,8 @@ export class CallbackWorker implements OnApplicationBootstrap, BeforeApplication
   private readonly lanes = new Set<Promise<void>>();
   /** Lanes running, counted where they decide to end (synchronously: two cannot both leave). */
   private laneCount = 0;
+  /** Claims that failed in a row (the database unreachable). */
+  private claimFailures = 0;
   private stopped = false;
   /** Wakes the lanes that are waiting for the next poll (shutdown). */
   private readonly wake = new AbortController();
@@ -72,7 +74,11 @@ export class CallbackWorker implements OnApplicationBootstrap, BeforeApplication
   private openLane(): void {
     if (this.stopped || this.laneCount >= this.settings.concurrency) return;
     this.laneCount++;
-    const lane: Promise<void> = this.lane().finally(() => this.lanes.delete(lane));
+    const lane: Promise<void> = this.lane()
+      .catch((error: unknown) =>
+        this.logger.error({ err: describeError(error) }, 'Status callback lane failed'),
+      )
+      .finally(() => this.lanes.delete(lane));
     this.lanes.add(lane);
   }
 
@@ -96,8 +102,21 @@ export class CallbackWorker implements OnApplicationBootstrap, BeforeApplication
         let claim: ClaimedMessage | undefined;
         try {
           claim = await this.outbox.claim(new Date(), this.settings.leaseMs);
+          this.claimFailures = 0;
         } catch (error) {
-          this.logger.warn({ err: describeError(error) }, 'Status callbacks: claiming failed');
+          // The database is down: one warning per failure streak's doubling, and a pause that
+          // doubles (up to 30 s) instead of a claim every poll.
+          this.claimFailures++;
+          if ((this.claimFailures & (this.claimFailures - 1)) === 0)
+            this.logger.warn(
+              { err: describeError(error), failures: this.claimFailures },
+              'Status callbacks: claiming failed',
+            );
+          if (this.laneCount > 1) return;
+          await this.pause(
+            Math.min(30_000, this.settings.pollMs * 2 ** Math.min(this.claimFailures, 15)),
+          );
+          continue;
         }
         if (!claim) {
           // Checked and left in one step, so two lanes cannot both see two and both leave.
@@ -135,7 +154,7 @@ export class CallbackWorker implements OnApplicationBootstrap, BeforeApplication
   private async deliver(claim: ClaimedMessage): Promise<void> {
     const event = claim.event;
     try {
-      const outcome = event ? await this.attempt(claim, event) : undefined;
+      const outcome = event ? await this.attemptSafely(claim, event) : undefined;
       const ours = await this.outbox.settle(claim, outcome);
       if (!ours) {
         this.logger.warn(
@@ -155,6 +174,26 @@ export class CallbackWorker implements OnApplicationBootstrap, BeforeApplication
     }
   }
 
+  /**
+   * An attempt that throws (a bug, a corrupt event) counts as a failed one: backed off, then
+   * abandoned at the max age, rather than tried again at every lease for ever while the
+   * message's later events wait behind it.
+   */
+  private async attemptSafely(
+    claim: ClaimedMessage,
+    event: CallbackEvent,
+  ): Promise<AttemptOutcome> {
+    try {
+      return await this.attempt(claim, event);
+    } catch (error) {
+      this.logger.error(
+        { messageId: claim.messageId.toHexString(), eventId: event.id, err: describeError(error) },
+        'Status callback attempt failed unexpectedly',
+      );
+      return this.retryOrAbandon({ error: 'internal error' }, event, new Date(), true);
+    }
+  }
+
   private async attempt(claim: ClaimedMessage, event: CallbackEvent): Promise<AttemptOutcome> {
     const started = new Date();
     const expires = new Date(event.occurredAt).getTime() + this.settings.maxAgeMs;
@@ -171,13 +210,18 @@ export class CallbackWorker implements OnApplicationBootstrap, BeforeApplication
     // The request may not outlive the lease (a slow claim, a paused process): after it, another
     // replica may take the message, and two deliveries of one event must never overlap.
     const leaseLeft = claim.leaseUntil.getTime() - Date.now() - SETTLE_MARGIN_MS;
-    if (secrets.length === 0 || leaseLeft < 100)
+    if (secrets.length === 0)
+      // Not the client's failure: looked at again once an hour (the retry cap) until a secret is
+      // set, and abandoned at the max age like any event.
       return this.retryOrAbandon(
-        { error: secrets.length === 0 ? 'no secret to sign with' : 'lease too short to try' },
+        { error: 'no secret to sign with' },
         event,
         new Date(),
         false,
+        true,
       );
+    if (leaseLeft < 100)
+      return this.retryOrAbandon({ error: 'lease too short to try' }, event, new Date(), false);
     const body = JSON.stringify(callbackPayload(claim.messageId.toHexString(), event));
     const result = await this.http.post(
       claim.url,
@@ -224,16 +268,17 @@ export class CallbackWorker implements OnApplicationBootstrap, BeforeApplication
     event: CallbackEvent,
     at: Date,
     attempted: boolean,
+    waitLongest = false,
   ): AttemptOutcome {
     const base =
       'httpStatus' in result ? { httpStatus: result.httpStatus } : { error: result.error };
     const expires = new Date(event.occurredAt).getTime() + this.settings.maxAgeMs;
     if (at.getTime() >= expires) return { state: 'abandoned', at, attempted, ...base };
     const failures = (event.attempts ?? 0) + (attempted ? 1 : 0);
-    const next = Math.min(
-      at.getTime() + retryDelayMs(Math.max(failures, 1), this.settings),
-      expires,
-    );
+    const wait = waitLongest
+      ? this.settings.retryCapMs
+      : retryDelayMs(Math.max(failures, 1), this.settings);
+    const next = Math.min(at.getTime() + wait, expires);
     return { state: 'pending', at, attempted, ...base, nextAttemptAt: new Date(next) };
   }
 

@@ -8,6 +8,7 @@ import { MAX_MEDIA } from '../plivo/plivo-limits';
 import {
   ApiBody,
   ApiCallbacks,
+  ApiExtraModels,
   ApiConsumes,
   ApiHeader,
   ApiOperation,
@@ -58,6 +59,8 @@ export class SendMmsController {
       'Plivo status callbacks: GET /messages/{messageId} shows it, and with statusCallbackUrl each status change is POSTed there, ' +
       `signed (X-Mms-Signature), retried, in order. 1 to ${MAX_MEDIA} media in total across mediaUrl, mediaUrls and mediaIds.`,
   })
+  // ApiCallbacks only writes the $ref: the payload's schema must be registered on its own.
+  @ApiExtraModels(StatusCallbackPayloadDto)
   @ApiCallbacks({
     name: 'messageStatus',
     callbackUrl: '{$request.body#/statusCallbackUrl}',
