@@ -11,6 +11,7 @@ import {
 } from './callback-outbox.repository';
 import { CallbackHttp } from './callback-http';
 import { CallbackWorker } from './callback-worker';
+import { CallbackAttempts } from './callback-attempts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -71,11 +72,12 @@ function worker(outbox: FakeOutbox, http: FakeHttp, env: Record<string, string> 
     STATUS_CALLBACK_CONCURRENCY: '5',
     ...env,
   });
+  const config = { get: () => settings } as unknown as ConfigService<AllConfig, true>;
   return new CallbackWorker(
     outbox as unknown as CallbackOutboxRepository,
-    http as unknown as CallbackHttp,
+    new CallbackAttempts(http as unknown as CallbackHttp, config),
     new MetricsService(),
-    { get: () => settings } as unknown as ConfigService<AllConfig, true>,
+    config,
   );
 }
 

@@ -6,22 +6,16 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AllConfig } from '../../config/config.type';
-import { signingSecretsFor, StatusCallbacksConfig } from '../../config/status-callbacks.config';
+import { StatusCallbacksConfig } from '../../config/status-callbacks.config';
 import { MetricsService } from '../../metrics/metrics.service';
 import { describeError } from '../../shared/describe-error';
 import { CallbackEvent } from '../message-log/callback-event.schema';
-import { EVENT_ID_HEADER, SIGNATURE_HEADER, signCallback } from './callback-signature';
 import {
   AttemptOutcome,
   CallbackOutboxRepository,
   ClaimedMessage,
 } from './callback-outbox.repository';
-import { CallbackHttp, PostResult } from './callback-http';
-import { callbackPayload } from './callback-payload';
-import { retryDelayMs } from './callback-retry';
-
-/** What must be left of a lease to start a request: room for the outcome's write. */
-const SETTLE_MARGIN_MS = 2000;
+import { CallbackAttempts } from './callback-attempts';
 
 /**
  * Delivers status callback events from the outbox, on every replica, in up to
@@ -47,7 +41,7 @@ export class CallbackWorker implements OnApplicationBootstrap, BeforeApplication
 
   constructor(
     private readonly outbox: CallbackOutboxRepository,
-    private readonly http: CallbackHttp,
+    private readonly attempts: CallbackAttempts,
     private readonly metrics: MetricsService,
     config: ConfigService<AllConfig, true>,
   ) {
@@ -154,7 +148,7 @@ export class CallbackWorker implements OnApplicationBootstrap, BeforeApplication
   private async deliver(claim: ClaimedMessage): Promise<void> {
     const event = claim.event;
     try {
-      const outcome = event ? await this.attemptSafely(claim, event) : undefined;
+      const outcome = event ? await this.attempts.make(claim, event) : undefined;
       const ours = await this.outbox.settle(claim, outcome);
       if (!ours) {
         this.logger.warn(
@@ -172,114 +166,6 @@ export class CallbackWorker implements OnApplicationBootstrap, BeforeApplication
         'Status callback delivery could not be recorded',
       );
     }
-  }
-
-  /**
-   * An attempt that throws (a bug, a corrupt event) counts as a failed one: backed off, then
-   * abandoned at the max age, rather than tried again at every lease for ever while the
-   * message's later events wait behind it.
-   */
-  private async attemptSafely(
-    claim: ClaimedMessage,
-    event: CallbackEvent,
-  ): Promise<AttemptOutcome> {
-    try {
-      return await this.attempt(claim, event);
-    } catch (error) {
-      this.logger.error(
-        { messageId: claim.messageId.toHexString(), eventId: event.id, err: describeError(error) },
-        'Status callback attempt failed unexpectedly',
-      );
-      return this.retryOrAbandon({ error: 'internal error' }, event, new Date(), true);
-    }
-  }
-
-  private async attempt(claim: ClaimedMessage, event: CallbackEvent): Promise<AttemptOutcome> {
-    const started = new Date();
-    const expires = new Date(event.occurredAt).getTime() + this.settings.maxAgeMs;
-    // Never tried, and already too old (the gateway was down that long): abandoned untried. A
-    // retried event's last try is scheduled at its max age at the latest, and made.
-    if ((event.attempts ?? 0) === 0 && started.getTime() >= expires)
-      return {
-        state: 'abandoned',
-        at: started,
-        error: 'older than STATUS_CALLBACK_MAX_AGE_MS before it could be tried',
-        attempted: false,
-      };
-    const secrets = signingSecretsFor(this.settings, claim.clientId);
-    // The request may not outlive the lease (a slow claim, a paused process): after it, another
-    // replica may take the message, and two deliveries of one event must never overlap.
-    const leaseLeft = claim.leaseUntil.getTime() - Date.now() - SETTLE_MARGIN_MS;
-    if (secrets.length === 0)
-      // Not the client's failure: looked at again once an hour (the retry cap) until a secret is
-      // set, and abandoned at the max age like any event.
-      return this.retryOrAbandon(
-        { error: 'no secret to sign with' },
-        event,
-        new Date(),
-        false,
-        true,
-      );
-    if (leaseLeft < 100)
-      return this.retryOrAbandon({ error: 'lease too short to try' }, event, new Date(), false);
-    const body = JSON.stringify(callbackPayload(claim.messageId.toHexString(), event));
-    const result = await this.http.post(
-      claim.url,
-      body,
-      {
-        [SIGNATURE_HEADER]: signCallback(body, secrets, Date.now() / 1000),
-        [EVENT_ID_HEADER]: event.id,
-      },
-      leaseLeft,
-    );
-    const at = new Date();
-    const outcome = this.outcomeOf(result, event, at);
-    this.logger[outcome.state === 'delivered' ? 'debug' : 'warn'](
-      {
-        messageId: claim.messageId.toHexString(),
-        eventId: event.id,
-        sequence: event.sequence,
-        state: outcome.state,
-        httpStatus: outcome.httpStatus,
-        error: outcome.error,
-        attempts: (event.attempts ?? 0) + 1,
-        nextAttemptAt: outcome.nextAttemptAt,
-      },
-      'Status callback attempt',
-    );
-    return outcome;
-  }
-
-  /** 2xx done; 410 stop; a URL the policy now refuses, abandoned; else retried, until too old. */
-  private outcomeOf(result: PostResult, event: CallbackEvent, at: Date): AttemptOutcome {
-    if ('httpStatus' in result) {
-      const httpStatus = result.httpStatus;
-      if (httpStatus >= 200 && httpStatus < 300) return { state: 'delivered', at, httpStatus };
-      if (httpStatus === 410) return { state: 'stopped', at, httpStatus, stopMessage: true };
-    } else if (result.blocked) {
-      return { state: 'abandoned', at, error: result.error, attempted: false };
-    }
-    return this.retryOrAbandon(result, event, at, true);
-  }
-
-  /** The next attempt after the backoff, but never after the event's max age; then abandoned. */
-  private retryOrAbandon(
-    result: PostResult,
-    event: CallbackEvent,
-    at: Date,
-    attempted: boolean,
-    waitLongest = false,
-  ): AttemptOutcome {
-    const base =
-      'httpStatus' in result ? { httpStatus: result.httpStatus } : { error: result.error };
-    const expires = new Date(event.occurredAt).getTime() + this.settings.maxAgeMs;
-    if (at.getTime() >= expires) return { state: 'abandoned', at, attempted, ...base };
-    const failures = (event.attempts ?? 0) + (attempted ? 1 : 0);
-    const wait = waitLongest
-      ? this.settings.retryCapMs
-      : retryDelayMs(Math.max(failures, 1), this.settings);
-    const next = Math.min(at.getTime() + wait, expires);
-    return { state: 'pending', at, attempted, ...base, nextAttemptAt: new Date(next) };
   }
 
   private count(outcome: AttemptOutcome, event: CallbackEvent): void {

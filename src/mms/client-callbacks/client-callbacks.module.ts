@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MetricsModule } from '../../metrics/metrics.module';
 import { MessageLogModule } from '../message-log/message-log.module';
+import { CallbackAttempts } from './callback-attempts';
 import { CallbackHttp } from './callback-http';
 import { CallbackOutboxRepository } from './callback-outbox.repository';
 import { CallbackTarget } from './callback-target';
@@ -13,7 +14,13 @@ import { CallbackWorker } from './callback-worker';
  */
 @Module({
   imports: [MessageLogModule, MetricsModule],
-  providers: [CallbackHttp, CallbackOutboxRepository, CallbackTarget, CallbackWorker],
+  providers: [
+    CallbackAttempts,
+    CallbackHttp,
+    CallbackOutboxRepository,
+    CallbackTarget,
+    CallbackWorker,
+  ],
   exports: [CallbackTarget],
 })
 export class ClientCallbacksModule {}
