@@ -114,15 +114,14 @@ export function buildStatusCallbacksConfig(env: Environment): StatusCallbacksCon
       problems.push(`STATUS_CALLBACK_ALLOWED_HOSTS: "${host}" is not host:port`);
   // The media URLs' policy: http only while MEDIA_ALLOW_HTTP (validated by send.config).
   const allowHttp = mediaAllowHttp(env);
+  const privateHostsAllowed = new Set(allowedHosts);
   const defaultUrls = new Map<string, string>();
   for (const entry of splitList(valid.STATUS_CALLBACK_URLS)) {
     const colon = entry.indexOf(':');
     const name = entry.slice(0, colon);
     const url = entry.slice(colon + 1);
     const problem =
-      colon <= 0
-        ? 'not name:url'
-        : outboundUrlProblem(url, { allowHttp, privateHostsAllowed: new Set(allowedHosts) });
+      colon <= 0 ? 'not name:url' : outboundUrlProblem(url, { allowHttp, privateHostsAllowed });
     if (problem) problems.push(`STATUS_CALLBACK_URLS: entry for "${name}": ${problem}`);
     else if (secrets.length === 0 && !clientSecrets.has(name))
       problems.push(

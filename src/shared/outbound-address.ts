@@ -1,5 +1,7 @@
 import * as ipaddr from 'ipaddr.js';
 import { lookup as dnsLookup, LookupAddress } from 'node:dns';
+import { IncomingMessage, request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 
 /**
@@ -86,4 +88,33 @@ export function checkedLookup(allowed: (address: string) => boolean): LookupFunc
       callback(null, addresses[0].address, addresses[0].family);
     });
   };
+}
+
+export interface OutboundRequest {
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** The request's deadline. */
+  signal: AbortSignal;
+  /** checkedLookup's function; omitted only for a host allowed to be private. */
+  lookup?: LookupFunction;
+}
+
+/**
+ * One http(s) request to a client-given URL; resolves with the response as soon as its headers
+ * arrive (the caller reads or drops the body). No pooled socket: every connection goes through
+ * `lookup`, and none is reused from a connection opened for another purpose.
+ */
+export function outboundRequest(url: URL, request: OutboundRequest): Promise<IncomingMessage> {
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const { method, headers, body, signal, lookup } = request;
+  return new Promise((resolve, reject) => {
+    const req = send(
+      url,
+      { method, headers, agent: false, signal, ...(lookup ? { lookup } : {}) },
+      resolve,
+    );
+    req.once('error', reject);
+    req.end(body);
+  });
 }

@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { request as httpRequest, RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { AllConfig } from '../../config/config.type';
 import {
   checkedLookup,
   hostPortOf,
   isPublicAddress,
+  outboundRequest,
   outboundUrlProblem,
 } from '../../shared/outbound-address';
 
@@ -67,7 +66,7 @@ export class CallbackHttp {
     if (refused) return Promise.resolve({ error: refused, blocked: true });
     const target = new URL(url);
     const deadline = AbortSignal.timeout(Math.min(timeoutMs, this.timeoutMs));
-    const options: RequestOptions = {
+    return outboundRequest(target, {
       method: 'POST',
       headers: {
         'Content-Type': 'application/json',
@@ -75,29 +74,24 @@ export class CallbackHttp {
         'User-Agent': 'mms-gateway-callbacks/1.0',
         ...headers,
       },
-      // No pooled sockets: each connection goes through the checked lookup.
-      agent: false,
+      body,
       signal: deadline,
       ...(this.allowedHosts.has(hostPortOf(target)) ? {} : { lookup: this.publicOnly }),
-    };
-    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-    return new Promise<PostResult>((resolve) => {
-      const req = send(target, options, (res) => {
+    }).then(
+      (res): PostResult => {
         // Only the status matters: the body is drained (within the deadline), never buffered.
-        resolve({ httpStatus: res.statusCode ?? 0 });
         res.once('error', () => undefined);
         res.resume();
-      });
-      req.once('error', (error: NodeJS.ErrnoException) => {
-        if (deadline.aborted)
-          return resolve({ error: 'no answer in time (STATUS_CALLBACK_TIMEOUT_MS)' });
+        return { httpStatus: res.statusCode ?? 0 };
+      },
+      (error: NodeJS.ErrnoException): PostResult => {
+        if (deadline.aborted) return { error: 'no answer in time (STATUS_CALLBACK_TIMEOUT_MS)' };
         // One message whether the name resolves to a private address or not at all: the
         // client reads it on GET /messages, and must not learn which internal names exist.
         if (UNRESOLVED.has(error.code ?? ''))
-          return resolve({ error: `${target.hostname} does not resolve to public addresses only` });
-        resolve({ error: error.code ? `${error.code}: ${error.message}` : error.message });
-      });
-      req.end(body);
-    });
+          return { error: `${target.hostname} does not resolve to public addresses only` };
+        return { error: error.code ? `${error.code}: ${error.message}` : error.message };
+      },
+    );
   }
 }

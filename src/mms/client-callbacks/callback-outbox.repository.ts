@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Model, mongo, Types } from 'mongoose';
 import { CallbackEvent, CallbackEventState } from '../message-log/callback-event.schema';
 import { MessageLog } from '../message-log/message-log.schema';
+import { literal } from '../message-log/pipeline';
 
 /** A message a worker holds until `leaseUntil`, with the event it must deliver next. */
 export interface ClaimedMessage {
@@ -30,8 +31,6 @@ export interface AttemptOutcome {
   /** False when the event was settled without a request (too old, a refused URL). */
   attempted?: boolean;
 }
-
-const literal = (value: unknown) => ({ $literal: value });
 
 /**
  * The status callback outbox, kept in each message's own document (message-log writes the events

@@ -1,10 +1,9 @@
 import { Injectable, UnprocessableEntityException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { request as httpRequest, IncomingMessage, RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import { AllConfig } from '../../config/config.type';
 import { MAX_MEDIA_BYTES, MAX_TOTAL_MEDIA_BYTES } from '../plivo/plivo-limits';
-import { checkedLookup, isPublicAddress } from '../../shared/outbound-address';
+import { checkedLookup, isPublicAddress, outboundRequest } from '../../shared/outbound-address';
 import { MediaUrlPolicy } from './media-url-policy';
 
 const MAX_REDIRECTS = 3;
@@ -136,23 +135,13 @@ export class MediaPreflight {
     deadline: AbortSignal,
     headers: Record<string, string> = {},
   ): Promise<IncomingMessage> {
-    const target = new URL(url);
-    const options: RequestOptions = {
+    return outboundRequest(new URL(url), {
       method,
       headers: { 'User-Agent': 'mms-gateway-preflight/1.0', ...headers },
-      lookup: this.checkedLookup,
-      // No pooled sockets: every connection goes through checkedLookup, none is reused from
-      // a connection opened for another purpose.
-      agent: false,
       signal: deadline,
-    };
-    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-    return new Promise((resolve, reject) => {
-      const req = send(target, options, resolve);
-      req.once('error', (error: Error) =>
-        reject(deadline.aborted ? new Error(`no answer within ${this.timeoutMs} ms`) : error),
-      );
-      req.end();
+      lookup: this.checkedLookup,
+    }).catch((error: Error) => {
+      throw deadline.aborted ? new Error(`no answer within ${this.timeoutMs} ms`) : error;
     });
   }
 

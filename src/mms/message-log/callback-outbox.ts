@@ -1,7 +1,5 @@
 import { mongo, Types } from 'mongoose';
-
-/** A value the pipeline must take as data (a string starting with `$` is otherwise a path). */
-const literal = (value: unknown) => ({ $literal: value });
+import { literal } from './pipeline';
 
 export interface EventFacts {
   occurredAt: Date;

@@ -5,6 +5,7 @@ import { MessageStatus, STATUS_RANK } from './message-status';
 import { AttemptRecord, MessageLog, StatusHistoryEntry } from './message-log.schema';
 import { StatusChange, statusChangePipeline } from './status-change';
 import { appendCallbackEventStages } from './callback-outbox';
+import { definedEntries, literal } from './pipeline';
 import { isDuplicateKeyError } from '../../shared/duplicate-key';
 
 /** An inbound message as Plivo's webhook described it. */
@@ -151,12 +152,15 @@ export class MessageLogRepository {
         $set: {
           __previous: '$status',
           channel: 'sms',
-          fallbackReason: { $literal: reason },
+          fallbackReason: literal(reason),
           attempts: { $add: [{ $ifNull: ['$attempts', 0] }, 1] },
           attemptLog: {
-            $concatArrays: [{ $ifNull: ['$attemptLog', []] }, [{ $literal: definedOnly(attempt) }]],
+            $concatArrays: [
+              { $ifNull: ['$attemptLog', []] },
+              [literal(Object.fromEntries(definedEntries({ ...attempt })))],
+            ],
           },
-          updatedAt: { $literal: new Date() },
+          updatedAt: literal(new Date()),
         },
       },
       ...appendCallbackEventStages(true, { occurredAt: attempt.at, errorMessage: reason }),
@@ -199,7 +203,3 @@ export class MessageLogRepository {
       .exec();
   }
 }
-
-/** Without its undefined fields (a raw driver write would store them as null). */
-const definedOnly = <T extends object>(value: T): Partial<T> =>
-  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;

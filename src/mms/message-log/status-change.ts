@@ -2,6 +2,7 @@ import { mongo, Types } from 'mongoose';
 import { MessageStatus, STATUS_RANK, StatusSource } from './message-status';
 import { AttemptRecord, StatusHistoryEntry } from './message-log.schema';
 import { appendCallbackEventStages } from './callback-outbox';
+import { definedEntries, literal } from './pipeline';
 
 /** One status change of a message, as the send path or a Plivo callback reports it. */
 export interface StatusChange {
@@ -20,12 +21,6 @@ export interface StatusChange {
   setIfApplied?: Record<string, unknown>;
   attempt?: AttemptRecord;
 }
-
-const definedEntries = (fields: Record<string, unknown> | undefined) =>
-  Object.entries(fields ?? {}).filter(([, value]) => value !== undefined);
-
-/** A value the pipeline must take as data: a string starting with `$` is otherwise a field path. */
-const literal = (value: unknown) => ({ $literal: value });
 
 /**
  * The status change as an update pipeline: `replay` and `forward` are computed from the stored
