@@ -161,7 +161,6 @@ function withPendingEvents(url: string, now: Date) {
     return {
       ...doc,
       statusCallbackUrl: url,
-      callbackSequence: callbackEvents.length,
       callbackEvents,
       callbackDueAt: now,
     };

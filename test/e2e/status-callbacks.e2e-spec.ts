@@ -464,7 +464,6 @@ describe('status callbacks to the client (e2e)', () => {
         status: 'queued',
         statusRank: 2,
         statusCallbackUrl: hookUrl,
-        callbackSequence: 1,
         callbackEvents: [
           {
             id: 'evt_000000000000000000000001',
@@ -518,7 +517,6 @@ describe('status callbacks to the client (e2e)', () => {
           status: 'queued',
           statusRank: 2,
           statusCallbackUrl: url,
-          callbackSequence: 1,
           callbackEvents: [
             {
               id: `evt_${randomBytes(12).toString('hex')}`,

@@ -22,7 +22,8 @@ export function appendCallbackEventStages(when: unknown, facts: EventFacts): mon
   const at = literal(facts.occurredAt);
   const event: Record<string, unknown> = {
     id: literal(newEventId()),
-    sequence: '$callbackSequence',
+    // Events are never removed: the next sequence is the count so far plus one.
+    sequence: { $add: [{ $size: { $ifNull: ['$callbackEvents', []] } }, 1] },
     status: '$status',
     previousStatus: '$__previous',
     errorCode: literal(facts.errorCode ?? null),
@@ -42,17 +43,6 @@ export function appendCallbackEventStages(when: unknown, facts: EventFacts): mon
             when,
             { $ne: [{ $ifNull: ['$statusCallbackUrl', null] }, null] },
             { $ne: ['$callbackStopped', true] },
-          ],
-        },
-      },
-    },
-    {
-      $set: {
-        callbackSequence: {
-          $cond: [
-            '$__emit',
-            { $add: [{ $ifNull: ['$callbackSequence', 0] }, 1] },
-            '$callbackSequence',
           ],
         },
       },

@@ -140,10 +140,6 @@ export class MessageLog {
   @Prop()
   callbackStopped?: boolean;
 
-  /** The last event's sequence number. */
-  @Prop()
-  callbackSequence?: number;
-
   /** The outbox: status callback events and their delivery state, in sequence order. */
   @Prop({ type: [CallbackEventSchema], default: undefined })
   callbackEvents?: CallbackEvent[];
