@@ -82,7 +82,7 @@ export interface StatusCallbacksConfig {
   leaseMs: number;
 }
 
-export const MIN_SECRET_LENGTH = 32;
+const MIN_SECRET_LENGTH = 32;
 
 export function buildStatusCallbacksConfig(env: Environment): StatusCallbacksConfig {
   const valid = validateConfig(env, StatusCallbacksEnv);

@@ -1,13 +1,13 @@
 import { mongo, Types } from 'mongoose';
 import { literal } from './pipeline';
 
-export interface EventFacts {
+interface EventFacts {
   occurredAt: Date;
   errorCode?: string;
   errorMessage?: string;
 }
 
-export const newEventId = () => `evt_${new Types.ObjectId().toHexString()}`;
+const newEventId = () => `evt_${new Types.ObjectId().toHexString()}`;
 
 /**
  * Update-pipeline stages that append a status callback event to the message when `when` (an
