@@ -2,6 +2,7 @@ import { buildAppConfig, SandboxState } from './app.config';
 import { buildClientsConfig } from './clients.config';
 import type { AllConfig } from './config.type';
 import { buildDatabaseConfig } from './database.config';
+import { buildDispatchConfig } from './dispatch.config';
 import { buildHttpConfig } from './http.config';
 import { buildOptOutsConfig } from './opt-outs.config';
 import { buildPlivoConfig, PlivoConfig } from './plivo.config';
@@ -35,6 +36,7 @@ export function loadConfiguration(env: Environment, sandbox?: SandboxState): All
     send: section(() => buildSendConfig(vars)),
     optOuts: section(() => buildOptOutsConfig(vars)),
     statusCallbacks: section(() => buildStatusCallbacksConfig(vars)),
+    dispatch: section(() => buildDispatchConfig(vars, sandbox)),
   };
   if (problems.length > 0) throw new ConfigurationError(problems);
   return config as AllConfig;

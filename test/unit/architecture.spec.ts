@@ -62,6 +62,7 @@ const ALLOWED: Record<string, string[]> = {
   'mms/media': ['shared', 'config', 'mms/plivo'],
   'mms/opt-outs': ['shared', 'config', 'auth', 'metrics'],
   'mms/client-callbacks': ['shared', 'config', 'metrics', 'mms/message-log'],
+  'mms/pacing': ['shared', 'config'],
   'mms/send': [
     'shared',
     'config',
@@ -72,6 +73,20 @@ const ALLOWED: Record<string, string[]> = {
     'mms/media',
     'mms/opt-outs',
     'mms/client-callbacks',
+    'mms/pacing',
+  ],
+  // The queue sends what the gateway holds through the send path's delivery (DeliverMessageUseCase).
+  'mms/dispatch': [
+    'shared',
+    'config',
+    'auth',
+    'metrics',
+    'mms/plivo',
+    'mms/message-log',
+    'mms/media',
+    'mms/opt-outs',
+    'mms/pacing',
+    'mms/send',
   ],
   'mms/messages': ['shared', 'config', 'auth', 'mms/message-log'],
   'mms/webhooks': [
@@ -86,7 +101,7 @@ const ALLOWED: Record<string, string[]> = {
     // counted and suppression-checked like any message. send/ never imports webhooks/.
     'mms/send',
   ],
-  mms: ['mms/send', 'mms/messages', 'mms/webhooks', 'mms/opt-outs'],
+  mms: ['mms/send', 'mms/messages', 'mms/webhooks', 'mms/opt-outs', 'mms/dispatch'],
 };
 
 describe('architecture of src/', () => {

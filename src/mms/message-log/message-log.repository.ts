@@ -37,6 +37,17 @@ export interface NewOutboundMessage {
   mediaIds: string[];
   /** Where its status changes are pushed (signed), if anywhere. */
   statusCallbackUrl?: string;
+  /** Whether Plivo's refusal of the MMS may turn it into an SMS with links (kept for dispatch). */
+  fallbackToSms?: boolean;
+  /** Not handed to Plivo after this: expired. */
+  validUntil?: Date;
+}
+
+/** A message the gateway holds until `sendAt` (the client's time, or its pacing slot). */
+export interface Schedule {
+  sendAt: Date;
+  /** A pacing slot already reserved for it (an immediate send that had to wait for one). */
+  slotAt?: Date;
 }
 
 /** Whose messages a read may see: one client's, or (admin) everyone's. */
@@ -61,19 +72,31 @@ export type MessageLogRecord = MessageLog & { _id: Types.ObjectId };
 /** Which message a change is for: our id, or (for callbacks without our ref) Plivo's UUID. */
 export type MessageMatch = { _id: Types.ObjectId } | { plivoMessageUuid: string };
 
+/** A match with the conditions a change holds under (the dispatch queue's: still scheduled, ours). */
+export type ConditionalMatch = MessageMatch & {
+  status?: MessageStatus;
+  clientId?: string;
+  dispatchLease?: string;
+};
+
 @Injectable()
 export class MessageLogRepository {
   constructor(@InjectModel(MessageLog.name) private readonly model: Model<MessageLog>) {}
 
-  async createPending(input: NewOutboundMessage): Promise<Types.ObjectId> {
+  /** Logged before Plivo is called (`pending`), or held for later (`scheduled`, with its schedule). */
+  async createPending(input: NewOutboundMessage, schedule?: Schedule): Promise<Types.ObjectId> {
     const now = new Date();
+    const status = schedule ? 'scheduled' : 'pending';
     const doc = await this.model.create({
       ...input,
+      ...(schedule
+        ? { ...schedule, dispatchDueAt: schedule.slotAt ?? schedule.sendAt }
+        : {}),
       direction: 'outbound',
-      status: 'pending',
-      statusRank: STATUS_RANK.pending,
+      status,
+      statusRank: STATUS_RANK[status],
       attempts: 0,
-      statusHistory: [{ status: 'pending', at: now, source: 'api', applied: true }],
+      statusHistory: [{ status, at: now, source: 'api', applied: true }],
     });
     return doc._id;
   }
@@ -85,7 +108,10 @@ export class MessageLogRepository {
    * the history marked not applied; a change whose eventKey the log already holds is a replay
    * and changes nothing. The post-image of this very write says which of the two happened.
    */
-  async applyStatusChange(match: MessageMatch, change: StatusChange): Promise<StatusChangeResult> {
+  async applyStatusChange(
+    match: ConditionalMatch,
+    change: StatusChange,
+  ): Promise<StatusChangeResult> {
     const changeId = new Types.ObjectId();
     const after = await this.model.collection.findOneAndUpdate(
       match,

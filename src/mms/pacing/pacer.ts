@@ -1,0 +1,121 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectModel } from '@nestjs/mongoose';
+import { Model } from 'mongoose';
+import { AllConfig } from '../../config/config.type';
+import { DispatchConfig } from '../../config/dispatch.config';
+import { PacingState } from './pacing-state.schema';
+
+export type Channel = 'mms' | 'sms';
+
+/** A reservation: the slot, or (refused) the earliest slot there was. */
+export type Reservation = { slot: Date } | { refusedUntil: Date };
+
+interface Bucket {
+  field: string;
+  intervalMs: number;
+}
+
+/**
+ * Plivo's rates, kept across replicas in MongoDB (the `pacing` collection): each cap is a
+ * bucket holding the earliest time its next message may go, and a reservation takes the latest
+ * of its buckets and moves each of them one interval past it, in one atomic update of the
+ * channel's document. No replica can take a slot another one holds, with or without Redis, and
+ * a replica that dies holds nothing (a reserved slot is a time, not a lock).
+ */
+@Injectable()
+export class Pacer {
+  private readonly settings: DispatchConfig;
+
+  constructor(
+    @InjectModel(PacingState.name) private readonly model: Model<PacingState>,
+    config: ConfigService<AllConfig, true>,
+  ) {
+    this.settings = config.get('dispatch', { infer: true });
+  }
+
+  /** Whether any cap applies to this channel (none: nothing to reserve). */
+  paces(channel: Channel): boolean {
+    return this.settings.account[channel] > 0 || this.settings.sender[channel] > 0;
+  }
+
+  /** The time between two slots of the account's bucket (0 = no cap). */
+  intervalMs(channel: Channel): number {
+    const rate = this.settings.account[channel];
+    return rate > 0 ? Math.ceil(1000 / rate) : 0;
+  }
+
+  /**
+   * The earliest slot at or after `notBefore` in every bucket of (channel, sender), reserved
+   * when it is no later than `latest`; otherwise nothing changes and the earliest is told.
+   */
+  async reserve(
+    channel: Channel,
+    sender: string,
+    notBefore: Date,
+    latest: Date,
+  ): Promise<Reservation> {
+    const buckets = this.bucketsOf(channel, sender);
+    if (buckets.length === 0) return notBefore <= latest ? { slot: notBefore } : { refusedUntil: notBefore };
+    const earliest = {
+      $max: [notBefore, ...buckets.map((b) => ({ $ifNull: [`$${b.field}`, notBefore] }))],
+    };
+    const moved = Object.fromEntries(
+      buckets.map((b) => [
+        b.field,
+        {
+          $cond: [
+            '$__ok',
+            { $add: ['$__t', b.intervalMs] },
+            { $ifNull: [`$${b.field}`, '$$REMOVE'] },
+          ],
+        },
+      ]),
+    );
+    const after = await this.model.collection.findOneAndUpdate(
+      { _id: channel as never },
+      [
+        { $set: { __t: earliest } },
+        { $set: { __ok: { $lte: ['$__t', latest] } } },
+        {
+          $set: {
+            ...moved,
+            lastSlot: { $cond: ['$__ok', '$__t', null] },
+            lastEarliest: '$__t',
+          },
+        },
+        { $unset: ['__t', '__ok'] },
+      ],
+      {
+        upsert: true,
+        returnDocument: 'after',
+        projection: { lastSlot: 1, lastEarliest: 1 },
+        includeResultMetadata: false,
+      },
+    );
+    const slot = after?.lastSlot as Date | null | undefined;
+    if (slot) return { slot };
+    return { refusedUntil: (after?.lastEarliest as Date | undefined) ?? notBefore };
+  }
+
+  /** The earliest slot at or after `notBefore` as things stand, reserving nothing. */
+  async estimate(channel: Channel, sender: string, notBefore: Date): Promise<Date> {
+    const buckets = this.bucketsOf(channel, sender);
+    if (buckets.length === 0) return notBefore;
+    const doc = await this.model.collection.findOne({ _id: channel as never });
+    const times = buckets
+      .map((b) => doc?.[b.field] as Date | undefined)
+      .filter((t): t is Date => t instanceof Date);
+    return new Date(Math.max(notBefore.getTime(), ...times.map((t) => t.getTime())));
+  }
+
+  private bucketsOf(channel: Channel, sender: string): Bucket[] {
+    const buckets: Bucket[] = [];
+    const account = this.settings.account[channel];
+    const perSender = this.settings.sender[channel];
+    if (account > 0) buckets.push({ field: 'account', intervalMs: Math.ceil(1000 / account) });
+    if (perSender > 0)
+      buckets.push({ field: `n${sender.replace(/\D/g, '')}`, intervalMs: Math.ceil(1000 / perSender) });
+    return buckets;
+  }
+}
