@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DispatchModule } from './dispatch/dispatch.module';
 import { MessagesModule } from './messages/messages.module';
 import { OptOutsModule } from './opt-outs/opt-outs.module';
 import { SendModule } from './send/send.module';
@@ -11,6 +12,6 @@ import { WebhooksModule } from './webhooks/webhooks.module';
  * exports nothing: the app only mounts its routes.
  */
 @Module({
-  imports: [SendModule, MessagesModule, WebhooksModule, OptOutsModule],
+  imports: [SendModule, MessagesModule, WebhooksModule, OptOutsModule, DispatchModule],
 })
 export class MmsModule {}

@@ -87,6 +87,7 @@ const ALLOWED: Record<string, string[]> = {
     'mms/opt-outs',
     'mms/pacing',
     'mms/send',
+    'mms/messages',
   ],
   'mms/messages': ['shared', 'config', 'auth', 'mms/message-log'],
   'mms/webhooks': [

@@ -89,9 +89,7 @@ export class MessageLogRepository {
     const status = schedule ? 'scheduled' : 'pending';
     const doc = await this.model.create({
       ...input,
-      ...(schedule
-        ? { ...schedule, dispatchDueAt: schedule.slotAt ?? schedule.sendAt }
-        : {}),
+      ...(schedule ? { ...schedule, dispatchDueAt: schedule.slotAt ?? schedule.sendAt } : {}),
       direction: 'outbound',
       status,
       statusRank: STATUS_RANK[status],

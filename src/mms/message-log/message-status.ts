@@ -43,8 +43,4 @@ export function isMessageStatus(value: unknown): value is MessageStatus {
 }
 
 export type StatusSource =
-  | 'api'
-  | 'dispatcher'
-  | 'plivo-response'
-  | 'plivo-callback'
-  | 'plivo-inbound';
+  'api' | 'dispatcher' | 'plivo-response' | 'plivo-callback' | 'plivo-inbound';

@@ -56,7 +56,8 @@ export class Pacer {
     latest: Date,
   ): Promise<Reservation> {
     const buckets = this.bucketsOf(channel, sender);
-    if (buckets.length === 0) return notBefore <= latest ? { slot: notBefore } : { refusedUntil: notBefore };
+    if (buckets.length === 0)
+      return notBefore <= latest ? { slot: notBefore } : { refusedUntil: notBefore };
     const earliest = {
       $max: [notBefore, ...buckets.map((b) => ({ $ifNull: [`$${b.field}`, notBefore] }))],
     };
@@ -115,7 +116,10 @@ export class Pacer {
     const perSender = this.settings.sender[channel];
     if (account > 0) buckets.push({ field: 'account', intervalMs: Math.ceil(1000 / account) });
     if (perSender > 0)
-      buckets.push({ field: `n${sender.replace(/\D/g, '')}`, intervalMs: Math.ceil(1000 / perSender) });
+      buckets.push({
+        field: `n${sender.replace(/\D/g, '')}`,
+        intervalMs: Math.ceil(1000 / perSender),
+      });
     return buckets;
   }
 }

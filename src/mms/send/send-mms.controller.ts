@@ -90,7 +90,7 @@ export class SendMmsController {
   @ApiResponse({
     status: 202,
     description:
-      'Plivo queued the message (status queued, with plivoResponse), or the gateway holds it (status scheduled, with sendAt and validUntil): for a sendAt ahead, or when the pacing of Plivo\'s rates gives it no slot within PACING_MAX_WAIT_MS.',
+      "Plivo queued the message (status queued, with plivoResponse), or the gateway holds it (status scheduled, with sendAt and validUntil): for a sendAt ahead, or when the pacing of Plivo's rates gives it no slot within PACING_MAX_WAIT_MS.",
     type: SendMmsResponseDto,
   })
   @ApiErrorResponse(

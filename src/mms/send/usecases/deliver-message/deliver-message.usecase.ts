@@ -1,4 +1,4 @@
-import { HttpException, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Types } from 'mongoose';
 import { AllConfig } from '../../../../config/config.type';
@@ -155,19 +155,22 @@ export class DeliverMessageUseCase {
       mediaUrls: plan.mediaUrls,
       mediaIds: plan.mediaIds,
       callbackUrl,
-      ...(message.validUntil ? { messageExpirySeconds: expirySeconds(message.validUntil) } : {}),
+      ...(message.validUntil ? expiryOf(message.validUntil) : {}),
     };
   }
 }
 
-/** What is left of the validity, within Plivo's bounds of message_expiry. */
-export function expirySeconds(validUntil: Date, now = Date.now()): number {
+/**
+ * What is left of the validity as Plivo's message_expiry (at least its minimum), when that is
+ * shorter than Plivo's own limit (3 h in its queue): a longer one would change nothing.
+ */
+export function expiryOf(
+  validUntil: Date,
+  now = Date.now(),
+): { messageExpirySeconds?: number } {
   const left = Math.floor((validUntil.getTime() - now) / 1000);
-  return Math.min(EXPIRY_MAX_S, Math.max(EXPIRY_MIN_S, left));
-}
-
-export function isClientAnswer(error: unknown): error is HttpException {
-  return error instanceof HttpException;
+  if (left > EXPIRY_MAX_S) return {};
+  return { messageExpirySeconds: Math.max(EXPIRY_MIN_S, left) };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));

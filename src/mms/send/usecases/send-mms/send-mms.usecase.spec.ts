@@ -334,8 +334,6 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
           mediaUrls: ['https://e.com/b.png'],
           mediaIds: [],
           callbackUrl: `${BASE_URL}${PLIVO_WEBHOOK_ROUTES.status}?ref=${repo.id.toHexString()}`,
-          // What is left of the validity (3 h), within Plivo's 5-10,799 s.
-          messageExpirySeconds: 10_799,
         },
       ]);
       expect(new URL(provider.sent[0].callbackUrl).searchParams.get('ref')).toBe(

@@ -135,7 +135,8 @@ export class SendMmsUseCase {
     if ('refusedUntil' in reservation)
       throw backlogFull(reservation.refusedUntil, window.validUntil);
     const wait = reservation.slot.getTime() - Date.now();
-    if (wait > this.dispatch.maxWaitMs) return { sendAt: reservation.slot, slotAt: reservation.slot };
+    if (wait > this.dispatch.maxWaitMs)
+      return { sendAt: reservation.slot, slotAt: reservation.slot };
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     return undefined;
   }
