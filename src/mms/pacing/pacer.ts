@@ -58,8 +58,10 @@ export class Pacer {
     const buckets = this.bucketsOf(channel, sender);
     if (buckets.length === 0)
       return notBefore <= latest ? { slot: notBefore } : { refusedUntil: notBefore };
+    // Epoch milliseconds, not dates: a slot is only ever computed with.
+    const from = notBefore.getTime();
     const earliest = {
-      $max: [notBefore, ...buckets.map((b) => ({ $ifNull: [`$${b.field}`, notBefore] }))],
+      $max: [from, ...buckets.map((b) => ({ $ifNull: [`$${b.field}`, from] }))],
     };
     const moved = Object.fromEntries(
       buckets.map((b) => [
@@ -77,7 +79,7 @@ export class Pacer {
       { _id: channel as never },
       [
         { $set: { __t: earliest } },
-        { $set: { __ok: { $lte: ['$__t', latest] } } },
+        { $set: { __ok: { $lte: ['$__t', latest.getTime()] } } },
         {
           $set: {
             ...moved,
@@ -94,9 +96,10 @@ export class Pacer {
         includeResultMetadata: false,
       },
     );
-    const slot = after?.lastSlot as Date | null | undefined;
-    if (slot) return { slot };
-    return { refusedUntil: (after?.lastEarliest as Date | undefined) ?? notBefore };
+    const slot = after?.lastSlot as number | null | undefined;
+    if (typeof slot === 'number') return { slot: new Date(slot) };
+    const earliestMs = after?.lastEarliest as number | undefined;
+    return { refusedUntil: new Date(earliestMs ?? from) };
   }
 
   /** The earliest slot at or after `notBefore` as things stand, reserving nothing. */
@@ -105,9 +108,9 @@ export class Pacer {
     if (buckets.length === 0) return notBefore;
     const doc = await this.model.collection.findOne({ _id: channel as never });
     const times = buckets
-      .map((b) => doc?.[b.field] as Date | undefined)
-      .filter((t): t is Date => t instanceof Date);
-    return new Date(Math.max(notBefore.getTime(), ...times.map((t) => t.getTime())));
+      .map((b) => doc?.[b.field] as number | undefined)
+      .filter((t): t is number => typeof t === 'number');
+    return new Date(Math.max(notBefore.getTime(), ...times));
   }
 
   private bucketsOf(channel: Channel, sender: string): Bucket[] {

@@ -164,10 +164,7 @@ export class DeliverMessageUseCase {
  * What is left of the validity as Plivo's message_expiry (at least its minimum), when that is
  * shorter than Plivo's own limit (3 h in its queue): a longer one would change nothing.
  */
-export function expiryOf(
-  validUntil: Date,
-  now = Date.now(),
-): { messageExpirySeconds?: number } {
+export function expiryOf(validUntil: Date, now = Date.now()): { messageExpirySeconds?: number } {
   const left = Math.floor((validUntil.getTime() - now) / 1000);
   if (left > EXPIRY_MAX_S) return {};
   return { messageExpirySeconds: Math.max(EXPIRY_MIN_S, left) };
