@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { GATEWAY_CLIENT_ID } from '../../../../config/clients.config';
 import { AllConfig } from '../../../../config/config.type';
 import { MetricsService } from '../../../../metrics/metrics.service';
 import { describeError } from '../../../../shared/describe-error';
@@ -37,9 +38,6 @@ export class ReplyNotSentError extends Error {
     super('The reply could not be logged; Plivo was not called', { cause });
   }
 }
-
-/** The client id the gateway's own messages are logged and counted under. */
-export const GATEWAY_CLIENT_ID = 'gateway';
 
 /**
  * An automatic SMS reply to STOP, START or HELP, through the same path as any message: logged
