@@ -17,9 +17,10 @@ export interface ListOptOutsFilter {
 /**
  * The opt-out list: every read and write of `opt_outs`. Each change is ONE conditional write on
  * the unique (sender, recipient) index, so replicas, retries and the API interleave freely: a
- * change applies only when it changes the state, a keyword change at most once per inbound
- * message (its MessageUUID is in the history) and an error-200 opt-out at most once per message
- * (its id is in the history), however often or late Plivo retries the webhook or callback.
+ * change applies only when it changes the state, a keyword acts at most once per inbound
+ * message whatever it changed (its MessageUUID is in the history) and an error-200 opt-out at
+ * most once per message (its id is in the history), however often or late Plivo retries (or
+ * anyone replays) the webhook or callback.
  */
 @Injectable()
 export class OptOutsRepository {
