@@ -125,14 +125,15 @@ describe('opt-outs (e2e)', () => {
       type: 'sms',
       text: ENV.OPT_OUT_REPLY,
     });
-    const reply = await t.db
+    const replies = await t.db
       .collection('message_logs')
-      .findOne({ recipient: me, direction: 'outbound' });
-    expect(reply).toMatchObject({
-      channel: 'sms',
-      reason: 'opt-out-confirmation',
-      sender: TEST_SENDER,
-    });
+      .find({ recipient: me, direction: 'outbound' })
+      .sort({ _id: 1 })
+      .toArray();
+    expect(replies).toMatchObject([
+      { channel: 'sms', reason: 'opt-out-confirmation', sender: TEST_SENDER },
+      { channel: 'sms', reason: 'help', sender: TEST_SENDER },
+    ]);
   });
 
   it('HELP → the help reply, once within the window', async () => {
