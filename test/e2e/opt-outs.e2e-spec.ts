@@ -390,6 +390,12 @@ describe('opt-outs (e2e)', () => {
         200,
       );
     await post({ ...yes, Text: 'Yes', Type: 'sms' }); // never opted out: a START that changes nothing
+    // Recorded (so it acts once), but the pair never opted out: DELETE still finds no opt-out.
+    const never = await request(t.baseUrl)
+      .delete(`/opt-outs/${TEST_SENDER}/${me}`)
+      .set('X-API-Key', ADMIN)
+      .expect(404);
+    expect(never.body.code).toBe('OPT_OUT_NOT_FOUND');
     await inbound(me, { Text: 'STOP', Type: 'sms' });
     await send(me).expect(422);
     await post({ ...yes, Text: 'Yes', Type: 'sms' }); // the same webhook again
