@@ -4,7 +4,7 @@ import { FilterQuery, Model, Types } from 'mongoose';
 import { MessageStatus, STATUS_RANK } from './message-status';
 import { AttemptRecord, MessageLog, StatusHistoryEntry } from './message-log.schema';
 import { StatusChange, statusChangePipeline } from './status-change';
-import { appendCallbackEventStages } from './callback-outbox';
+import { appendCallbackEventStages, callbackHostOf } from './callback-outbox';
 import { definedEntries, literal } from './pipeline';
 import { isDuplicateKeyError } from '../../shared/duplicate-key';
 
@@ -69,6 +69,7 @@ export class MessageLogRepository {
     const now = new Date();
     const doc = await this.model.create({
       ...input,
+      ...(input.statusCallbackUrl ? { callbackHost: callbackHostOf(input.statusCallbackUrl) } : {}),
       direction: 'outbound',
       status: 'pending',
       statusRank: STATUS_RANK.pending,
