@@ -103,6 +103,45 @@ export class MessageLogRepository {
     return last.applied ? 'applied' : 'recorded';
   }
 
+  /**
+   * A message still `pending` whose request stopped before Plivo answered (a crash, a kill):
+   * Plivo may have it, so it becomes `unknown`, with its status callback event, in one write
+   * conditional on `pending`. Whoever else settles it meanwhile (the request itself, a Plivo
+   * callback, another replica, the lapsed-key resolver), it applies at most once. Either one
+   * message by id, or the oldest logged before `loggedBefore`. An id never postdates its log
+   * (it is chosen when the request starts, or when the log is created), so the {status, _id}
+   * index bounds the scan to the pending messages with an older id, and createdAt decides.
+   */
+  async settlePendingAsUnknown(
+    which: { _id: Types.ObjectId } | { loggedBefore: Date },
+    reason: { detail: string; errorCode: string },
+  ): Promise<{ _id: Types.ObjectId; clientId?: string } | undefined> {
+    const filter =
+      '_id' in which
+        ? { _id: which._id, status: 'pending' }
+        : {
+            status: 'pending',
+            _id: {
+              $lt: Types.ObjectId.createFromTime(Math.floor(which.loggedBefore.getTime() / 1000)),
+            },
+            createdAt: { $lt: which.loggedBefore },
+          };
+    const change: StatusChange = {
+      status: 'unknown',
+      source: 'api',
+      detail: reason.detail,
+      setIfApplied: { errorCode: reason.errorCode, errorMessage: reason.detail },
+    };
+    const settled = await this.model.collection.findOneAndUpdate(
+      filter,
+      statusChangePipeline(change, new Types.ObjectId()),
+      { sort: { _id: 1 }, projection: { clientId: 1 }, includeResultMetadata: false },
+    );
+    return settled
+      ? { _id: settled._id as Types.ObjectId, clientId: settled.clientId as string | undefined }
+      : undefined;
+  }
+
   /** Sender and recipient of a message (a status callback's opt-out names them). */
   async findParties(match: MessageMatch) {
     return this.model
