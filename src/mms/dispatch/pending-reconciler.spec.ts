@@ -19,7 +19,7 @@ class FakeLog {
     if (this.fail) throw this.fail;
     if (this.pending === 0) return undefined;
     this.pending--;
-    return { _id: new Types.ObjectId(), clientId: 'shop' };
+    return { _id: new Types.ObjectId(), clientId: 'shop', applied: true };
   }
 }
 

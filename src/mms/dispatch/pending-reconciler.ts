@@ -77,6 +77,7 @@ export class PendingReconciler implements OnApplicationBootstrap, BeforeApplicat
           },
         );
         if (!message) break;
+        if (!message.applied) continue; // another replica's write settled it first
         settled++;
         this.metrics.messages.inc({
           outcome: 'unknown',
