@@ -119,9 +119,8 @@ export class MessageLogRepository {
       },
       { clientId: 1 },
     );
-    if (!doc) return undefined;
-    const clientId = doc.clientId as string | undefined;
-    return { _id: doc._id as Types.ObjectId, clientId, applied: result === 'applied' };
+    const applied = result === 'applied';
+    return doc && { _id: doc._id as Types.ObjectId, clientId: doc.clientId, applied };
   }
 
   /** The one-write status change on the message `filter` matches (with `fields`: the oldest). */
