@@ -82,6 +82,7 @@ describe('messages left pending by a stopped request (e2e)', () => {
             STATUS_CALLBACK_SECRET: SECRET,
             STATUS_CALLBACK_ALLOWED_HOSTS: new URL(hookUrl).host,
             STATUS_CALLBACK_POLL_MS: '50',
+            THROTTLE_LIMIT: '100000', // the test polls GET /messages/:id
           },
         ),
       );
@@ -127,6 +128,7 @@ describe('messages left pending by a stopped request (e2e)', () => {
         (m) => m.status === 'unknown',
         'the pending message to become unknown',
         20000,
+        200,
       );
       expect(unknown.errorCode).toBe('PLIVO_OUTCOME_UNKNOWN');
       expect(unknown.plivoMessageUuid).toBeUndefined();
