@@ -3,6 +3,7 @@ import type { ClientsConfig } from './clients.config';
 import type { DatabaseConfig } from './database.config';
 import type { HttpConfig } from './http.config';
 import type { OptOutsConfig } from './opt-outs.config';
+import type { PendingReconcilerConfig } from './pending-reconciler.config';
 import type { PlivoConfig } from './plivo.config';
 import type { SendConfig } from './send.config';
 import type { StatusCallbacksConfig } from './status-callbacks.config';
@@ -17,4 +18,5 @@ export interface AllConfig {
   send: SendConfig;
   optOuts: OptOutsConfig;
   statusCallbacks: StatusCallbacksConfig;
+  pendingReconciler: PendingReconcilerConfig;
 }

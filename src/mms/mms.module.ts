@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DispatchModule } from './dispatch/dispatch.module';
 import { MessagesModule } from './messages/messages.module';
 import { OptOutsModule } from './opt-outs/opt-outs.module';
 import { SendModule } from './send/send.module';
@@ -7,10 +8,11 @@ import { WebhooksModule } from './webhooks/webhooks.module';
 /**
  * The MMS feature: sending (send/), reading the log (messages/), Plivo's callbacks (webhooks/)
  * and the opt-out list (opt-outs/, also checked by send/ and fed by webhooks/), built on the
- * Plivo adapter (plivo/), the message log (message-log/) and the media checks (media/). It
- * exports nothing: the app only mounts its routes.
+ * Plivo adapter (plivo/), the message log (message-log/) and the media checks (media/); the
+ * reconciler of messages left pending (dispatch/). It exports nothing: the app only mounts its
+ * routes.
  */
 @Module({
-  imports: [SendModule, MessagesModule, WebhooksModule, OptOutsModule],
+  imports: [SendModule, MessagesModule, WebhooksModule, OptOutsModule, DispatchModule],
 })
 export class MmsModule {}

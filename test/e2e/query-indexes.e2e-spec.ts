@@ -1,6 +1,7 @@
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { StatusCallbacksService } from '../../src/mms/webhooks/status-callbacks.service';
+import { PendingReconciler } from '../../src/mms/dispatch/pending-reconciler';
 import { PLIVO_WEBHOOK_ROUTES } from '../../src/mms/plivo/webhook-routes';
 import { postSigned } from '../support/plivo-signing';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -144,7 +145,7 @@ describe('every query the service runs is served by an index (e2e)', () => {
     await receiver.close();
   });
 
-  it('drives every path (send, retries, failures, callbacks, orphans, inbound, reads, idempotency, sweeps), then checks each query and its plan', async () => {
+  it('drives every path (send, retries, failures, callbacks, orphans, inbound, reads, idempotency, sweeps, the pending reconciler), then checks each query and its plan', async () => {
     const body = {
       destinationNumber: '+14157654321',
       messageText: 'Hello',
@@ -219,6 +220,33 @@ describe('every query the service runs is served by an index (e2e)', () => {
       .set({ 'X-API-Key': KEY, 'Idempotency-Key': 'lapsed' })
       .send(body)
       .expect(202);
+    // A message its request left pending (killed before Plivo answered), found by the
+    // reconciler once older than the longest request, and made unknown.
+    const stale = new Date(Date.now() - 3_600_000);
+    await t.db.collection('message_logs').insertOne({
+      _id: mongoose.Types.ObjectId.createFromTime(Math.floor(stale.getTime() / 1000)),
+      direction: 'outbound',
+      clientId: 'team',
+      channel: 'mms',
+      sender: '+14155550100',
+      recipient: body.destinationNumber,
+      mediaUrls: [body.mediaUrl],
+      mediaIds: [],
+      status: 'pending',
+      statusRank: 0,
+      statusHistory: [],
+      createdAt: stale,
+      updatedAt: stale,
+    });
+    expect(await t.app.get(PendingReconciler).reconcile()).toBe(1);
+    expect(
+      queries.some(
+        (q) =>
+          q.method === 'findOneAndUpdate' &&
+          q.filter.status === 'pending' &&
+          'createdAt' in q.filter,
+      ),
+    ).toBe(true);
     // Opt-outs: STOP (the list, the reply window, the confirmation), a refused send, START,
     // HELP, a retried STOP, error 200 on a callback, and the admin API.
     const optOut = (uuid: string, text: string) =>

@@ -62,6 +62,7 @@ const ALLOWED: Record<string, string[]> = {
   'mms/media': ['shared', 'config', 'mms/plivo'],
   'mms/opt-outs': ['shared', 'config', 'auth', 'metrics'],
   'mms/client-callbacks': ['shared', 'config', 'metrics', 'mms/message-log'],
+  'mms/dispatch': ['shared', 'config', 'metrics', 'mms/message-log'],
   'mms/send': [
     'shared',
     'config',
@@ -86,7 +87,7 @@ const ALLOWED: Record<string, string[]> = {
     // counted and suppression-checked like any message. send/ never imports webhooks/.
     'mms/send',
   ],
-  mms: ['mms/send', 'mms/messages', 'mms/webhooks', 'mms/opt-outs'],
+  mms: ['mms/send', 'mms/messages', 'mms/webhooks', 'mms/opt-outs', 'mms/dispatch'],
 };
 
 describe('architecture of src/', () => {
