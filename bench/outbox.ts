@@ -12,7 +12,7 @@ const { MongoClient, ObjectId } = mongoose.mongo;
 
 export interface OutboxCounts {
   messages: number;
-  /** Messages a worker can still claim (callbackDueAt set). */
+  /** Messages a worker can still claim (callbackDueAt or callbackRetryAt set). */
   due: number;
   /** Status changes that moved the status (applied, after `pending`): one event each. */
   appliedChanges: number;
@@ -43,7 +43,9 @@ export async function outboxCounts(uri: string, url: string): Promise<OutboxCoun
         { $match: { statusCallbackUrl: url } },
         {
           $project: {
-            due: { $cond: [{ $gt: ['$callbackDueAt', null] }, 1, 0] },
+            due: {
+              $cond: [{ $gt: [{ $ifNull: ['$callbackDueAt', '$callbackRetryAt'] }, null] }, 1, 0],
+            },
             appliedChanges: sizeOf('$statusHistory', {
               $and: [{ $eq: ['$$this.applied', true] }, { $ne: ['$$this.status', 'pending'] }],
             }),
@@ -94,7 +96,7 @@ export async function outboxCounts(uri: string, url: string): Promise<OutboxCoun
 }
 
 /**
- * Times the read half of a worker's claim (the first due message on the callbackDueAt index,
+ * Times the read half of a worker's claim (the first due first try on the callbackDueAt index,
  * src/mms/client-callbacks/callback-outbox.repository.ts) `times` times; ms of each.
  */
 export async function timeClaimQuery(uri: string, times: number): Promise<number[]> {

@@ -156,9 +156,37 @@ describe('clients config: API_KEYS, ADMIN_API_KEYS, INBOUND_CLIENTS', () => {
       },
     );
 
-    it('names that merely contain key- or anonymous are fine', () => {
-      const config = build({ API_KEYS: `monkey-a:${KEY_A},anonymous2:${KEY_B},api-key-1:${BARE}` });
-      expect(config.keys.map((k) => k.name)).toEqual(['monkey-a', 'anonymous2', 'api-key-1']);
+    it.each(['gateway', 'Gateway', 'GATEWAY'])(
+      'refuses the name %s in either variable, by entry: the id of the gateway’s own replies',
+      (name) => {
+        const reserved =
+          'the client name "gateway" is reserved (the gateway\'s own replies to STOP, START and HELP)';
+        expect(problemsOf({ API_KEYS: `team-a:${KEY_A},${name}:${KEY_B}` })).toEqual([
+          `API_KEYS: entry 2: ${reserved}`,
+        ]);
+        expect(problemsOf({ ADMIN_API_KEYS: `${name}:${ADMIN}` })).toEqual([
+          `ADMIN_API_KEYS: entry 1: ${reserved}`,
+        ]);
+        // Nor may a number's inbound messages (and so the replies to them) be given to it.
+        expect(
+          problemsOf({
+            API_KEYS: `team-a:${KEY_A}`,
+            INBOUND_CLIENTS: `+14155550100:team-a,+14155550101:${name}`,
+          }),
+        ).toEqual([`INBOUND_CLIENTS: entry 2: ${reserved}`]);
+      },
+    );
+
+    it('names that merely contain key-, anonymous or gateway are fine', () => {
+      const config = build({
+        API_KEYS: `monkey-a:${KEY_A},anonymous2:${KEY_B},api-key-1:${BARE},gateway-2:${ADMIN}`,
+      });
+      expect(config.keys.map((k) => k.name)).toEqual([
+        'monkey-a',
+        'anonymous2',
+        'api-key-1',
+        'gateway-2',
+      ]);
     });
   });
 
@@ -271,7 +299,7 @@ describe('clients config: API_KEYS, ADMIN_API_KEYS, INBOUND_CLIENTS', () => {
         `INBOUND_CLIENTS: "${bareId}" is not a client named in API_KEYS or ADMIN_API_KEYS`,
       ]);
       expect(problemsOf({ INBOUND_CLIENTS: '+14155550100:anonymous' })).toEqual([
-        'INBOUND_CLIENTS: "anonymous" is not a client named in API_KEYS or ADMIN_API_KEYS',
+        'INBOUND_CLIENTS: entry 1: the client name "anonymous" is reserved (every caller while API_KEYS is empty)',
       ]);
     });
 

@@ -44,6 +44,25 @@ export interface ClientsConfig {
 export const BARE_KEY_ID_PREFIX = 'key-';
 /** The client id of every caller while API_KEYS is empty (OPEN_ACCESS_CLIENT, src/auth). */
 export const OPEN_ACCESS_ID = 'anonymous';
+/**
+ * The client id the gateway's own messages (the STOP/START/HELP replies to a number no
+ * INBOUND_CLIENTS entry names) are logged and counted under.
+ */
+export const GATEWAY_CLIENT_ID = 'gateway';
+
+/** Client ids the gateway uses for itself: no key, and no INBOUND_CLIENTS entry, may take one. */
+const RESERVED_NAMES: Readonly<Record<string, string>> = {
+  [OPEN_ACCESS_ID]: 'every caller while API_KEYS is empty',
+  [GATEWAY_CLIENT_ID]: "the gateway's own replies to STOP, START and HELP",
+};
+
+/** Why `name` (in any case) is reserved, or undefined. */
+function reservedName(name: string): string | undefined {
+  const lower = name.toLowerCase();
+  return Object.hasOwn(RESERVED_NAMES, lower)
+    ? `the client name "${lower}" is reserved (${RESERVED_NAMES[lower]})`
+    : undefined;
+}
 
 /** A client name: what logs, metrics and the message log show for a `name:key` entry. */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -75,11 +94,13 @@ export function buildClientsConfig(env: Environment): ClientsConfig {
   problems.push(...ambiguousKeys(keys));
   const names = new Set(keys.map((k) => k.name).filter(Boolean));
   const inboundClients: Record<string, string> = {};
-  for (const entry of splitList(valid.INBOUND_CLIENTS)) {
+  splitList(valid.INBOUND_CLIENTS).forEach((entry, index) => {
     const colon = entry.indexOf(':');
     const [number, name] = [entry.slice(0, colon), entry.slice(colon + 1)];
+    const reserved = reservedName(name);
     if (colon < 0 || !E164.test(number) || !NAME.test(name))
       problems.push(`INBOUND_CLIENTS: "${entry}" is not +E164:name`);
+    else if (reserved) problems.push(`INBOUND_CLIENTS: entry ${index + 1}: ${reserved}`);
     else if (!names.has(name))
       problems.push(
         `INBOUND_CLIENTS: "${name}" is not a client named in API_KEYS or ADMIN_API_KEYS`,
@@ -87,7 +108,7 @@ export function buildClientsConfig(env: Environment): ClientsConfig {
     else if (Object.hasOwn(inboundClients, number) && inboundClients[number] !== name)
       problems.push(`INBOUND_CLIENTS: ${number} is listed for two clients`);
     else inboundClients[number] = name;
-  }
+  });
   if (problems.length > 0) throw new ConfigurationError(problems);
   return { keys: keys.map(({ name, digest, admin }) => ({ name, digest, admin })), inboundClients };
 }
@@ -104,8 +125,9 @@ export function buildClientsConfig(env: Environment): ClientsConfig {
  *   one (a part of the key would become the client id, shown in logs and metrics, and the
  *   whole key would be refused with a 401): bare keys must not contain ':' — generate keys in
  *   hex or base64url, or give them a name.
- * - Names starting with `key-` (bare keys' ids) and the name `anonymous` (everyone, while auth
- *   is off) are refused, in any case: a name must never be another client's id.
+ * - Names starting with `key-` (bare keys' ids) and the names the gateway uses for itself,
+ *   `anonymous` (everyone, while auth is off) and `gateway` (its own replies), are refused, in
+ *   any case: a name must never be another client's id, nor read what the gateway sends.
  * - Several keys may share a name: they are one client (rotation: add the new key, move the
  *   callers to it, remove the old one); its messages, idempotency keys and rate limit are shared.
  * - A key belongs to one client: the same key under two names, or named and bare, in either
@@ -134,10 +156,8 @@ function parseKeys(
       problems.push(
         `${where}: client names must not start with "${BARE_KEY_ID_PREFIX}" (the ids of bare keys)`,
       );
-    else if (name !== undefined && name.toLowerCase() === OPEN_ACCESS_ID)
-      problems.push(
-        `${where}: the client name "${OPEN_ACCESS_ID}" is reserved (every caller while API_KEYS is empty)`,
-      );
+    else if (name !== undefined && reservedName(name))
+      problems.push(`${where}: ${reservedName(name)}`);
     else if (!key) problems.push(`${where}: no key after the name`);
     else if (key.trim() !== key) problems.push(`${where}: the key has surrounding spaces`);
     else keys.push({ name, digest: sha256(key), admin, variable, position, length: key.length });

@@ -4,6 +4,7 @@ import type { DatabaseConfig } from './database.config';
 import type { DispatchConfig } from './dispatch.config';
 import type { HttpConfig } from './http.config';
 import type { OptOutsConfig } from './opt-outs.config';
+import type { PendingReconcilerConfig } from './pending-reconciler.config';
 import type { PlivoConfig } from './plivo.config';
 import type { SendConfig } from './send.config';
 import type { StatusCallbacksConfig } from './status-callbacks.config';
@@ -19,4 +20,5 @@ export interface AllConfig {
   optOuts: OptOutsConfig;
   statusCallbacks: StatusCallbacksConfig;
   dispatch: DispatchConfig;
+  pendingReconciler: PendingReconcilerConfig;
 }

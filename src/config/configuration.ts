@@ -5,6 +5,7 @@ import { buildDatabaseConfig } from './database.config';
 import { buildDispatchConfig } from './dispatch.config';
 import { buildHttpConfig } from './http.config';
 import { buildOptOutsConfig } from './opt-outs.config';
+import { buildPendingReconcilerConfig } from './pending-reconciler.config';
 import { buildPlivoConfig, PlivoConfig } from './plivo.config';
 import { buildSendConfig, SendConfig } from './send.config';
 import { buildStatusCallbacksConfig } from './status-callbacks.config';
@@ -38,8 +39,13 @@ export function loadConfiguration(env: Environment, sandbox?: SandboxState): All
     statusCallbacks: section(() => buildStatusCallbacksConfig(vars)),
     dispatch: section(() => buildDispatchConfig(vars, sandbox)),
   };
+  const longest = config.plivo && config.send && longestRequestMs(config.plivo, config.send);
+  // Checked against the longest request, so only once the two it is made of are valid.
+  const pendingReconciler = longest
+    ? section(() => buildPendingReconcilerConfig(vars, longest))
+    : undefined;
   if (problems.length > 0) throw new ConfigurationError(problems);
-  return config as AllConfig;
+  return { ...config, pendingReconciler } as AllConfig;
 }
 
 /**

@@ -36,4 +36,10 @@ describe('buildOptOutsConfig', () => {
       /X: listed as both opt-out and help/,
     );
   });
+
+  it('refuses a configured word that normalises to nothing, naming the variable and entry', () => {
+    expect(() => buildOptOutsConfig({ OPT_OUT_KEYWORDS: 'arret, ❤️, ...' })).toThrow(
+      /OPT_OUT_KEYWORDS: entry 2 is only punctuation, symbols or spaces/,
+    );
+  });
 });

@@ -39,36 +39,79 @@ export interface OptOutsConfig {
 }
 
 /**
- * CTIA's standard keywords (and Plivo's own lists). Always recognised: the configured lists only
- * add to them, so no configuration can switch STOP off.
+ * CTIA's standard keywords (and Plivo's own lists), as normalizeKeyword writes them. Always
+ * recognised: the configured lists only add to them, so no configuration can switch STOP off.
  */
 export const DEFAULT_KEYWORDS: Record<KeywordKind, string[]> = {
-  'opt-out': ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'OPTOUT', 'REVOKE'],
-  'opt-in': ['START', 'UNSTOP', 'YES', 'OPTIN'],
+  'opt-out': [
+    'STOP',
+    'STOPALL',
+    'UNSUBSCRIBE',
+    'CANCEL',
+    'END',
+    'QUIT',
+    'OPT OUT',
+    'OPTOUT',
+    'REVOKE',
+  ],
+  'opt-in': ['START', 'UNSTOP', 'YES', 'OPT IN', 'OPTIN'],
   help: ['HELP', 'INFO'],
+};
+
+/**
+ * An inbound text, or a configured keyword, as it is compared: NFKC (full-width `ＳＴＯＰ` is
+ * STOP), without format characters and non-spacing or enclosing marks left over (zero-width
+ * spaces and joiners, the emoji variation selector U+FE0F of `❤️`), without the whitespace,
+ * punctuation and symbols (emoji included) around it, each run of whitespace, hyphens and
+ * underscores inside as one space (`opt-out`, `OPT_OUT`, `opt  out` are `OPT OUT`), upper case.
+ * Anything else inside stays, so `stop by later` or `don't stop` never equals a keyword.
+ */
+export function normalizeKeyword(text: string): string {
+  return text
+    .normalize('NFKC')
+    .replace(/[\p{Cf}\p{Mn}\p{Me}]/gu, '')
+    .replace(/^[\s\p{P}\p{S}]+|[\s\p{P}\p{S}]+$/gu, '')
+    .replace(/[\s\p{Pd}\p{Pc}]+/gu, ' ')
+    .toUpperCase();
+}
+
+const VARIABLES: Record<KeywordKind, keyof OptOutsEnv> = {
+  'opt-out': 'OPT_OUT_KEYWORDS',
+  'opt-in': 'OPT_IN_KEYWORDS',
+  help: 'HELP_KEYWORDS',
 };
 
 export function buildOptOutsConfig(env: Environment): OptOutsConfig {
   const valid = validateConfig(env, OptOutsEnv);
-  // The standard words first, then the configured ones (deduplicated): extras, not replacements.
-  const list = (value: string | undefined, kind: KeywordKind) => [
-    ...new Set([...DEFAULT_KEYWORDS[kind], ...splitList(value).map((k) => k.toUpperCase())]),
-  ];
+  const problems: string[] = [];
+  // The standard words first, then the configured ones, normalised as inbound texts are
+  // (deduplicated): extras, not replacements.
+  const list = (kind: KeywordKind) => {
+    const configured = splitList(valid[VARIABLES[kind]]).map(normalizeKeyword);
+    configured.forEach((word, index) => {
+      if (!word)
+        problems.push(
+          `${VARIABLES[kind]}: entry ${index + 1} is only punctuation, symbols or spaces, which a keyword ignores`,
+        );
+    });
+    return [...new Set([...DEFAULT_KEYWORDS[kind], ...configured.filter(Boolean)])];
+  };
   const keywords: Record<KeywordKind, string[]> = {
-    'opt-out': list(valid.OPT_OUT_KEYWORDS, 'opt-out'),
-    'opt-in': list(valid.OPT_IN_KEYWORDS, 'opt-in'),
-    help: list(valid.HELP_KEYWORDS, 'help'),
+    'opt-out': list('opt-out'),
+    'opt-in': list('opt-in'),
+    help: list('help'),
   };
   const seen = new Map<string, KeywordKind>();
-  const problems: string[] = [];
   for (const kind of Object.keys(keywords) as KeywordKind[])
     for (const word of keywords[kind]) {
       const other = seen.get(word);
-      if (other && other !== kind) problems.push(`${word}: listed as both ${other} and ${kind}`);
+      if (other && other !== kind)
+        problems.push(
+          `OPT_*_KEYWORDS / HELP_KEYWORDS: ${word}: listed as both ${other} and ${kind}`,
+        );
       seen.set(word, kind);
     }
-  if (problems.length > 0)
-    throw new ConfigurationError(problems.map((p) => `OPT_*_KEYWORDS / HELP_KEYWORDS: ${p}`));
+  if (problems.length > 0) throw new ConfigurationError(problems);
   const replies: Partial<Record<KeywordKind, string>> = {};
   if (valid.OPT_OUT_REPLY?.trim()) replies['opt-out'] = valid.OPT_OUT_REPLY;
   if (valid.OPT_IN_REPLY?.trim()) replies['opt-in'] = valid.OPT_IN_REPLY;

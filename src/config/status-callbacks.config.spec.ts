@@ -17,8 +17,28 @@ describe('buildStatusCallbacksConfig', () => {
       maxAgeMs: 86_400_000,
       pollMs: 1000,
       concurrency: 10,
+      hostConcurrency: 2,
       leaseMs: 15_000,
     });
+  });
+
+  it('caps one host at STATUS_CALLBACK_HOST_CONCURRENCY lanes, never more than there are lanes', () => {
+    expect(
+      buildStatusCallbacksConfig({ STATUS_CALLBACK_HOST_CONCURRENCY: '3' }).hostConcurrency,
+    ).toBe(3);
+    // The default (2) with a single lane: that lane.
+    expect(buildStatusCallbacksConfig({ STATUS_CALLBACK_CONCURRENCY: '1' }).hostConcurrency).toBe(
+      1,
+    );
+    expect(() =>
+      buildStatusCallbacksConfig({
+        STATUS_CALLBACK_CONCURRENCY: '4',
+        STATUS_CALLBACK_HOST_CONCURRENCY: '5',
+      }),
+    ).toThrow(/STATUS_CALLBACK_HOST_CONCURRENCY: 5 is more than STATUS_CALLBACK_CONCURRENCY \(4\)/);
+    expect(() => buildStatusCallbacksConfig({ STATUS_CALLBACK_HOST_CONCURRENCY: '0' })).toThrow(
+      /STATUS_CALLBACK_HOST_CONCURRENCY/,
+    );
   });
 
   it('reads several secrets (rotation), in order', () => {

@@ -55,6 +55,12 @@ class StatusCallbacksEnv {
   @Min(1)
   @Max(100)
   STATUS_CALLBACK_CONCURRENCY?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  STATUS_CALLBACK_HOST_CONCURRENCY?: number;
 }
 
 /** Signed status callbacks to clients (README "Status callbacks to your service"). */
@@ -78,6 +84,8 @@ export interface StatusCallbacksConfig {
   pollMs: number;
   /** Events one replica delivers at once. */
   concurrency: number;
+  /** Of those, the most to one `host:port`: a slow or dead endpoint leaves the others lanes. */
+  hostConcurrency: number;
   /** How long a claimed event is a worker's: the request's timeout plus room for its writes. */
   leaseMs: number;
 }
@@ -129,6 +137,11 @@ export function buildStatusCallbacksConfig(env: Environment): StatusCallbacksCon
       );
     else defaultUrls.set(name, url);
   }
+  const concurrency = valid.STATUS_CALLBACK_CONCURRENCY ?? 10;
+  if ((valid.STATUS_CALLBACK_HOST_CONCURRENCY ?? 0) > concurrency)
+    problems.push(
+      `STATUS_CALLBACK_HOST_CONCURRENCY: ${valid.STATUS_CALLBACK_HOST_CONCURRENCY} is more than STATUS_CALLBACK_CONCURRENCY (${concurrency})`,
+    );
   if (problems.length > 0) throw new ConfigurationError(problems);
   const timeoutMs = valid.STATUS_CALLBACK_TIMEOUT_MS ?? 5000;
   return {
@@ -142,7 +155,8 @@ export function buildStatusCallbacksConfig(env: Environment): StatusCallbacksCon
     retryCapMs: HOUR_MS,
     maxAgeMs: valid.STATUS_CALLBACK_MAX_AGE_MS ?? 24 * HOUR_MS,
     pollMs: valid.STATUS_CALLBACK_POLL_MS ?? 1000,
-    concurrency: valid.STATUS_CALLBACK_CONCURRENCY ?? 10,
+    concurrency,
+    hostConcurrency: valid.STATUS_CALLBACK_HOST_CONCURRENCY ?? Math.min(2, concurrency),
     leaseMs: timeoutMs + 10_000,
   };
 }

@@ -8,8 +8,9 @@ import { WebhooksModule } from './webhooks/webhooks.module';
 /**
  * The MMS feature: sending (send/), reading the log (messages/), Plivo's callbacks (webhooks/)
  * and the opt-out list (opt-outs/, also checked by send/ and fed by webhooks/), built on the
- * Plivo adapter (plivo/), the message log (message-log/) and the media checks (media/). It
- * exports nothing: the app only mounts its routes.
+ * Plivo adapter (plivo/), the message log (message-log/) and the media checks (media/); the
+ * reconciler of messages left pending (dispatch/). It exports nothing: the app only mounts its
+ * routes.
  */
 @Module({
   imports: [SendModule, MessagesModule, WebhooksModule, OptOutsModule, DispatchModule],

@@ -367,6 +367,28 @@ describe('database conformance (e2e): the MongoDB behaviours the service relies 
         changed.filter(Boolean).length === 1,
         { changed },
       );
+      // Keywords act once per MessageUUID whatever they change: racing STOPs (different
+      // messages) on a new pair are all recorded, one changes the state; the same message
+      // delivered by several racers acts once.
+      const keyword = (uuid: string) =>
+        repository.applyKeyword('+14155550100', '+14155550124', 'opt-out', {
+          source: 'keyword',
+          inboundMessageId: uuid,
+          at,
+        });
+      const keywords = await Promise.all(
+        Array.from({ length: RACERS }, (_, i) => keyword(`kw-${i}`)),
+      );
+      const again = await Promise.all(Array.from({ length: RACERS }, () => keyword('kw-0')));
+      const record = await repository.find('+14155550100', '+14155550124');
+      property(
+        'OptOutsRepository.applyKeyword: every racer recorded, one changes the list, a repeat acts never',
+        keywords.filter((k) => k === 'changed').length === 1 &&
+          keywords.filter((k) => k === 'unchanged').length === RACERS - 1 &&
+          again.every((k) => k === 'replayed') &&
+          record?.history.length === RACERS,
+        { keywords, again, history: record?.history.length },
+      );
       const claimed = await Promise.all(
         Array.from({ length: RACERS }, () =>
           replyWindows.claim('+14155550100', '+14155550123', 'help'),

@@ -110,8 +110,9 @@ describe('faults under concurrent load (e2e): nothing lost, nothing sent twice',
     // Only honest answers: accepted, not sent (503), or outcome unknown (504). Never a 500.
     const statuses = answers.map((a) => a.status);
     expect(statuses.filter((s) => ![202, 503, 504].includes(s))).toEqual([]);
-    // Enough sends succeed around the outage for the invariants below to mean something.
-    expect(statuses.filter((s) => s === 202).length).toBeGreaterThan(TOTAL / 5);
+    // Enough sends succeed around the outage for the invariants below to mean something (a
+    // Plivo 500 is ambiguous, never retried: one fault in five of the cycle ends a send 504).
+    expect(statuses.filter((s) => s === 202).length).toBeGreaterThan(TOTAL / 8);
     expect(statuses).toContain(503);
     expect(statuses).toContain(504);
 

@@ -255,6 +255,32 @@ describe('Idempotency-Key after a crash (e2e)', () => {
       expect(t.plivo.sentMessages).toHaveLength(1);
     });
 
+    it('a "not sent" failure with an attempt Plivo answered 500 (logged before a 500 was ambiguous): 504, nothing resent', async () => {
+      const id = await lapsedKey({
+        status: 'failed',
+        statusRank: 4,
+        errorCode: 'PLIVO_UNAVAILABLE',
+        attempts: 2,
+        attemptLog: [
+          {
+            at: new Date(),
+            outcome: 'unavailable',
+            httpStatus: 500,
+            error: 'Plivo is unavailable (500)',
+          },
+          {
+            at: new Date(),
+            outcome: 'unavailable',
+            httpStatus: 503,
+            error: 'Plivo is unavailable (503)',
+          },
+        ],
+      } as Partial<MessageLog>);
+      const res = await post().expect(504);
+      expect(res.body).toMatchObject({ code: 'PLIVO_OUTCOME_UNKNOWN', messageId: id });
+      expect(t.plivo.sentMessages).toHaveLength(0);
+    });
+
     it('while the lease runs, the key is in flight: 409 with Retry-After', async () => {
       await lapsedKey({ status: 'pending', statusRank: 0 } as Partial<MessageLog>, -60_000);
       const res = await post().expect(409);

@@ -45,7 +45,15 @@ describe('opt-outs (e2e)', () => {
   const plivoRequestsTo = (to: string) =>
     t.plivo.requests.filter((r) => (r.body as { dst?: string })?.dst === to);
 
-  it.each([['STOP'], ['stop'], [' Stop. '], ['UNSUBSCRIBE!']])(
+  it.each([
+    ['STOP'],
+    ['stop'],
+    [' Stop. '],
+    ['UNSUBSCRIBE!'],
+    ['opt out'],
+    ['Opt-Out'],
+    ['Stop ❤️'],
+  ])(
     '%j → a send from that number is 422 RECIPIENT_OPTED_OUT with no Plivo request; another sender still goes',
     async (text) => {
       const me = recipient();
@@ -98,38 +106,34 @@ describe('opt-outs (e2e)', () => {
     ]);
   });
 
-  it('STOP gets one confirmation (the only message to an opted-out number); a second STOP gets none', async () => {
+  it('STOP gets one confirmation; a second STOP gets none', async () => {
     const me = recipient();
     await inbound(me, { Text: 'STOP', Type: 'sms' });
     await t.plivo.waitFor(() => plivoRequestsTo(me).length === 1, 5000);
-    const helpSuppressed = await metric('opt_out_replies_total', {
-      kind: 'help',
-      outcome: 'suppressed',
-    });
-    // The second STOP changed nothing: its webhook answered without scheduling a reply.
+    // The second STOP changed nothing: its webhook answered without scheduling a reply. The
+    // HELP after it is answered (CTIA), and comes after anything the STOP could have sent.
     await inbound(me, { Text: 'STOP', Type: 'sms' });
     await inbound(me, { Text: 'HELP', Type: 'sms' });
-    // HELP's reply ran to its end (suppressed: the number opted out): nothing is still coming.
-    await untilMetric(
-      'opt_out_replies_total',
-      { kind: 'help', outcome: 'suppressed' },
-      helpSuppressed + 1,
-    );
+    await t.plivo.waitFor(() => plivoRequestsTo(me).length === 2, 5000);
     const sent = plivoRequestsTo(me);
-    expect(sent).toHaveLength(1);
+    expect(sent.map((r) => (r.body as { text?: string }).text)).toEqual([
+      ENV.OPT_OUT_REPLY,
+      ENV.HELP_REPLY,
+    ]);
     expect(sent[0].body).toMatchObject({
       src: TEST_SENDER,
       type: 'sms',
       text: ENV.OPT_OUT_REPLY,
     });
-    const reply = await t.db
+    const replies = await t.db
       .collection('message_logs')
-      .findOne({ recipient: me, direction: 'outbound' });
-    expect(reply).toMatchObject({
-      channel: 'sms',
-      reason: 'opt-out-confirmation',
-      sender: TEST_SENDER,
-    });
+      .find({ recipient: me, direction: 'outbound' })
+      .sort({ _id: 1 })
+      .toArray();
+    expect(replies).toMatchObject([
+      { channel: 'sms', reason: 'opt-out-confirmation', sender: TEST_SENDER },
+      { channel: 'sms', reason: 'help', sender: TEST_SENDER },
+    ]);
   });
 
   it('HELP → the help reply, once within the window', async () => {
@@ -345,30 +349,30 @@ describe('opt-outs (e2e)', () => {
     );
   }
 
-  it('a HELP from an opted-out number is suppressed and claims no window: after START, HELP is answered', async () => {
+  it('a HELP from an opted-out number is answered (CTIA), once per window; the number stays opted out', async () => {
     const me = recipient();
     await inbound(me, { Text: 'STOP', Type: 'sms' });
     await t.plivo.waitFor(() => plivoRequestsTo(me).length === 1, 5000); // the confirmation
-    const suppressed = await metric('opt_out_replies_total', {
-      kind: 'help',
-      outcome: 'suppressed',
-    });
-    await inbound(me, { Text: 'HELP', Type: 'sms' });
-    await untilMetric(
-      'opt_out_replies_total',
-      { kind: 'help', outcome: 'suppressed' },
-      suppressed + 1,
-    );
-    expect(plivoRequestsTo(me)).toHaveLength(1);
-    expect(
-      await t.db
-        .collection('opt_out_reply_windows')
-        .findOne({ _id: `${TEST_SENDER}|${me}|help` as never }),
-    ).toBeNull();
-    await inbound(me, { Text: 'START', Type: 'sms' });
+    const throttled = await metric('opt_out_replies_total', { kind: 'help', outcome: 'throttled' });
     await inbound(me, { Text: 'HELP', Type: 'sms' });
     await t.plivo.waitFor(() => plivoRequestsTo(me).length === 2, 5000);
-    expect(plivoRequestsTo(me)[1].body).toMatchObject({ text: ENV.HELP_REPLY, type: 'sms' });
+    expect(plivoRequestsTo(me)[1].body).toMatchObject({
+      src: TEST_SENDER,
+      text: ENV.HELP_REPLY,
+      type: 'sms',
+    });
+    const reply = await t.db
+      .collection('message_logs')
+      .findOne({ recipient: me, direction: 'outbound', reason: 'help' });
+    expect(reply).toMatchObject({ channel: 'sms', clientId: 'gateway' });
+    await inbound(me, { Text: 'info', Type: 'sms' });
+    await untilMetric(
+      'opt_out_replies_total',
+      { kind: 'help', outcome: 'throttled' },
+      throttled + 1,
+    );
+    expect(plivoRequestsTo(me)).toHaveLength(2);
+    await send(me).expect(422);
     // The window is timed by the database's clock: closed for the next 5 minutes.
     const window = await t.db
       .collection('opt_out_reply_windows')
@@ -376,6 +380,42 @@ describe('opt-outs (e2e)', () => {
     const left = (window?.until as Date).getTime() - Date.now();
     expect(left).toBeGreaterThan(4 * 60 * 1000);
     expect(left).toBeLessThanOrEqual(5 * 60 * 1000 + 5000);
+  });
+
+  it('a "Yes" that changed nothing, delivered again after a STOP (a retry or a replay), does not opt back in', async () => {
+    const me = recipient();
+    const yes = { MessageUUID: `yes-${seq++}`, From: me.slice(1), To: TEST_SENDER.slice(1) };
+    const post = (params: Record<string, string>) =>
+      postSigned(t.baseUrl, PLIVO_WEBHOOK_ROUTES.inbound, params, { token: t.authToken }).expect(
+        200,
+      );
+    await post({ ...yes, Text: 'Yes', Type: 'sms' }); // never opted out: a START that changes nothing
+    // Recorded (so it acts once), but the pair never opted out: DELETE still finds no opt-out.
+    const never = await request(t.baseUrl)
+      .delete(`/opt-outs/${TEST_SENDER}/${me}`)
+      .set('X-API-Key', ADMIN)
+      .expect(404);
+    expect(never.body.code).toBe('OPT_OUT_NOT_FOUND');
+    await inbound(me, { Text: 'STOP', Type: 'sms' });
+    await send(me).expect(422);
+    await post({ ...yes, Text: 'Yes', Type: 'sms' }); // the same webhook again
+    const refused = await send(me).expect(422);
+    expect(refused.body.code).toBe('RECIPIENT_OPTED_OUT');
+    const listed = await request(t.baseUrl)
+      .get('/opt-outs')
+      .query({ number: me })
+      .set('X-API-Key', ADMIN)
+      .expect(200);
+    expect(listed.body.items[0].optedOut).toBe(true);
+    expect(
+      listed.body.items[0].history.map((h: { action: string; applied?: boolean }) => [
+        h.action,
+        h.applied,
+      ]),
+    ).toEqual([
+      ['opt-in', false],
+      ['opt-out', undefined],
+    ]);
   });
 
   it('a retried STOP webhook acts once', async () => {

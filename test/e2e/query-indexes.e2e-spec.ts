@@ -1,6 +1,7 @@
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { StatusCallbacksService } from '../../src/mms/webhooks/status-callbacks.service';
+import { PendingReconciler } from '../../src/mms/dispatch/pending-reconciler';
 import { PLIVO_WEBHOOK_ROUTES } from '../../src/mms/plivo/webhook-routes';
 import { postSigned } from '../support/plivo-signing';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -113,6 +114,8 @@ describe('every query the service runs is served by an index (e2e)', () => {
       STATUS_CALLBACK_ALLOWED_HOSTS: new URL(receiverUrl).host,
       STATUS_CALLBACK_POLL_MS: '50',
       STATUS_CALLBACK_RETRY_BASE_MS: '20',
+      // One lane per host: a claim made while a callback is under way skips its host ($nin).
+      STATUS_CALLBACK_HOST_CONCURRENCY: '1',
       THROTTLE_LIMIT: '100000',
       API_KEYS: `team:${KEY}`,
       ADMIN_API_KEYS: `ops:${ADMIN_KEY}`,
@@ -142,7 +145,7 @@ describe('every query the service runs is served by an index (e2e)', () => {
     await receiver.close();
   });
 
-  it('drives every path (send, retries, failures, callbacks, orphans, inbound, reads, idempotency, sweeps), then checks each query and its plan', async () => {
+  it('drives every path (send, retries, failures, callbacks, orphans, inbound, reads, idempotency, sweeps, the pending reconciler), then checks each query and its plan', async () => {
     const body = {
       destinationNumber: '+14157654321',
       messageText: 'Hello',
@@ -217,6 +220,33 @@ describe('every query the service runs is served by an index (e2e)', () => {
       .set({ 'X-API-Key': KEY, 'Idempotency-Key': 'lapsed' })
       .send(body)
       .expect(202);
+    // A message its request left pending (killed before Plivo answered), found by the
+    // reconciler once older than the longest request, and made unknown.
+    const stale = new Date(Date.now() - 3_600_000);
+    await t.db.collection('message_logs').insertOne({
+      _id: mongoose.Types.ObjectId.createFromTime(Math.floor(stale.getTime() / 1000)),
+      direction: 'outbound',
+      clientId: 'team',
+      channel: 'mms',
+      sender: '+14155550100',
+      recipient: body.destinationNumber,
+      mediaUrls: [body.mediaUrl],
+      mediaIds: [],
+      status: 'pending',
+      statusRank: 0,
+      statusHistory: [],
+      createdAt: stale,
+      updatedAt: stale,
+    });
+    expect(await t.app.get(PendingReconciler).reconcile()).toBe(1);
+    expect(
+      queries.some(
+        (q) =>
+          q.method === 'findOneAndUpdate' &&
+          q.filter.status === 'pending' &&
+          'createdAt' in q.filter,
+      ),
+    ).toBe(true);
     // Opt-outs: STOP (the list, the reply window, the confirmation), a refused send, START,
     // HELP, a retried STOP, error 200 on a callback, and the admin API.
     const optOut = (uuid: string, text: string) =>
@@ -319,6 +349,7 @@ describe('every query the service runs is served by an index (e2e)', () => {
 
     // Status callbacks: claimed, retried once (a 503), then delivered, each event of the message.
     receiver.failNext(1, 503);
+    receiver.delay(150);
     const withCallback = await request(t.baseUrl)
       .post('/send-mms')
       .set('X-API-Key', KEY)
@@ -337,7 +368,9 @@ describe('every query the service runs is served by an index (e2e)', () => {
       'every status callback event delivered',
     );
     expect(receiver.accepted().length).toBe(3);
-    expect(queries.some((q) => 'callbackDueAt' in q.filter)).toBe(true);
+    // Both claims (first tries, then retries), and the claim that skips a full host.
+    for (const field of ['callbackDueAt', 'callbackRetryAt', 'callbackHost'])
+      expect([field, queries.some((q) => field in q.filter)]).toEqual([field, true]);
 
     const ours = queries.filter((q) => q.collection !== 'system.indexes');
     expect(new Set(ours.map((q) => q.collection))).toEqual(

@@ -458,7 +458,6 @@ describe('POST /send-mms (e2e: real app, real MongoDB-wire server, Plivo simulat
 
     it.each([
       [429, { status: 429 }],
-      [500, { status: 500, body: '<html>oops</html>' }],
       [502, { status: 502 }],
       [503, { status: 503 }],
     ])('Plivo %i on every attempt → retried, then 503 with Retry-After', async (_code, plan) => {
@@ -539,6 +538,40 @@ describe('POST /send-mms (e2e: real app, real MongoDB-wire server, Plivo simulat
       }
       throw new Error(`message ${id} never reached ${status}`);
     }
+
+    it.each([
+      ['JSON', undefined],
+      ['HTML', '<html>oops</html>'],
+    ])(
+      'Plivo 500 (%s body) → 504 PLIVO_OUTCOME_UNKNOWN, log unknown, exactly one Plivo request, key kept',
+      async (kind, body) => {
+        // A 500 may come after Plivo queued the message: never resent, never "not sent".
+        t.plivo.failNext({ status: 500, ...(body ? { body } : {}) }, 3);
+        const res = await request(t.baseUrl)
+          .post('/send-mms')
+          .set('Idempotency-Key', `plivo-500-${kind}`)
+          .send(SEED);
+        expect(res.status).toBe(504);
+        expect(res.body.code).toBe('PLIVO_OUTCOME_UNKNOWN');
+        expect(res.body.message).toMatch(/Plivo internal error \(500\).*may have queued/);
+        const log = await logs().findById(res.body.messageId).lean();
+        expect(log).toMatchObject({
+          status: 'unknown',
+          errorCode: 'PLIVO_OUTCOME_UNKNOWN',
+          attempts: 1,
+        });
+        expect(log!.attemptLog).toMatchObject([{ outcome: 'ambiguous', httpStatus: 500 }]);
+        expect(t.plivo.requests).toHaveLength(1);
+        // The key keeps the 504 (it is about the message): the same request is not sent again.
+        const again = await request(t.baseUrl)
+          .post('/send-mms')
+          .set('Idempotency-Key', `plivo-500-${kind}`)
+          .send(SEED)
+          .expect(504);
+        expect(again.headers['idempotent-replayed']).toBe('true');
+        expect(t.plivo.requests).toHaveLength(1);
+      },
+    );
 
     it('Plivo 504 → 504 (ambiguous), not retried', async () => {
       t.plivo.failNext({ status: 504 }, 3);

@@ -5,7 +5,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
-import { AddressInfo, createServer, Server } from 'node:net';
+import { AddressInfo, createServer, Server, Socket } from 'node:net';
 import { hostname } from 'node:os';
 import * as ipaddr from 'ipaddr.js';
 import request from 'supertest';
@@ -101,6 +101,33 @@ async function connectionCounter(address = '127.0.0.1') {
     port: (server.address() as AddressInfo).port,
     connections: () => connections,
     close: () => new Promise<void>((done) => server.close(() => done())),
+  };
+}
+
+/**
+ * A black hole: accepts TCP connections and never answers, so each request to it runs to
+ * STATUS_CALLBACK_TIMEOUT_MS. Counts the connections open at once (each attempt is its own).
+ */
+async function blackHole() {
+  const sockets = new Set<Socket>();
+  let mostOpen = 0;
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    mostOpen = Math.max(mostOpen, sockets.size);
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+    // Read (and drop) the request: a socket never read never sees the client's FIN either.
+    socket.resume();
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    open: () => sockets.size,
+    mostOpen: () => mostOpen,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise<void>((done) => server.close(() => done()));
+    },
   };
 }
 
@@ -622,6 +649,67 @@ describe('status callbacks to the client (e2e)', () => {
       } finally {
         await withDefaults.close();
       }
+    });
+  });
+
+  describe('two clients, one of them black-holed', () => {
+    const TIMEOUT_MS = 1500;
+    const STUCK_KEY = randomBytes(12).toString('hex');
+    const HEALTHY_KEY = randomBytes(12).toString('hex');
+    let t: TestApp;
+    let hole: Awaited<ReturnType<typeof blackHole>>;
+    const receiver = new StatusReceiver({ secrets: [SECRET] });
+    let hookUrl: string;
+
+    beforeAll(async () => {
+      hookUrl = `${await receiver.listen()}/hook`;
+      hole = await blackHole();
+      t = await createTestApp({
+        ...FAST,
+        STATUS_CALLBACK_TIMEOUT_MS: String(TIMEOUT_MS),
+        STATUS_CALLBACK_CONCURRENCY: '4',
+        STATUS_CALLBACK_HOST_CONCURRENCY: '2',
+        STATUS_CALLBACK_SECRET: SECRET,
+        STATUS_CALLBACK_ALLOWED_HOSTS: `${hostPort(hookUrl)},${hostPort(hole.url)}`,
+        API_KEYS: `stuck:${STUCK_KEY},healthy:${HEALTHY_KEY}`,
+      });
+    });
+    afterAll(async () => {
+      await t?.close();
+      await hole?.close();
+      await receiver.close();
+    });
+
+    it("a client's endpoint that never answers holds at most STATUS_CALLBACK_HOST_CONCURRENCY lanes: another client's events, sent after its backlog, arrive within 2 s", async () => {
+      const send = (key: string, statusCallbackUrl: string) =>
+        request(t.baseUrl)
+          .post('/send-mms')
+          .set('X-API-Key', key)
+          .send({ ...SEED, statusCallbackUrl })
+          .expect(202)
+          .then((res) => res.body.messageId as string);
+      // 30 first tries of 1.5 s each: 11 s of the replica's four lanes, were they all its.
+      await Promise.all(Array.from({ length: 30 }, () => send(STUCK_KEY, hole.url)));
+      await eventually(
+        async () => hole.open(),
+        (n) => n >= 2,
+        'the black hole holding lanes',
+      );
+      const messageId = await send(HEALTHY_KEY, hookUrl);
+      const accepted = await eventually(
+        async () => forMessage(receiver.accepted(), messageId),
+        (list) => list.length >= 3,
+        'the healthy client’s three callbacks',
+        20000,
+      );
+      expect(accepted.map((r) => bodyOf(r).status)).toEqual(LIFECYCLE);
+      // From each status change to its callback's arrival.
+      const lateness = accepted.map(
+        (r) => r.at.getTime() - Date.parse(String(bodyOf(r).occurredAt)),
+      );
+      expect(Math.max(...lateness)).toBeLessThan(2000);
+      // The black hole never had more than its two lanes of this replica, and it had them.
+      expect(hole.mostOpen()).toBe(2);
     });
   });
 

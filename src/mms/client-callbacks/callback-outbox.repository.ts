@@ -3,6 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import { randomUUID } from 'node:crypto';
 import { Model, mongo, Types } from 'mongoose';
 import { CallbackEvent, CallbackEventState } from '../message-log/callback-event.schema';
+import { callbackHostOf } from '../message-log/callback-outbox';
 import { MessageLog } from '../message-log/message-log.schema';
 import { literal } from '../message-log/pipeline';
 
@@ -12,6 +13,8 @@ export interface ClaimedMessage {
   /** Whose message: its callbacks are signed with that client's secrets, if it has its own. */
   clientId?: string;
   url: string;
+  /** The URL's `host:port`: what STATUS_CALLBACK_HOST_CONCURRENCY counts. */
+  host: string;
   token: string;
   leaseUntil: Date;
   /** The first pending event (undefined: nothing left; the claim is just released). */
@@ -35,32 +38,64 @@ export interface AttemptOutcome {
 /**
  * The status callback outbox, kept in each message's own document (message-log writes the events
  * with the status change); this side claims and settles them. A claim is one conditional write
- * on the `callbackDueAt` index: it moves the message's due time to the end of a lease and stamps
- * a token, so no other replica can take it until the lease ends; a worker that dies simply lets
- * its lease run out. Settling is conditional on the token, so a worker whose lease was taken over
- * can no longer write.
+ * on a due-time index: it moves the message's due time to the end of a lease and stamps a token,
+ * so no other replica can take it until the lease ends; a worker that dies simply lets its lease
+ * run out. Settling is conditional on the token, so a worker whose lease was taken over can no
+ * longer write. A message waiting for its first try is due at `callbackDueAt`, one waiting for a
+ * retry at `callbackRetryAt`: a claim takes the most overdue first try, and a retry only when no
+ * first try is due.
  */
 @Injectable()
 export class CallbackOutboxRepository {
   constructor(@InjectModel(MessageLog.name) private readonly model: Model<MessageLog>) {}
 
-  /** Whether any message has an undelivered event (one indexed read). */
+  /** Whether any message has an undelivered event (indexed reads). */
   async anyDue(): Promise<boolean> {
-    const doc = await this.model.collection.findOne(
-      { callbackDueAt: { $gte: new Date(0) } },
-      { projection: { _id: 1 } },
-    );
-    return doc !== null;
+    for (const field of ['callbackDueAt', 'callbackRetryAt'] as const) {
+      const doc = await this.model.collection.findOne(
+        { [field]: { $gte: new Date(0) } },
+        { projection: { _id: 1 } },
+      );
+      if (doc) return true;
+    }
+    return false;
   }
 
-  async claim(now: Date, leaseMs: number): Promise<ClaimedMessage | undefined> {
+  /**
+   * Takes the most overdue message whose host (`host:port`) is not in `busyHosts` (those whose
+   * attempts fill their cap): a first try if any is due, else a retry.
+   */
+  async claim(
+    now: Date,
+    leaseMs: number,
+    busyHosts: readonly string[] = [],
+  ): Promise<ClaimedMessage | undefined> {
+    return (
+      (await this.claimBy('callbackDueAt', now, leaseMs, busyHosts)) ??
+      (await this.claimBy('callbackRetryAt', now, leaseMs, busyHosts))
+    );
+  }
+
+  private async claimBy(
+    due: 'callbackDueAt' | 'callbackRetryAt',
+    now: Date,
+    leaseMs: number,
+    busyHosts: readonly string[],
+  ): Promise<ClaimedMessage | undefined> {
     const token = randomUUID();
     const leaseUntil = new Date(now.getTime() + leaseMs);
     const doc = await this.model.collection.findOneAndUpdate(
-      { callbackDueAt: { $lte: now } },
-      { $set: { callbackDueAt: leaseUntil, callbackLease: token } },
       {
-        sort: { callbackDueAt: 1 },
+        [due]: { $lte: now },
+        // A message written before callbackHost existed has none: claimed, and stamped at settle.
+        ...(busyHosts.length > 0 ? { callbackHost: { $nin: [...busyHosts] } } : {}),
+      },
+      {
+        $set: { callbackDueAt: leaseUntil, callbackLease: token },
+        $unset: { callbackRetryAt: '' },
+      },
+      {
+        sort: { [due]: 1 },
         returnDocument: 'after',
         projection: { clientId: 1, statusCallbackUrl: 1, callbackEvents: 1 },
         includeResultMetadata: false,
@@ -68,10 +103,12 @@ export class CallbackOutboxRepository {
     );
     if (!doc) return undefined;
     const events = (doc.callbackEvents ?? []) as CallbackEvent[];
+    const url = doc.statusCallbackUrl as string;
     return {
       messageId: doc._id as Types.ObjectId,
       clientId: doc.clientId as string | undefined,
-      url: doc.statusCallbackUrl as string,
+      url,
+      host: callbackHostOf(url),
       token,
       leaseUntil,
       event: events.find((e) => e.state === 'pending'),
@@ -80,7 +117,8 @@ export class CallbackOutboxRepository {
 
   /**
    * Records the attempt on its event and hands the message back: due again at its first pending
-   * event's next attempt (a new event appended meanwhile included), or not at all. Returns false
+   * event's next attempt (a new event appended meanwhile included), as a retry if that event has
+   * been tried, or not at all. Returns false
    * when the lease was no longer ours (another worker has the message now; it will redeliver).
    */
   async settle(claim: ClaimedMessage, outcome?: AttemptOutcome): Promise<boolean> {
@@ -140,31 +178,30 @@ export class CallbackOutboxRepository {
         },
       });
     }
-    stages.push(
-      {
-        $set: {
-          callbackDueAt: {
-            $let: {
-              vars: {
-                head: {
-                  $arrayElemAt: [
-                    {
-                      $filter: {
-                        input: { $ifNull: ['$callbackEvents', []] },
-                        as: 'e',
-                        cond: { $eq: ['$$e.state', 'pending'] },
-                      },
-                    },
-                    0,
-                  ],
-                },
-              },
-              in: { $ifNull: ['$$head.nextAttemptAt', '$$REMOVE'] },
-            },
+    const head = {
+      $arrayElemAt: [
+        {
+          $filter: {
+            input: { $ifNull: ['$callbackEvents', []] },
+            as: 'e',
+            cond: { $eq: ['$$e.state', 'pending'] },
           },
         },
+        0,
+      ],
+    };
+    const tried = { $gt: [{ $ifNull: ['$__head.attempts', 0] }, 0] };
+    const next = { $ifNull: ['$__head.nextAttemptAt', '$$REMOVE'] };
+    stages.push(
+      { $set: { __head: head } },
+      {
+        $set: {
+          callbackDueAt: { $cond: [tried, '$$REMOVE', next] },
+          callbackRetryAt: { $cond: [tried, next, '$$REMOVE'] },
+          callbackHost: literal(claim.host),
+        },
       },
-      { $unset: ['callbackLease'] },
+      { $unset: ['callbackLease', '__head'] },
     );
     const result = await this.model.collection.updateOne(
       { _id: claim.messageId, callbackLease: claim.token },

@@ -15,17 +15,35 @@ import { CallbackAttempts } from './callback-attempts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** An outbox holding `due` messages of one event each; counts claims and settles. */
+/** A message of the fake outbox: its `host:port`; a legacy one (no stored host) is not skipped. */
+type FakeMessage = { host: string; legacy?: boolean };
+
+/**
+ * An outbox holding messages of one event each, oldest first (`due` of them, each to a host of
+ * its own, or the ones given); claims skip the busy hosts like the real one, and count.
+ */
 class FakeOutbox {
   claims = 0;
   settled: (AttemptOutcome | undefined)[] = [];
-  constructor(public due: number) {}
-  async claim(now: Date, leaseMs: number): Promise<ClaimedMessage | undefined> {
+  handedBack: string[] = [];
+  queue: FakeMessage[];
+  constructor(due: number | FakeMessage[]) {
+    this.queue =
+      typeof due === 'number'
+        ? Array.from({ length: due }, (_, i) => ({ host: `hooks${i}.example.com:443` }))
+        : due;
+  }
+  async claim(
+    now: Date,
+    leaseMs: number,
+    busyHosts: readonly string[] = [],
+  ): Promise<ClaimedMessage | undefined> {
     this.claims++;
-    if (this.due === 0) return undefined;
-    this.due--;
+    const i = this.queue.findIndex((m) => m.legacy || !busyHosts.includes(m.host));
+    if (i < 0) return undefined;
+    const [message] = this.queue.splice(i, 1);
     const event = {
-      id: `evt_${this.due}`,
+      id: `evt_${this.claims}`,
       sequence: 1,
       status: 'queued',
       previousStatus: 'pending',
@@ -36,31 +54,48 @@ class FakeOutbox {
     } as CallbackEvent;
     return {
       messageId: new Types.ObjectId(),
-      url: 'https://hooks.example.com/x',
+      url: `https://${message.host}/x`,
+      host: message.host,
       token: 't',
       leaseUntil: new Date(now.getTime() + leaseMs),
       event,
     };
   }
-  async settle(_: ClaimedMessage, outcome?: AttemptOutcome) {
-    this.settled.push(outcome);
+  async settle(claim: ClaimedMessage, outcome?: AttemptOutcome) {
+    if (outcome) this.settled.push(outcome);
+    else {
+      // Handed back: due again, now with its host stored.
+      this.handedBack.push(claim.host);
+      this.queue.unshift({ host: claim.host });
+    }
     return true;
   }
   async anyDue() {
-    return this.due > 0;
+    return this.queue.length > 0;
   }
 }
 
-/** Answers 200 after `ms`, and records how many requests were open at once. */
+/** Answers 200 after `ms` (or `slowHosts[host]`); records the most requests open at once. */
 class FakeHttp {
   open = 0;
   mostOpen = 0;
-  constructor(private readonly ms: number) {}
-  async post() {
+  readonly openTo = new Map<string, number>();
+  readonly mostOpenTo = new Map<string, number>();
+  readonly answeredAt = new Map<string, number[]>();
+  constructor(
+    private readonly ms: number,
+    private readonly slowHosts: Record<string, number> = {},
+  ) {}
+  async post(url: string) {
+    const host = new URL(url).host;
     this.open++;
     this.mostOpen = Math.max(this.mostOpen, this.open);
-    await sleep(this.ms);
+    this.openTo.set(host, (this.openTo.get(host) ?? 0) + 1);
+    this.mostOpenTo.set(host, Math.max(this.mostOpenTo.get(host) ?? 0, this.openTo.get(host)!));
+    await sleep(this.slowHosts[host] ?? this.ms);
     this.open--;
+    this.openTo.set(host, this.openTo.get(host)! - 1);
+    this.answeredAt.set(host, [...(this.answeredAt.get(host) ?? []), Date.now()]);
     return { httpStatus: 200 };
   }
 }
@@ -158,5 +193,56 @@ describe('CallbackWorker lanes', () => {
         nextAttemptAt: expect.any(Date),
       }),
     ]);
+  });
+  it('one host holds at most STATUS_CALLBACK_HOST_CONCURRENCY lanes; the other lanes deliver to other hosts meanwhile', async () => {
+    // Twenty messages to a host that takes 400 ms an answer, queued before one to a fast host.
+    const slow = 'slow.example.com:443';
+    const outbox = new FakeOutbox([
+      ...Array.from({ length: 20 }, () => ({ host: slow })),
+      { host: 'fast.example.com:443' },
+    ]);
+    const http = new FakeHttp(0, { [slow]: 400 });
+    const w = worker(outbox, http, { STATUS_CALLBACK_CONCURRENCY: '4' });
+    const started = Date.now();
+    w.onApplicationBootstrap();
+    for (let i = 0; i < 100 && !http.answeredAt.has('fast.example.com'); i++) await sleep(10);
+    // Answered while the first two slow requests were still open: it waited for no slow one.
+    expect(http.answeredAt.get('fast.example.com')?.[0]).toBeLessThan(started + 300);
+    await w.beforeApplicationShutdown();
+    expect(http.mostOpenTo.get('slow.example.com')).toBe(2);
+  });
+
+  it('lanes stuck on a slow host do not count as the poller: an event arriving later goes out within a poll', async () => {
+    const slow = 'slow.example.com:443';
+    const outbox = new FakeOutbox([{ host: slow }, { host: slow }, { host: slow }]);
+    const http = new FakeHttp(0, { [slow]: 1000 });
+    const w = worker(outbox, http, { STATUS_CALLBACK_CONCURRENCY: '3' });
+    w.onApplicationBootstrap();
+    for (let i = 0; i < 100 && http.open < 2; i++) await sleep(10);
+    await sleep(100); // the third lane found only the full host: it stays and polls
+    const arrived = Date.now();
+    outbox.queue.push({ host: 'fast.example.com:443' });
+    for (let i = 0; i < 100 && !http.answeredAt.has('fast.example.com'); i++) await sleep(10);
+    expect(http.answeredAt.get('fast.example.com')?.[0]).toBeLessThan(arrived + 200);
+    expect(http.mostOpenTo.get('slow.example.com')).toBe(2);
+    await w.beforeApplicationShutdown();
+  });
+
+  it('a message without a stored host, claimed for a full host, is handed back rather than delivered over the cap', async () => {
+    const slow = 'slow.example.com:443';
+    const outbox = new FakeOutbox([
+      { host: slow },
+      { host: slow },
+      { host: slow, legacy: true },
+      { host: 'fast.example.com:443' },
+    ]);
+    const http = new FakeHttp(0, { [slow]: 300 });
+    const w = worker(outbox, http, { STATUS_CALLBACK_CONCURRENCY: '4' });
+    w.onApplicationBootstrap();
+    for (let i = 0; i < 200 && outbox.settled.length < 4; i++) await sleep(10);
+    await w.beforeApplicationShutdown();
+    expect(outbox.settled).toHaveLength(4);
+    expect(outbox.handedBack).toEqual([slow]);
+    expect(http.mostOpenTo.get('slow.example.com')).toBe(2);
   });
 });

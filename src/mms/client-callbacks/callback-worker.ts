@@ -16,6 +16,7 @@ import {
   ClaimedMessage,
 } from './callback-outbox.repository';
 import { CallbackAttempts } from './callback-attempts';
+import { CallbackHostSlots } from './callback-host-slots';
 
 /**
  * Delivers status callback events from the outbox, on every replica, in up to
@@ -24,7 +25,9 @@ import { CallbackAttempts } from './callback-attempts';
  * order), records the outcome, and claims again; with nothing due it waits
  * STATUS_CALLBACK_POLL_MS. Nothing is queued in memory: an endpoint that is down leaves its
  * events in MongoDB, due at their next attempt. Runs apart from every request, so a slow client
- * never delays Plivo's webhooks or an API answer.
+ * never delays Plivo's webhooks or an API answer; and at most STATUS_CALLBACK_HOST_CONCURRENCY
+ * lanes deliver to one host at once (a claim skips the full ones), so an endpoint that answers
+ * slowly or never cannot hold the lanes the other clients' events need.
  */
 @Injectable()
 export class CallbackWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -33,6 +36,11 @@ export class CallbackWorker implements OnApplicationBootstrap, BeforeApplication
   private readonly lanes = new Set<Promise<void>>();
   /** Lanes running, counted where they decide to end (synchronously: two cannot both leave). */
   private laneCount = 0;
+  /** Lanes holding a claim (the others are claiming or polling). */
+  private delivering = 0;
+  private readonly hostSlots: CallbackHostSlots;
+  /** The last claim asked for: the next one waits for it (one at a time, see claimInTurn). */
+  private claimTurn: Promise<unknown> = Promise.resolve();
   /** Claims that failed in a row (the database unreachable). */
   private claimFailures = 0;
   private stopped = false;
@@ -46,6 +54,7 @@ export class CallbackWorker implements OnApplicationBootstrap, BeforeApplication
     config: ConfigService<AllConfig, true>,
   ) {
     this.settings = config.get('statusCallbacks', { infer: true });
+    this.hostSlots = new CallbackHostSlots(this.settings.hostConcurrency);
   }
 
   onApplicationBootstrap(): void {
@@ -86,16 +95,17 @@ export class CallbackWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   /**
-   * Claims and delivers until nothing is due. Then the last lane stays and polls, the others
-   * end: an idle replica makes one indexed read per STATUS_CALLBACK_POLL_MS, and a backlog
-   * opens lanes again, one more at each successful claim.
+   * Claims and delivers until nothing is due. Then one lane that is not delivering stays and
+   * polls, the others end: an idle replica makes one claim per STATUS_CALLBACK_POLL_MS, and a
+   * backlog opens lanes again, one more at each successful claim. Lanes stuck on a slow host
+   * do not count as the poller, so other hosts' events are still picked up within a poll.
    */
   private async lane(): Promise<void> {
     try {
       while (!this.stopped) {
         let claim: ClaimedMessage | undefined;
         try {
-          claim = await this.outbox.claim(new Date(), this.settings.leaseMs);
+          claim = await this.claimInTurn();
           this.claimFailures = 0;
         } catch (error) {
           // The database is down: one warning per failure streak's doubling, and a pause that
@@ -106,30 +116,65 @@ export class CallbackWorker implements OnApplicationBootstrap, BeforeApplication
               { err: describeError(error), failures: this.claimFailures },
               'Status callbacks: claiming failed',
             );
-          if (this.laneCount > 1) return;
+          if (this.laneCount - this.delivering > 1) return;
           await this.pause(
             Math.min(30_000, this.settings.pollMs * 2 ** Math.min(this.claimFailures, 15)),
           );
           continue;
         }
         if (!claim) {
-          // Checked and left in one step, so two lanes cannot both see two and both leave.
-          if (this.laneCount > 1) return;
+          // Checked and left in one step, so two idle lanes cannot both see two and both leave.
+          if (this.laneCount - this.delivering > 1) return;
           await this.pause(this.settings.pollMs);
           continue;
         }
-        this.openLane();
-        if (this.stopped) {
-          // Claimed as shutdown began: handed back at once rather than held for its lease.
-          await this.outbox.settle(claim).catch(() => undefined);
-          return;
+        try {
+          this.openLane();
+          if (this.stopped) {
+            // Claimed as shutdown began: handed back at once rather than held for its lease.
+            await this.outbox.settle(claim).catch(() => undefined);
+            return;
+          }
+          await this.deliver(claim);
+        } finally {
+          this.delivering--;
+          this.hostSlots.release(claim.host);
         }
-        await this.deliver(claim);
       }
     } finally {
       // Synchronous with the `return` above (finally runs before the function yields).
       this.laneCount--;
     }
+  }
+
+  /**
+   * One claim at a time on this replica: the full hosts a claim skips are then exact, and the
+   * claimed message's host slot is taken before the next claim reads them.
+   */
+  private claimInTurn(): Promise<ClaimedMessage | undefined> {
+    const claimed = this.claimTurn.then(() => this.claimForFreeHost());
+    this.claimTurn = claimed.catch(() => undefined);
+    return claimed;
+  }
+
+  private async claimForFreeHost(): Promise<ClaimedMessage | undefined> {
+    for (let handedBack = 0; handedBack < 10; handedBack++) {
+      const claim = await this.outbox.claim(
+        new Date(),
+        this.settings.leaseMs,
+        this.hostSlots.full(),
+      );
+      if (!claim) return undefined;
+      if (!this.hostSlots.isFull(claim.host)) {
+        this.hostSlots.take(claim.host);
+        this.delivering++;
+        return claim;
+      }
+      // Stored before messages carried their host, so the claim could not skip it: handed back
+      // (the settle stores its host), and the next claim does.
+      await this.outbox.settle(claim);
+    }
+    return undefined;
   }
 
   private pause(ms: number): Promise<void> {

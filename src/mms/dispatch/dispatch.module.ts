@@ -8,12 +8,14 @@ import { SendModule } from '../send/send.module';
 import { CancelMessageController } from './cancel-message.controller';
 import { DispatchQueueRepository } from './dispatch-queue.repository';
 import { DispatchWorker } from './dispatch-worker';
+import { PendingReconciler } from './pending-reconciler';
 import { CancelMessageUseCase } from './usecases/cancel-message/cancel-message.usecase';
 import { DispatchMessageUseCase } from './usecases/dispatch-message/dispatch-message.usecase';
 
 /**
  * The gateway's own queue: messages held until their sendAt or pacing slot, dispatched on every
- * replica under leases, canceled by their client, expired past their validUntil.
+ * replica under leases, canceled by their client, expired past their validUntil; and the
+ * reconciler of messages a stopped request or dispatcher left `pending`.
  */
 @Module({
   imports: [MessageLogModule, SendModule, PacingModule, OptOutsModule, MediaModule, MetricsModule],
@@ -23,6 +25,7 @@ import { DispatchMessageUseCase } from './usecases/dispatch-message/dispatch-mes
     DispatchWorker,
     DispatchMessageUseCase,
     CancelMessageUseCase,
+    PendingReconciler,
   ],
 })
 export class DispatchModule {}

@@ -15,8 +15,9 @@ const newEventId = () => `evt_${new Types.ObjectId().toHexString()}`;
  * URL that has not answered 410. They run inside the status change's own update, after it, so
  * the event reads the new status, channel and UUID, and `$__previous` (the status before, which
  * the caller's first stage saved). `callbackDueAt` tells the workers the message has something
- * to deliver: set to now unless it is already set (an earlier event is waiting for its retry, or
- * a worker holds the message: either way this event must wait behind it).
+ * to deliver: set to now unless the message is already due (a worker holds it, or an earlier
+ * event waits for its first try, or, `callbackRetryAt`, for a retry: either way this event must
+ * wait behind it).
  */
 export function appendCallbackEventStages(when: unknown, facts: EventFacts): mongo.Document[] {
   const at = literal(facts.occurredAt);
@@ -57,10 +58,24 @@ export function appendCallbackEventStages(when: unknown, facts: EventFacts): mon
           ],
         },
         callbackDueAt: {
-          $cond: ['$__emit', { $ifNull: ['$callbackDueAt', at] }, '$callbackDueAt'],
+          $cond: [
+            { $and: ['$__emit', { $eq: [{ $ifNull: ['$callbackRetryAt', null] }, null] }] },
+            { $ifNull: ['$callbackDueAt', at] },
+            '$callbackDueAt',
+          ],
         },
       },
     },
     { $unset: ['__emit', '__previous'] },
   ];
+}
+
+/**
+ * The destination a callback URL's requests go to, `host:port` (the default port spelled out):
+ * what STATUS_CALLBACK_HOST_CONCURRENCY counts attempts by, stored as `callbackHost`.
+ */
+export function callbackHostOf(url: string): string {
+  const parsed = new URL(url);
+  const port = parsed.port || (parsed.protocol === 'https:' ? '443' : '80');
+  return `${parsed.hostname.toLowerCase()}:${port}`;
 }

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { FilterQuery, Model, Types } from 'mongoose';
+import { FilterQuery, Model, mongo, Types } from 'mongoose';
 import { MessageStatus, STATUS_RANK } from './message-status';
 import { AttemptRecord, MessageLog, StatusHistoryEntry } from './message-log.schema';
 import { StatusChange, statusChangePipeline } from './status-change';
-import { appendCallbackEventStages } from './callback-outbox';
+import { appendCallbackEventStages, callbackHostOf } from './callback-outbox';
 import { definedEntries, literal } from './pipeline';
 import { isDuplicateKeyError } from '../../shared/duplicate-key';
 
@@ -90,6 +90,7 @@ export class MessageLogRepository {
     const doc = await this.model.create({
       ...input,
       ...(schedule ? { ...schedule, dispatchDueAt: schedule.slotAt ?? schedule.sendAt } : {}),
+      ...(input.statusCallbackUrl ? { callbackHost: callbackHostOf(input.statusCallbackUrl) } : {}),
       direction: 'outbound',
       status,
       statusRank: STATUS_RANK[status],
@@ -110,21 +111,67 @@ export class MessageLogRepository {
     match: ConditionalMatch,
     change: StatusChange,
   ): Promise<StatusChangeResult> {
+    return (await this.changeStatus(match, change)).result;
+  }
+
+  /**
+   * A message still `pending` whose request stopped before Plivo answered (a crash, a kill):
+   * Plivo may have it, so it becomes `unknown`, with its status callback event, in one write
+   * conditional on `pending`: whoever else settles it meanwhile, it applies at most once
+   * (`applied` false: another writer moved it first). One message by id, or the oldest logged
+   * before `loggedBefore`: an id never postdates its log, so the {status, _id} index bounds the
+   * scan to the pending messages with an older id, and the last write (updatedAt) decides.
+   */
+  async settlePendingAsUnknown(
+    which: { _id: Types.ObjectId } | { loggedBefore: Date },
+    reason: { detail: string; errorCode: string },
+  ): Promise<{ _id: Types.ObjectId; clientId?: string; applied: boolean } | undefined> {
+    const before = 'loggedBefore' in which ? which.loggedBefore : undefined;
+    const filter = before
+      ? {
+          status: 'pending',
+          _id: { $lt: Types.ObjectId.createFromTime(Math.floor(before.getTime() / 1000)) },
+          // Pending since its last write: a held message is handed over (pending) long after
+          // it was logged, so its createdAt says nothing of how long it has been pending.
+          updatedAt: { $lt: before },
+        }
+      : { ...which, status: 'pending' };
+    const { doc, result } = await this.changeStatus(
+      filter,
+      {
+        status: 'unknown',
+        source: 'api',
+        detail: reason.detail,
+        setIfApplied: { errorCode: reason.errorCode, errorMessage: reason.detail },
+      },
+      { clientId: 1 },
+    );
+    const applied = result === 'applied';
+    return doc && { _id: doc._id as Types.ObjectId, clientId: doc.clientId, applied };
+  }
+
+  /** The one-write status change on the message `filter` matches (with `fields`: the oldest). */
+  private async changeStatus(
+    filter: mongo.Filter<mongo.Document>,
+    change: StatusChange,
+    fields?: Record<string, 1>,
+  ): Promise<{ doc?: mongo.WithId<mongo.Document>; result: StatusChangeResult }> {
     const changeId = new Types.ObjectId();
     const after = await this.model.collection.findOneAndUpdate(
-      match,
+      filter,
       statusChangePipeline(change, changeId),
       {
+        ...(fields ? { sort: { _id: 1 } } : {}),
         returnDocument: 'after',
         // An inclusion projection (status: 1): only the new history entry comes back.
-        projection: { _id: 0, status: 1, statusHistory: { $slice: -1 } },
+        projection: { ...fields, status: 1, statusHistory: { $slice: -1 } },
         includeResultMetadata: false,
       },
     );
-    if (!after) return 'not-found';
+    if (!after) return { result: 'not-found' };
     const last = (after.statusHistory as StatusHistoryEntry[] | undefined)?.[0];
-    if (!last?.changeId?.equals(changeId)) return 'duplicate';
-    return last.applied ? 'applied' : 'recorded';
+    if (!last?.changeId?.equals(changeId)) return { doc: after, result: 'duplicate' };
+    return { doc: after, result: last.applied ? 'applied' : 'recorded' };
   }
 
   /** Sender and recipient of a message (a status callback's opt-out names them). */

@@ -144,12 +144,24 @@ export class MessageLog {
   @Prop({ type: [CallbackEventSchema], default: undefined })
   callbackEvents?: CallbackEvent[];
 
+  /** `host:port` of statusCallbackUrl: a worker skips the hosts whose attempts fill their cap. */
+  @Prop()
+  callbackHost?: string;
+
   /**
-   * Set while an event is undelivered: when a worker may next take the message (its first
-   * pending event's next attempt, or the end of a worker's lease). Workers claim by it.
+   * Set while an event is undelivered and has not failed yet: when a worker may next take the
+   * message (its first pending event's first try, or the end of a worker's lease). Workers
+   * claim by it before they look at retries.
    */
   @Prop()
   callbackDueAt?: Date;
+
+  /**
+   * Instead of callbackDueAt, once the first pending event has been tried and failed: when it
+   * is tried again. Claimed only while no first try is due, so retries never delay a new event.
+   */
+  @Prop()
+  callbackRetryAt?: Date;
 
   /** The token of the worker holding the message until callbackDueAt. */
   @Prop()
@@ -208,11 +220,16 @@ MessageLogSchema.index({ recipient: 1, _id: -1 });
 // GET /messages?direction=…
 MessageLogSchema.index({ clientId: 1, direction: 1, _id: -1 });
 MessageLogSchema.index({ direction: 1, _id: -1 });
-// Status callback workers claim the message whose next event is most overdue: a range on one
-// indexed key, holding only messages with something to deliver (partial: none once delivered).
+// Status callback claims (callback-outbox claim()): the most overdue first try, then the most
+// overdue retry, a range on the due time; the host is in the key so the hosts at their cap
+// ($nin) are skipped on the index entries. Partial: only messages with something to deliver.
 MessageLogSchema.index(
-  { callbackDueAt: 1 },
+  { callbackDueAt: 1, callbackHost: 1 },
   { partialFilterExpression: { callbackDueAt: { $exists: true } } },
+);
+MessageLogSchema.index(
+  { callbackRetryAt: 1, callbackHost: 1 },
+  { partialFilterExpression: { callbackRetryAt: { $exists: true } } },
 );
 // Dispatchers claim the scheduled message due first: a range on one indexed key holding only
 // messages the gateway still holds (partial: none once handed to Plivo, canceled or expired).

@@ -25,6 +25,13 @@ export class OptOutChange {
   @Prop()
   clientId?: string;
 
+  /**
+   * false: a keyword that found the pair already in that state (a second STOP, a "Yes" from
+   * someone never opted out), kept so that its MessageUUID acts once. Absent: applied.
+   */
+  @Prop()
+  applied?: boolean;
+
   /** The keyword received, Plivo's reason, or the reason the API caller gave. */
   @Prop()
   reason?: string;
@@ -54,8 +61,9 @@ export class OptOut {
   optedOut: boolean;
 
   /**
-   * Every change, oldest first. Not capped: one entry per change that flipped the state (repeats
-   * and retries add none), so it grows with the person's STOP/START, not with traffic.
+   * Every change, oldest first, and every STOP/START keyword (`applied: false` when it changed
+   * nothing). Not capped: retries and our own traffic add none, so it grows with the person's
+   * own keyword messages.
    */
   @Prop({ type: [OptOutChangeSchema], default: [] })
   history: OptOutChange[];

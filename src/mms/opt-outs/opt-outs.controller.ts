@@ -145,7 +145,8 @@ export class OptOutsController {
       at: new Date(),
     });
     const record = await this.repository.find(pair.sender, pair.recipient);
-    if (!record)
+    // A record may hold only keywords that changed nothing (a START from someone never out).
+    if (!record?.history.some((h) => h.action === 'opt-out'))
       throw new NotFoundException({
         message: `${pair.recipient} never opted out of ${pair.sender}`,
         code: 'OPT_OUT_NOT_FOUND',
@@ -165,6 +166,7 @@ function toDto(record: OptOutRecord): OptOutDto {
       ...(h.inboundMessageId ? { inboundMessageId: h.inboundMessageId } : {}),
       ...(h.messageId ? { messageId: h.messageId } : {}),
       ...(h.clientId ? { clientId: h.clientId } : {}),
+      ...(h.applied === false ? { applied: false } : {}),
       ...(h.reason ? { reason: h.reason } : {}),
       at: h.at,
     })),

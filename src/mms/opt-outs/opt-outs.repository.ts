@@ -17,9 +17,10 @@ export interface ListOptOutsFilter {
 /**
  * The opt-out list: every read and write of `opt_outs`. Each change is ONE conditional write on
  * the unique (sender, recipient) index, so replicas, retries and the API interleave freely: a
- * change applies only when it changes the state, a keyword change at most once per inbound
- * message (its MessageUUID is in the history) and an error-200 opt-out at most once per message
- * (its id is in the history), however often or late Plivo retries the webhook or callback.
+ * change applies only when it changes the state, a keyword acts at most once per inbound
+ * message whatever it changed (its MessageUUID is in the history) and an error-200 opt-out at
+ * most once per message (its id is in the history), however often or late Plivo retries (or
+ * anyone replays) the webhook or callback.
  */
 @Injectable()
 export class OptOutsRepository {
@@ -57,6 +58,56 @@ export class OptOutsRepository {
       { $set: { optedOut: false }, $push: { history: { ...change, action: 'opt-in' } } },
     );
     return result.modifiedCount > 0;
+  }
+
+  /**
+   * A STOP or START from the inbound message `change.inboundMessageId`, acted on at most once
+   * whatever it changed: ONE pipeline write (an upsert) that appends its history entry, marked
+   * `applied: false` when the pair already was in that state, unless the history has that
+   * MessageUUID. So a "Yes" that changed nothing, retried or replayed after a later STOP, finds
+   * itself in the history and cannot opt the person back in. 'replayed': it had acted before.
+   */
+  async applyKeyword(
+    sender: string,
+    recipient: string,
+    action: 'opt-out' | 'opt-in',
+    change: Omit<OptOutChange, 'action' | 'applied'> & { inboundMessageId: string },
+  ): Promise<'changed' | 'unchanged' | 'replayed'> {
+    const optedOut = action === 'opt-out';
+    const entry = { ...change, action };
+    const flips = { $ne: [{ $ifNull: ['$optedOut', false] }, optedOut] };
+    // Every field of the entry is a $literal: the keyword's text must never read as an expression.
+    const pipeline = [
+      {
+        $set: {
+          history: {
+            $concatArrays: [
+              { $ifNull: ['$history', []] },
+              [{ $cond: [flips, { $literal: entry }, { $literal: { ...entry, applied: false } }] }],
+            ],
+          },
+          optedOut: { $literal: optedOut },
+          createdAt: { $ifNull: ['$createdAt', change.at] },
+          updatedAt: { $literal: change.at },
+        },
+      },
+    ];
+    // Two tries: the first may lose a race to create the pair; a second duplicate key means the
+    // pair exists and its history already has this MessageUUID.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const after = await this.model.collection.findOneAndUpdate(
+          { sender, recipient, 'history.inboundMessageId': { $ne: change.inboundMessageId } },
+          pipeline,
+          { upsert: true, returnDocument: 'after', includeResultMetadata: false },
+        );
+        const last = (after?.history as OptOutChange[] | undefined)?.at(-1);
+        return last?.applied === false ? 'unchanged' : 'changed';
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+        if (attempt === 2) return 'replayed';
+      }
+    }
   }
 
   async find(sender: string, recipient: string): Promise<OptOutRecord | null> {

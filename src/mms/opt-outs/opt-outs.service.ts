@@ -40,6 +40,21 @@ export class OptOutsService {
     return latestChangeIsBy(record?.history, inboundMessageId);
   }
 
+  /**
+   * A STOP/START keyword, acted on at most once per inbound MessageUUID whatever it changed
+   * (OptOutsRepository.applyKeyword): 'replayed' when that message had acted before.
+   */
+  async applyKeyword(
+    sender: string,
+    recipient: string,
+    action: 'opt-out' | 'opt-in',
+    change: Omit<OptOutChange, 'action' | 'applied'> & { inboundMessageId: string },
+  ) {
+    const result = await this.repository.applyKeyword(sender, recipient, action, change);
+    this.record(action, sender, change, result === 'changed');
+    return result;
+  }
+
   /** True when this call changed the state (false: it already was so, or this change ran). */
   async optOut(sender: string, recipient: string, change: Omit<OptOutChange, 'action'>) {
     const changed = await this.repository.optOut(sender, recipient, change);
@@ -68,10 +83,14 @@ export class OptOutsService {
   }
 }
 
-/** The decision behind isLatestChangeBy: the last history entry carries that inbound message. */
+/**
+ * The decision behind isLatestChangeBy: the last entry that changed the state (keywords that
+ * changed nothing are skipped) carries that inbound message.
+ */
 export function latestChangeIsBy(
-  history: readonly Pick<OptOutChange, 'inboundMessageId'>[] | undefined,
+  history: readonly Pick<OptOutChange, 'inboundMessageId' | 'applied'>[] | undefined,
   inboundMessageId: string,
 ): boolean {
-  return !!inboundMessageId && history?.at(-1)?.inboundMessageId === inboundMessageId;
+  const latest = history?.filter((entry) => entry.applied !== false).at(-1);
+  return !!inboundMessageId && latest?.inboundMessageId === inboundMessageId;
 }

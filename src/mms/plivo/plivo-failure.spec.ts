@@ -80,7 +80,7 @@ describe('classifyPlivoFailure', () => {
       [422, { kind: 'rejected', retryable: false, httpStatus: 422 }],
       [401, { kind: 'auth', retryable: false, httpStatus: 401 }],
       [403, { kind: 'auth', retryable: false, httpStatus: 403 }],
-      [500, { kind: 'unavailable', retryable: true, httpStatus: 500 }],
+      [500, { kind: 'ambiguous', retryable: false, httpStatus: 500 }],
     ])('status %i', (status, expected) => {
       expectFailure(classifyPlivoFailure(sdkRestError(status, 'some plivo error')), expected);
     });
@@ -116,19 +116,40 @@ describe('classifyPlivoFailure', () => {
       expect(failure.reason.length).toBeLessThanOrEqual(600);
     });
 
-    it('a 500 with a JSON body is retryable and does not echo the body', () => {
+    it('a 500 with a JSON body is ambiguous (Plivo may have queued it first), never retried, and does not echo the body', () => {
       const failure = classifyPlivoFailure(sdkRestError(500, 'Internal server error'));
-      expectFailure(failure, { kind: 'unavailable', retryable: true, httpStatus: 500 });
-      expect(failure.reason).toBe('Plivo is unavailable (500)');
+      expectFailure(failure, { kind: 'ambiguous', retryable: false, httpStatus: 500 });
+      expect(failure.reason).toBe('Plivo internal error (500)');
     });
 
-    it('a 500 with a text body (the raw text as message) is retryable', () => {
+    it('a 500 with a text body (the raw text as message) is ambiguous too', () => {
       const failure = classifyPlivoFailure(
         sdkRestError(500, '<html><body>500 Internal Server Error</body></html>'),
       );
-      expectFailure(failure, { kind: 'unavailable', retryable: true, httpStatus: 500 });
+      expectFailure(failure, { kind: 'ambiguous', retryable: false, httpStatus: 500 });
       expect(failure.reason).not.toContain('<html>');
     });
+
+    it('only what provably created nothing is retryable: 429, and 502/503 from Plivo’s edge', () => {
+      const retryable = [400, 401, 403, 404, 408, 409, 422, 429, 500, 501, 502, 503, 504, 520]
+        .filter((status) => classifyPlivoFailure(sdkRestError(status, 'x')).retryable)
+        .sort();
+      expect(retryable).toEqual([429, 502, 503]);
+    });
+
+    it.each([
+      [501, 'Plivo gateway error (501)'],
+      [520, 'Plivo gateway error (520)'],
+      [302, 'Unexpected answer from Plivo (302)'],
+      [304, 'Unexpected answer from Plivo (304)'],
+    ])(
+      'an answer that is neither a refusal nor a documented "not taken" (%i) is ambiguous',
+      (status, reason) => {
+        const failure = classifyPlivoFailure(sdkRestError(status, 'x'));
+        expectFailure(failure, { kind: 'ambiguous', retryable: false, httpStatus: status });
+        expect(failure.reason).toBe(reason);
+      },
+    );
 
     it('a 504 with a text body is ambiguous (a gateway gave up; Plivo may have queued it)', () => {
       expectFailure(classifyPlivoFailure(sdkRestError(504, 'upstream request timeout')), {
@@ -396,13 +417,13 @@ describe('classifyPlivoFailure', () => {
         '500 JSON',
         answer(500, json('internal')),
         'status',
-        { kind: 'unavailable', retryable: true, httpStatus: 500 },
+        { kind: 'ambiguous', retryable: false, httpStatus: 500 },
       ],
       [
         '500 text',
         answer(500, 'Internal oops', 'text/plain'),
         'status',
-        { kind: 'unavailable', retryable: true, httpStatus: 500 },
+        { kind: 'ambiguous', retryable: false, httpStatus: 500 },
       ],
       [
         '502 JSON',

@@ -9,9 +9,9 @@ export type PlivoFailureKind =
   | 'rejected' // Plivo refused the request (4xx): the caller's input or our account settings
   | 'auth' // 401/403: our credentials or account are wrong (operator problem)
   | 'throttled' // 429
-  | 'unavailable' // 500/502/503: Plivo did not accept the message
+  | 'unavailable' // 502/503 from Plivo's edge: the request never reached the Message API
   | 'network' // the request never reached Plivo (refused, DNS, TLS)
-  | 'ambiguous' // timeout, reset after the request was written, 504: it may have been queued
+  | 'ambiguous' // timeout, reset after the request was written, 500, 504…: it may have been queued
   | 'unexpected'; // an SDK-side error before any HTTP call
 
 export interface PlivoFailure {
@@ -71,7 +71,8 @@ export function classifyHttpStatus(status: number, plivoMessage?: string): Plivo
       retryable: true,
     };
   }
-  if (status === 500 || status === 502 || status === 503) {
+  if (status === 502 || status === 503) {
+    // Plivo's edge (load balancer) answers these when the Message API did not take the request.
     return {
       kind: 'unavailable',
       httpStatus: status,
@@ -79,12 +80,20 @@ export function classifyHttpStatus(status: number, plivoMessage?: string): Plivo
       retryable: true,
     };
   }
-  if (status >= 500) {
-    // 504 and friends: a gateway gave up waiting, Plivo itself may have queued the message.
+  if (status >= 500 || status < 400) {
+    // A 500 (documented for the Message API: docs.plivo.com/docs/messaging/api/response) can
+    // come after Plivo queued the message; a 504 means a gateway gave up waiting; any other
+    // answer but a 4xx (a refusal) does not say what became of the message either. Never
+    // resent: its status callback settles it.
     return {
       kind: 'ambiguous',
       httpStatus: status,
-      reason: `Plivo gateway error (${status})`,
+      reason:
+        status === 500
+          ? 'Plivo internal error (500)'
+          : status >= 500
+            ? `Plivo gateway error (${status})`
+            : `Unexpected answer from Plivo (${status})`,
       retryable: false,
     };
   }

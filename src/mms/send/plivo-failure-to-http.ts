@@ -39,6 +39,18 @@ export function provesNothingSent(code: string): boolean {
   );
 }
 
+/**
+ * Whether one logged attempt proves Plivo created nothing. Logs written before a Plivo 500
+ * was ambiguous recorded it as `unavailable`: only a 502/503 is that now.
+ */
+export function attemptProvesNothingSent(attempt: {
+  outcome: string;
+  httpStatus?: number;
+}): boolean {
+  if (attempt.outcome === 'unavailable') return attempt.httpStatus !== 500;
+  return (NOTHING_SENT_KINDS as string[]).includes(attempt.outcome);
+}
+
 /** The stable error code a client (and the message log) sees for each failure class. */
 export function failureCode(failure: PlivoFailure): string {
   return FAILURE_CODES[failure.kind];

@@ -25,6 +25,11 @@ describe('latestChangeIsBy', () => {
     expect(latestChangeIsBy([], 'in-1')).toBe(false);
     expect(latestChangeIsBy(undefined, 'in-1')).toBe(false);
     expect(latestChangeIsBy([{}], '')).toBe(false);
+    // A keyword that changed nothing is no change: the one before it still made the state.
+    expect(latestChangeIsBy([stop, { inboundMessageId: 'in-2', applied: false }], 'in-1')).toBe(
+      true,
+    );
+    expect(latestChangeIsBy([{ inboundMessageId: 'in-1', applied: false }], 'in-1')).toBe(false);
   });
 });
 
@@ -43,16 +48,34 @@ class MemoryOptOuts {
   optIn(sender: string, recipient: string, change: Omit<OptOutChange, 'action'>) {
     return this.apply(sender, recipient, { ...change, action: 'opt-in' });
   }
+  /** A keyword acts once per MessageUUID, recorded even when it changes nothing. */
+  async applyKeyword(
+    sender: string,
+    recipient: string,
+    action: 'opt-out' | 'opt-in',
+    change: Omit<OptOutChange, 'action'>,
+  ) {
+    const record = this.recordOf(sender, recipient);
+    if (record.history.some((h) => h.inboundMessageId === change.inboundMessageId))
+      return 'replayed';
+    const flips = (record.optedOut ?? false) !== (action === 'opt-out');
+    record.optedOut = action === 'opt-out';
+    record.history.push({ ...change, action, ...(flips ? {} : { applied: false }) });
+    return flips ? 'changed' : 'unchanged';
+  }
   private async apply(sender: string, recipient: string, change: OptOutChange) {
-    const key = `${sender}|${recipient}`;
-    const record = this.records.get(key) ?? ({ sender, recipient, history: [] } as never);
+    const record = this.recordOf(sender, recipient);
     const optedOut = change.action === 'opt-out';
     if ((record.optedOut ?? false) === optedOut) return false;
-    if (record.history.some((h) => h.inboundMessageId === change.inboundMessageId)) return false;
     record.optedOut = optedOut;
     record.history.push(change);
-    this.records.set(key, record);
     return true;
+  }
+  private recordOf(sender: string, recipient: string): OptOutRecord {
+    const key = `${sender}|${recipient}`;
+    if (!this.records.has(key))
+      this.records.set(key, { sender, recipient, optedOut: false, history: [] } as never);
+    return this.records.get(key)!;
   }
 }
 
@@ -65,6 +88,7 @@ describe('InboundMessagesService: the STOP confirmation across Plivo retries', (
   } as unknown as MetricsService;
   const optOutsConfig = buildOptOutsConfig({
     OPT_OUT_REPLY: 'Unsubscribed.',
+    OPT_IN_REPLY: 'Welcome back.',
     HELP_REPLY: 'Help: reply STOP.',
   });
   const config = {
@@ -133,17 +157,54 @@ describe('InboundMessagesService: the STOP confirmation across Plivo retries', (
     await inbound.store(message('in-3', 'STOP')); // a new STOP: confirmed
     await inbound.store(message('in-4', 'STOP')); // already opted out: nothing
     await keywords.onModuleDestroy();
-    expect(sendReply.execute).toHaveBeenCalledTimes(1);
+    const reasons = sendReply.execute.mock.calls.map((call) => (call as unknown[])[0]);
+    expect(reasons).toHaveLength(2);
+    expect(reasons).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ reason: 'opt-in-confirmation' }), // the START's
+        expect.objectContaining({ reason: 'opt-out-confirmation', text: 'Unsubscribed.' }),
+      ]),
+    );
+  });
+
+  it('a "Yes" that changed nothing, retried or replayed after a STOP, does not opt back in', async () => {
+    const { inbound, keywords, repository } = setUp([stored, stored, duplicate]);
+    await inbound.store(message('in-yes', 'Yes')); // never opted out: changes nothing
+    await inbound.store(message('in-stop', 'STOP'));
+    await inbound.store(message('in-yes', 'Yes')); // the same webhook again
+    await keywords.onModuleDestroy();
+    const record = repository.records.get('+14155550100|+14157654321');
+    expect(record?.optedOut).toBe(true);
+    expect(record?.history.map((h) => [h.inboundMessageId, h.action, h.applied])).toEqual([
+      ['in-yes', 'opt-in', false],
+      ['in-stop', 'opt-out', undefined],
+    ]);
   });
 
   describe('the reply window', () => {
-    it('a HELP from an opted-out number is suppressed before any window is claimed', async () => {
-      const { inbound, keywords, sendReply, windows } = setUp([stored, stored]);
+    it('a HELP from an opted-out number is answered (CTIA), within its window', async () => {
+      const { inbound, keywords, sendReply, windows } = setUp([stored, stored, stored]);
       await inbound.store(message('in-1', 'STOP'));
       await keywords.onModuleDestroy();
       windows.claim.mockClear();
       sendReply.execute.mockClear();
       await inbound.store(message('in-2', 'HELP'));
+      await keywords.onModuleDestroy();
+      expect(windows.claim).toHaveBeenCalledWith('+14155550100', '+14157654321', 'help');
+      expect(sendReply.execute).toHaveBeenCalledWith(
+        expect.objectContaining({ reason: 'help', to: '+14157654321', text: 'Help: reply STOP.' }),
+      );
+      windows.claim.mockResolvedValueOnce(undefined); // the window is taken: throttled
+      sendReply.execute.mockClear();
+      await inbound.store(message('in-3', 'HELP'));
+      await keywords.onModuleDestroy();
+      expect(sendReply.execute).not.toHaveBeenCalled();
+    });
+
+    it('a START confirmation to a number opted out again meanwhile is suppressed before any window is claimed', async () => {
+      const { keywords, sendReply, windows, repository } = setUp([]);
+      await repository.optOut('+14155550100', '+14157654321', { source: 'api', at: new Date() });
+      keywords.reply('opt-in', message('in-1', 'START'), true);
       await keywords.onModuleDestroy();
       expect(windows.claim).not.toHaveBeenCalled();
       expect(sendReply.execute).not.toHaveBeenCalled();

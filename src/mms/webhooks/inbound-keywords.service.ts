@@ -51,10 +51,12 @@ export class InboundKeywordsService implements OnModuleDestroy {
   }
 
   /**
-   * The list change a keyword asks for. True when this inbound message is the one that made the
-   * current state: it changed it now, or it did on an earlier delivery that Plivo is retrying
-   * (e.g. storing the message failed after the change, so the confirmation was never sent) and
-   * nothing changed since. False for a STOP that found the number already opted out.
+   * The list change a keyword asks for, at most once per MessageUUID whatever it changed (a
+   * retried or replayed "Yes" never undoes a later STOP). True when this inbound message is the
+   * one that made the current state: it changed it now, or it did on an earlier delivery that
+   * Plivo is retrying (e.g. storing the message failed after the change, so the confirmation
+   * was never sent) and nothing changed since. False for a STOP that found the number already
+   * opted out.
    */
   async act(kind: KeywordKind, message: InboundWebhook): Promise<boolean> {
     if (kind === 'help') return false;
@@ -65,19 +67,18 @@ export class InboundKeywordsService implements OnModuleDestroy {
       at: new Date(),
     };
     // The person (From) opts out of, or back into, our number that received it (To).
-    const changed =
-      kind === 'opt-out'
-        ? await this.optOuts.optOut(message.to, message.from, change)
-        : await this.optOuts.optIn(message.to, message.from, change);
-    return changed || this.optOuts.isLatestChangeBy(message.to, message.from, message.messageUuid);
+    const result = await this.optOuts.applyKeyword(message.to, message.from, kind, change);
+    if (result !== 'replayed') return result === 'changed';
+    return this.optOuts.isLatestChangeBy(message.to, message.from, message.messageUuid);
   }
 
   /**
    * The reply, when configured: for STOP and START only from the inbound message that made the
    * list's current state (`applied`, from act: a second STOP gets no second confirmation, while
    * a retry of a STOP whose storing failed still gets its one), at most one per (number, kind)
-   * per 5 minutes across replicas, and never to an opted-out number except the STOP
-   * confirmation itself. The caller calls it only for the delivery that stored the message.
+   * per 5 minutes across replicas. HELP is always answered, from an opted-out number too (CTIA);
+   * the START confirmation never goes to one. The caller calls it only for the delivery that
+   * stored the message.
    */
   reply(kind: KeywordKind, message: InboundWebhook, applied: boolean, clientId?: string): void {
     const text = this.config.replies[kind];
@@ -89,8 +90,8 @@ export class InboundKeywordsService implements OnModuleDestroy {
   }
 
   /**
-   * Suppression first (a HELP from an opted-out number claims no window), then the window, then
-   * the send. The window is given back when the reply turns out suppressed or its send failed
+   * Suppression first (a START confirmation to a number a later STOP opted out again claims no
+   * window), then the window, then the send. The window is given back when the reply turns out suppressed or its send failed
    * before Plivo could have it (the next keyword then gets its reply), never when Plivo may
    * have it (a timeout) or when it is unknown how far it went.
    */
@@ -103,7 +104,7 @@ export class InboundKeywordsService implements OnModuleDestroy {
     const [from, to] = [message.to, message.from];
     let token: string | undefined;
     try {
-      if (kind !== 'opt-out' && (await this.optOuts.isOptedOut(from, to))) {
+      if (kind === 'opt-in' && (await this.optOuts.isOptedOut(from, to))) {
         this.metrics.optOutReplies.inc({ kind, outcome: 'suppressed' });
         return;
       }

@@ -23,9 +23,10 @@ export class InboundMessagesService {
 
   /**
    * Stored once per MessageUUID (Plivo retries unanswered webhooks), readable by the client
-   * named for its receiving number, if any (admin keys read all). A STOP/START changes the
-   * opt-out list first (once per MessageUUID: a retry after a failure completes it, a retry
-   * after success changes nothing); the reply goes out only for the delivery that stored it,
+   * named for its receiving number, if any (admin keys read all). A STOP/START acts on the
+   * opt-out list first, once per MessageUUID whatever it changed (a retry after a failure
+   * completes it; a retry or replay after that changes nothing, even after a later keyword); the
+   * reply goes out only for the delivery that stored it,
    * and for STOP/START only when this MessageUUID made the current state (so a retry after the
    * change succeeded but the storing failed still sends the one confirmation).
    */

@@ -30,6 +30,11 @@ export class OptOutChangeDto {
   messageId?: string;
   @ApiPropertyOptional({ description: 'api: the client whose admin key made the change.' })
   clientId?: string;
+  @ApiPropertyOptional({
+    description:
+      'false: a keyword that changed nothing (already in that state), kept so that its MessageUUID acts once. Absent: the change applied.',
+  })
+  applied?: boolean;
   @ApiPropertyOptional({ description: 'The keyword, the error, or the reason given.' })
   reason?: string;
   @ApiProperty()

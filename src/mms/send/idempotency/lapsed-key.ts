@@ -2,7 +2,12 @@ import { HttpException, Injectable } from '@nestjs/common';
 import { Types } from 'mongoose';
 import { MessageLogRepository } from '../../message-log/message-log.repository';
 import { acceptedResponse, scheduledResponse } from '../accepted-response';
-import { provesNothingSent, toHttpException } from '../plivo-failure-to-http';
+import {
+  attemptProvesNothingSent,
+  FAILURE_CODES,
+  provesNothingSent,
+  toHttpException,
+} from '../plivo-failure-to-http';
 
 /** What to do with a key whose holder stopped before answering. */
 export type LapsedKeyVerdict =
@@ -48,16 +53,23 @@ export class LapsedKeyResolver {
       return { answer: 'accepted', status: 202, body: { ...body } };
     }
     // A final "not sent" failure: its holder sent nothing and will not; a new log for the retry.
-    if (log.status === 'failed' && log.errorCode && provesNothingSent(log.errorCode))
+    // Every attempt must say so too: a log written before a Plivo 500 counted as ambiguous may
+    // end in a 503 after a retried 500, which Plivo may have queued.
+    if (
+      log.status === 'failed' &&
+      log.errorCode &&
+      provesNothingSent(log.errorCode) &&
+      (log.attemptLog ?? []).every(attemptProvesNothingSent)
+    )
       return { answer: 'retry', messageId: new Types.ObjectId() };
-    // Plivo may have it. A log still `pending` says so from now on, as a 504 send does.
+    // Plivo may have it. A log still `pending` says so from now on, as a 504 send does (unless
+    // the pending reconciler, or a callback, got there first).
     if (log.status === 'pending')
-      await this.logs.applyStatusChange(
+      await this.logs.settlePendingAsUnknown(
         { _id: messageId },
         {
-          status: 'unknown',
-          source: 'api',
           detail: 'The request stopped before Plivo answered (its Idempotency-Key lease ran out)',
+          errorCode: FAILURE_CODES.ambiguous,
         },
       );
     return unknown(messageId);

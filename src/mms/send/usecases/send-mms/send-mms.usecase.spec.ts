@@ -41,7 +41,7 @@ import {
   ProviderAcceptance,
   ProviderSendError,
 } from '../../../plivo/messaging-provider';
-import { PlivoFailure, PlivoFailureKind } from '../../../plivo/plivo-failure';
+import { classifyPlivoFailure, PlivoFailure, PlivoFailureKind } from '../../../plivo/plivo-failure';
 import { AttemptRecord } from '../../../message-log/message-log.schema';
 import { SendRetryPolicy } from '../send-attempts/send-retry-policy';
 
@@ -468,6 +468,23 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
         expect(repo.changes).toHaveLength(1);
       },
     );
+    it('a Plivo 500 (as the SDK rejects it) is sent once: 504 PLIVO_OUTCOME_UNKNOWN, log unknown', async () => {
+      // plivo-node rejects a 500 with an Error carrying `status` (lib/rest/axios.js).
+      const sdkError = Object.assign(new Error('internal'), { status: 500 });
+      const { service, provider, repo } = setup(
+        [new ProviderSendError(classifyPlivoFailure(sdkError)), ACCEPTED],
+        { maxRetries: 5, sendDeadlineMs: 60_000 },
+      );
+      const { error } = await settle(service.execute(dto(), { client: CLIENT }));
+      expect(error).toBeInstanceOf(GatewayTimeoutException);
+      expect(responseOf(error).code).toBe('PLIVO_OUTCOME_UNKNOWN');
+      expect(provider.sent).toHaveLength(1);
+      expect(repo.attempts).toEqual([]);
+      expect(repo.changes[0].change).toMatchObject({
+        status: 'unknown',
+        attempt: { outcome: 'ambiguous', httpStatus: 500 },
+      });
+    });
   });
 
   describe('how a final failure is told to the caller and logged', () => {

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { GATEWAY_CLIENT_ID } from '../../../../config/clients.config';
 import { AllConfig } from '../../../../config/config.type';
 import { MetricsService } from '../../../../metrics/metrics.service';
 import { describeError } from '../../../../shared/describe-error';
@@ -42,13 +43,17 @@ export class ReplyNotSentError extends Error {
 /** Plivo's own queue limit: a reply that cannot go sooner is not worth sending. */
 const REPLY_MAX_WAIT_MS = 3 * 3_600_000;
 
-/** The client id the gateway's own messages are logged and counted under. */
-export const GATEWAY_CLIENT_ID = 'gateway';
+/**
+ * The replies that may go to someone who opted out: the STOP confirmation (only this once, from
+ * the STOP that made the change) and the HELP reply (CTIA: HELP is always answered).
+ */
+const REACHES_OPTED_OUT: ReadonlySet<ReplyReason> = new Set(['opt-out-confirmation', 'help']);
 
 /**
  * An automatic SMS reply to STOP, START or HELP, through the same path as any message: logged
  * before Plivo is called (channel sms, `reason`), sent with the same retries, its outcome and
- * callbacks recorded. Only the opt-out confirmation may go to someone who opted out.
+ * callbacks recorded. Only the STOP confirmation and the HELP reply may go to someone who
+ * opted out.
  */
 @Injectable()
 export class SendReplyUseCase {
@@ -70,10 +75,8 @@ export class SendReplyUseCase {
   /** Throws ReplyNotSentError when it failed before calling Plivo; other errors: unknown. */
   async execute(reply: Reply): Promise<ReplyResult> {
     const clientId = reply.clientId ?? GATEWAY_CLIENT_ID;
-    if (
-      reply.reason !== 'opt-out-confirmation' &&
-      (await this.optOuts.isOptedOut(reply.from, reply.to))
-    ) {
+    const allowOptedOut = REACHES_OPTED_OUT.has(reply.reason);
+    if (!allowOptedOut && (await this.optOuts.isOptedOut(reply.from, reply.to))) {
       this.metrics.messages.inc({ outcome: 'refused', reason: 'opted-out', client: clientId });
       return { outcome: 'suppressed', mayHaveReachedPlivo: false };
     }
@@ -92,8 +95,7 @@ export class SendReplyUseCase {
         callbackUrl,
       },
       this.attempts.startDeadline(),
-      // Only the STOP confirmation may reach an opted-out recipient (and only this once).
-      { allowOptedOut: reply.reason === 'opt-out-confirmation' },
+      { allowOptedOut },
     );
     if ('optedOut' in outcome) {
       // Recorded and counted as for any send the list stopped mid-way; the 422 is for clients.
