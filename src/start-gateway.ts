@@ -75,7 +75,8 @@ export async function startGateway(config: AllConfig, options: StartOptions = {}
   const standIns = [sandbox.plivo && 'simulated Plivo', sandbox.database && 'embedded database'];
   const banner =
     sandbox.plivo || sandbox.database ? ` [sandbox: ${standIns.filter(Boolean).join(', ')}]` : '';
+  const docs = config.http.docsEnabled ? `API docs at ${publicBaseUrl}/docs` : 'API docs off';
   logger.log(
-    `MMS gateway listening on port ${port} (${host}); public URL ${publicBaseUrl}; API docs at ${publicBaseUrl}/docs${banner}`,
+    `MMS gateway listening on port ${port} (${host}); public URL ${publicBaseUrl}; ${docs}${banner}`,
   );
 }
