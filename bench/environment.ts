@@ -12,7 +12,7 @@ import { freePort, startEmbeddedDatabase } from '../sandbox/embedded-database';
 import { PlivoSimulator } from '../sandbox/plivo-simulator';
 import { StatusReceiver } from '../sandbox/plivo-simulator/status-receiver';
 import type { BenchOptions } from './cli';
-import { API_KEY, AUTH_ID, CLIENT_ID, RESULTS_DIR, ROOT, SENDER } from './fixtures';
+import { API_KEY, AUTH_ID, CLIENT_ID, METRICS_TOKEN, RESULTS_DIR, ROOT, SENDER } from './fixtures';
 import { findDatabasePid } from './processes';
 import { log } from './report';
 import { round } from './stats';
@@ -149,6 +149,7 @@ export function serviceEnv(database: Database, simulator: Simulator): Record<str
     WEBHOOK_THROTTLE_LIMIT: '100000000',
     LOG_LEVEL: 'warn',
     METRICS_ENABLED: 'true',
+    METRICS_TOKEN,
     SHUTDOWN_DELAY_MS: '0',
     PLIVO_AUTH_ID: AUTH_ID,
     PLIVO_AUTH_TOKEN: simulator.authToken,

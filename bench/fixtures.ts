@@ -11,6 +11,8 @@ export const RESULTS_DIR = join(__dirname, 'results');
 export const AUTH_ID = 'MABENCH000000000000';
 export const SENDER = '+14155550100';
 export const API_KEY = `bench-${randomBytes(16).toString('hex')}`;
+/** Production requires METRICS_TOKEN; the bench reads /metrics with it. */
+export const METRICS_TOKEN = `bench-metrics-${randomBytes(16).toString('hex')}`;
 /** The client the bench's key belongs to (API_KEYS=name:key): seeded messages carry it. */
 export const CLIENT_ID = 'bench';
 export const MEDIA_URL = 'https://media.example.com/bench/hello.gif';

@@ -4,6 +4,7 @@
  */
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { METRICS_TOKEN } from './fixtures';
 import { round } from './stats';
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -58,9 +59,11 @@ export function call(
   });
 }
 
+const METRICS_AUTH = { Authorization: `Bearer ${METRICS_TOKEN}` };
+
 /** The service's own memory view from /metrics (prom-client default metrics), in MB. */
 export async function serviceMemory(baseUrl: string): Promise<Record<string, number> | undefined> {
-  const r = await call(baseUrl, 'GET', '/metrics', {}).catch(() => undefined);
+  const r = await call(baseUrl, 'GET', '/metrics', METRICS_AUTH).catch(() => undefined);
   if (!r || r.status !== 200) return undefined;
   const pick = (name: string) => {
     const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(r.body);
@@ -76,7 +79,7 @@ export async function serviceMemory(baseUrl: string): Promise<Record<string, num
 
 /** status_callback_events_total by outcome (retried, delivered…) from the service's /metrics. */
 export async function callbackAttempts(baseUrl: string): Promise<Record<string, number>> {
-  const r = await call(baseUrl, 'GET', '/metrics', {}).catch(() => undefined);
+  const r = await call(baseUrl, 'GET', '/metrics', METRICS_AUTH).catch(() => undefined);
   const attempts: Record<string, number> = {};
   if (!r || r.status !== 200) return attempts;
   for (const m of r.body.matchAll(/^status_callback_events_total\{outcome="(\w+)"\} (\d+)/gm))

@@ -69,8 +69,11 @@ async function main(): Promise<void> {
     fail(`PLIVO_SIMULATOR_PORT must be a port number, not "${env.PLIVO_SIMULATOR_PORT}"`);
   const dataDir = resolve(env.SANDBOX_DATA_DIR ?? '.data/db');
   const external = env.MONGODB_URI;
+  // Without keys, the sandbox (and only it: the production build cannot) makes every caller an
+  // admin, so the opt-out API and inbound messages can be tried with curl alone.
+  const open = !env.API_KEYS && !env.ADMIN_API_KEYS;
   console.log(
-    `sandbox: simulated Plivo at http://127.0.0.1:${simulatorPort}, ${external ? 'database at MONGODB_URI' : `embedded database at ${dataDir}`}; no real message is sent`,
+    `sandbox: simulated Plivo at http://127.0.0.1:${simulatorPort}, ${external ? 'database at MONGODB_URI' : `embedded database at ${dataDir}`}; no real message is sent${open ? '; no API_KEYS: every caller is an admin' : ''}`,
   );
   if (env.PLIVO_AUTH_ID)
     console.log(
@@ -129,6 +132,7 @@ async function main(): Promise<void> {
     const config = loadConfiguration(withStandIns(env, plivo, mongodbUri), {
       plivo: true,
       database: !external,
+      openAccessAdmin: true,
     });
     if (!config.dispatch.pacing)
       console.log(

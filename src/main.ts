@@ -4,10 +4,12 @@ import { ConfigurationError, Environment, withoutBlanks } from './config/validat
 import { startGateway } from './start-gateway';
 
 /**
- * The production entry point (`node dist/main.js`). It never simulates anything: without real
- * Plivo and MongoDB settings it refuses to start, whatever NODE_ENV says, and NODE_ENV defaults
- * to production here. The sandbox, with a Plivo simulator and an embedded database, has its own
- * entry point outside the build (sandbox/main.ts, `npm start`).
+ * The production entry point (`node dist/main.js`). It never simulates anything and never runs
+ * open: without real Plivo and MongoDB settings, or without API keys, it refuses to start,
+ * whatever NODE_ENV says (NODE_ENV=development must not turn a real gateway into one any caller
+ * can use as an admin), and NODE_ENV defaults to production here. The sandbox, with a Plivo
+ * simulator and an embedded database, has its own entry point outside the build
+ * (sandbox/main.ts, `npm start`).
  */
 const REQUIRED = ['PLIVO_AUTH_ID', 'PLIVO_AUTH_TOKEN', 'PLIVO_SENDER_NUMBER', 'MONGODB_URI'];
 
@@ -30,10 +32,12 @@ function otherProblems(env: Environment, missing: string[]): string[] {
 async function main(): Promise<void> {
   const env: Environment = { NODE_ENV: 'production', ...withoutBlanks(readEnvironment()) };
   const missing = REQUIRED.filter((name) => env[name] === undefined);
+  // Admin keys alone are keys too (every caller then an admin, by their own key).
+  if (env.API_KEYS === undefined && env.ADMIN_API_KEYS === undefined) missing.push('API_KEYS');
   if (missing.length > 0) {
     const others = otherProblems(env, missing).map((p) => `\n  - ${p}`);
     fail(
-      `${missing.join(', ')} not set. This entry point talks to the real Plivo and MongoDB only; for a sandbox with simulated Plivo and an embedded database run "npm start".${others.join('')}`,
+      `${missing.join(', ')} not set. This entry point talks to the real Plivo and MongoDB only, and never without API keys, whatever NODE_ENV says; for a sandbox with simulated Plivo and an embedded database run "npm start".${others.join('')}`,
     );
   }
   await startGateway(loadConfiguration(env));

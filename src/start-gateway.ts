@@ -59,8 +59,11 @@ export async function startGateway(config: AllConfig, options: StartOptions = {}
 
   await app.listen(port, host);
   if (config.clients.keys.length === 0) {
+    const who = config.app.sandbox.openAccessAdmin
+      ? 'every caller is an admin (the sandbox)'
+      : 'no caller is an admin';
     logger.warn(
-      'API_KEYS is not set: client routes are OPEN (allowed outside production only). Set API_KEYS to require X-API-Key.',
+      `API_KEYS is not set: client routes are OPEN and ${who} (allowed outside production only). Set API_KEYS to require X-API-Key.`,
     );
   }
   if (config.app.nodeEnv === 'production' && !config.http.throttle.redisUrl) {
@@ -72,7 +75,8 @@ export async function startGateway(config: AllConfig, options: StartOptions = {}
   const standIns = [sandbox.plivo && 'simulated Plivo', sandbox.database && 'embedded database'];
   const banner =
     sandbox.plivo || sandbox.database ? ` [sandbox: ${standIns.filter(Boolean).join(', ')}]` : '';
+  const docs = config.http.docsEnabled ? `API docs at ${publicBaseUrl}/docs` : 'API docs off';
   logger.log(
-    `MMS gateway listening on port ${port} (${host}); public URL ${publicBaseUrl}; API docs at ${publicBaseUrl}/docs${banner}`,
+    `MMS gateway listening on port ${port} (${host}); public URL ${publicBaseUrl}; ${docs}${banner}`,
   );
 }

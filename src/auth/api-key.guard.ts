@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiKeyVerifier, presentedApiKey } from './api-key.verifier';
-import { OPEN_ACCESS_CLIENT, RequestWithClient } from './client';
+import { RequestWithClient } from './client';
 import { IS_PUBLIC } from './public.decorator';
 
 /** Global guard: every route needs a valid API key unless marked @Public(). */
@@ -20,7 +20,7 @@ export class ApiKeyGuard implements CanActivate {
     if (isPublic) return true;
     const req = context.switchToHttp().getRequest<RequestWithClient>();
     if (!this.keys.enabled) {
-      req.client = OPEN_ACCESS_CLIENT;
+      req.client = this.keys.openAccessClient;
       return true;
     }
     const key = presentedApiKey(req);

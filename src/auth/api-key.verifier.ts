@@ -4,7 +4,7 @@ import type { Request } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import { AllConfig } from '../config/config.type';
 import { sha256 } from '../shared/crypto';
-import { Client, clientOf } from './client';
+import { Client, clientOf, OPEN_ACCESS_CLIENT } from './client';
 
 /** The client's key from X-API-Key or Authorization: Bearer, if any. */
 export function presentedApiKey(req: Request): string | undefined {
@@ -22,11 +22,15 @@ export function presentedApiKey(req: Request): string | undefined {
 @Injectable()
 export class ApiKeyVerifier {
   private readonly keys: { digest: Buffer; client: Client }[];
+  /** Every caller while API_KEYS is empty: an admin only if the sandbox said so. */
+  readonly openAccessClient: Client;
 
   constructor(config: ConfigService<AllConfig, true>) {
     this.keys = config
       .get('clients', { infer: true })
       .keys.map((key) => ({ digest: key.digest, client: clientOf(key) }));
+    const admin = config.get('app.sandbox', { infer: true })?.openAccessAdmin === true;
+    this.openAccessClient = { ...OPEN_ACCESS_CLIENT, admin };
   }
 
   /** False when API_KEYS is empty (sandbox/development only; production refuses to start). */

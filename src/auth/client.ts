@@ -14,8 +14,11 @@ export interface Client {
   admin: boolean;
 }
 
-/** With API_KEYS empty (outside production only) every caller is this client. */
-export const OPEN_ACCESS_CLIENT: Client = { id: OPEN_ACCESS_ID, admin: true };
+/**
+ * With API_KEYS empty (outside production only) every caller is this client: never an admin
+ * unless the sandbox entry point says so (SandboxState.openAccessAdmin, ApiKeyVerifier).
+ */
+export const OPEN_ACCESS_CLIENT: Client = { id: OPEN_ACCESS_ID, admin: false };
 
 /** The one place a client id is computed. */
 export function clientOf(key: ClientKey): Client {

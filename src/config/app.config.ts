@@ -55,11 +55,17 @@ export interface AppConfig {
 export interface SandboxState {
   plivo: boolean;
   database: boolean;
+  /**
+   * With API_KEYS empty, every caller is an admin (opt-outs, every client's and the inbound
+   * messages). Only the sandbox entry point sets it, and says so at start: the production entry
+   * point never runs without keys, and an open caller elsewhere is never an admin.
+   */
+  openAccessAdmin?: boolean;
 }
 
 export function buildAppConfig(
   env: Environment,
-  sandbox: SandboxState = { plivo: false, database: false },
+  sandbox: SandboxState = { plivo: false, database: false, openAccessAdmin: false },
 ): AppConfig {
   const valid = validateConfig(env, AppEnv);
   const port = valid.SERVER_PORT ?? valid.PORT ?? 3000;

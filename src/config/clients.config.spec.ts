@@ -4,11 +4,13 @@
  * (names, bare keys, rotation, admins, reserved names, one key one client, ':' and the
  * production minimums), each problem message pinned, since they are the operator's only guide.
  */
-import type { ConfigService } from '@nestjs/config';
+import { ConfigService } from '@nestjs/config';
 import { ApiKeyVerifier } from '../auth/api-key.verifier';
 import { clientOf, OPEN_ACCESS_CLIENT } from '../auth/client';
 import { sha256 } from '../shared/crypto';
+import type { SandboxState } from './app.config';
 import { buildClientsConfig, ClientsConfig } from './clients.config';
+import { loadConfiguration } from './configuration';
 import type { AllConfig } from './config.type';
 import { ConfigurationError } from './validate-config';
 
@@ -102,6 +104,26 @@ describe('clients config: API_KEYS, ADMIN_API_KEYS, INBOUND_CLIENTS', () => {
       expect(verifierOf(build({ NODE_ENV })).enabled).toBe(false);
     }
     expect(OPEN_ACCESS_CLIENT.id).toBe('anonymous');
+  });
+
+  it('the open caller (no keys) is no admin unless the sandbox entry point says so', () => {
+    const env = {
+      NODE_ENV: 'development',
+      PLIVO_AUTH_ID: 'MAXXXXXXXXXXXXXXXXXX',
+      PLIVO_AUTH_TOKEN: 'token',
+      PLIVO_SENDER_NUMBER: '+14155550100',
+      MONGODB_URI: 'mongodb://127.0.0.1:27017/mms',
+    };
+    const openCaller = (sandbox?: SandboxState) =>
+      new ApiKeyVerifier(new ConfigService(loadConfiguration(env, sandbox))).openAccessClient;
+    // What src/main.ts and any caller that states nothing get.
+    expect(openCaller()).toEqual({ id: 'anonymous', admin: false });
+    expect(openCaller({ plivo: true, database: true })).toEqual({ id: 'anonymous', admin: false });
+    expect(openCaller({ plivo: true, database: true, openAccessAdmin: true })).toEqual({
+      id: 'anonymous',
+      admin: true,
+    });
+    expect(OPEN_ACCESS_CLIENT.admin).toBe(false);
   });
 
   it('production: API_KEYS is required', () => {

@@ -62,6 +62,10 @@ describe('loadConfiguration', () => {
   it("carries the sandbox's state in, not through process.env", () => {
     const config = loadConfiguration(VALID, { plivo: true, database: false });
     expect(config.app.sandbox).toEqual({ plivo: true, database: false });
-    expect(loadConfiguration(VALID).app.sandbox).toEqual({ plivo: false, database: false });
+    expect(loadConfiguration(VALID).app.sandbox).toEqual({
+      plivo: false,
+      database: false,
+      openAccessAdmin: false,
+    });
   });
 });

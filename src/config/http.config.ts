@@ -1,5 +1,12 @@
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { Environment, splitList, validateConfig } from './validate-config';
+import { sha256 } from '../shared/crypto';
+import {
+  ConfigurationError,
+  Environment,
+  isProduction,
+  splitList,
+  validateConfig,
+} from './validate-config';
 
 class HttpEnv {
   @IsOptional()
@@ -62,6 +69,11 @@ class HttpEnv {
   @IsOptional()
   @IsIn(['true', 'false'])
   METRICS_ENABLED?: string;
+
+  /** The bearer token /metrics requires; required in production while metrics are on. */
+  @IsOptional()
+  @IsString()
+  METRICS_TOKEN?: string;
 }
 
 export interface HttpConfig {
@@ -79,12 +91,34 @@ export interface HttpConfig {
   };
   shutdownDelayMs: number;
   metricsEnabled: boolean;
+  /** SHA-256 of METRICS_TOKEN: /metrics answers only `Authorization: Bearer <it>`; none = open. */
+  metricsTokenDigest?: Buffer;
 }
 
+const MIN_METRICS_TOKEN_LENGTH = 16;
+
+/**
+ * In production /docs is off unless DOCS_ENABLED=true, and /metrics (client names, volumes)
+ * needs METRICS_TOKEN: a production start without it, metrics on, is refused rather than
+ * serving nothing, so a Prometheus whose scrapes would fail is told at deploy time, by name.
+ */
 export function buildHttpConfig(env: Environment): HttpConfig {
   const valid = validateConfig(env, HttpEnv);
+  const production = isProduction(env);
+  const metricsEnabled = valid.METRICS_ENABLED !== 'false';
+  const token = valid.METRICS_TOKEN;
+  const problems: string[] = [];
+  if (production && metricsEnabled && token === undefined)
+    problems.push(
+      'METRICS_TOKEN: required in production while METRICS_ENABLED is not false (Prometheus sends it as Authorization: Bearer <token>)',
+    );
+  if (token !== undefined && (token.length < MIN_METRICS_TOKEN_LENGTH || /\s/.test(token)))
+    problems.push(
+      `METRICS_TOKEN: must be at least ${MIN_METRICS_TOKEN_LENGTH} characters, without spaces`,
+    );
+  if (problems.length > 0) throw new ConfigurationError(problems);
   return {
-    docsEnabled: valid.DOCS_ENABLED !== 'false',
+    docsEnabled: valid.DOCS_ENABLED === undefined ? !production : valid.DOCS_ENABLED === 'true',
     corsOrigins: splitList(valid.CORS_ORIGINS),
     trustProxy: parseTrustProxy(valid.TRUST_PROXY),
     bodyLimit: valid.BODY_LIMIT ?? '100kb',
@@ -97,7 +131,8 @@ export function buildHttpConfig(env: Environment): HttpConfig {
       redisUrl: valid.REDIS_URL,
     },
     shutdownDelayMs: valid.SHUTDOWN_DELAY_MS ?? 5000,
-    metricsEnabled: valid.METRICS_ENABLED !== 'false',
+    metricsEnabled,
+    metricsTokenDigest: token === undefined ? undefined : sha256(token),
   };
 }
 

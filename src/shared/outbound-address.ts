@@ -90,6 +90,15 @@ export function checkedLookup(allowed: (address: string) => boolean): LookupFunc
   };
 }
 
+/**
+ * What a client is told when a request to its URL failed before any answer: one text whether
+ * the host does not resolve, resolves to an address we refuse, or refused, reset or failed the
+ * connection (TLS included). Telling them apart would let a client map which internal names
+ * exist and which ports are open; the cause goes to the server log only.
+ */
+export const UNREACHABLE =
+  'could not be reached: its host does not resolve to public addresses only, or the connection failed';
+
 export interface OutboundRequest {
   method: string;
   headers: Record<string, string>;

@@ -3,10 +3,13 @@ import { ConfigService } from '@nestjs/config';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AllConfig } from '../config/config.type';
 import { ResilientRedisThrottlerStorage } from './resilient-redis-storage';
+import { WEBHOOK_THROTTLER } from './webhook-throttler.guard';
 
 /**
- * Two limits: `default` for client routes (per key, else per IP) and `webhook`, much larger,
- * for Plivo's callback bursts. Routes opt out of the one that is not theirs with @SkipThrottle.
+ * Two limits: `default` for client routes (per key, else per IP), applied by the global
+ * ClientThrottlerGuard, and `webhook`, much larger, for Plivo's callback bursts, applied after
+ * the signature check by WebhookThrottlerGuard. Routes opt out of the global guard's limits
+ * that are not theirs with @SkipThrottle.
  */
 @Module({
   imports: [
@@ -17,7 +20,7 @@ import { ResilientRedisThrottlerStorage } from './resilient-redis-storage';
         return {
           throttlers: [
             { name: 'default', limit: t.limit, ttl: t.ttlMs },
-            { name: 'webhook', limit: t.webhookLimit, ttl: t.webhookTtlMs },
+            { name: WEBHOOK_THROTTLER, limit: t.webhookLimit, ttl: t.webhookTtlMs },
           ],
           storage: t.redisUrl ? new ResilientRedisThrottlerStorage(t.redisUrl) : undefined,
           errorMessage: 'Too many requests: slow down and retry after the Retry-After delay',

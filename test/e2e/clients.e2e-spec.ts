@@ -190,3 +190,43 @@ describe('clients: each API key reads only its own messages (e2e)', () => {
     for (const key of [KEY_A, BARE_KEY]) expect(metrics).not.toContain(key);
   });
 });
+
+describe('without API_KEYS: the open caller (e2e)', () => {
+  const optOut = `/opt-outs/${TEST_SENDER}/+14157654321`;
+
+  it('is no admin unless the sandbox says so: a keyless DELETE /opt-outs is 403, and the inbound and unowned messages are not listed', async () => {
+    const t = await createTestApp({}, {}, { openAccessAdmin: false });
+    try {
+      const res = await request(t.baseUrl).delete(optOut).expect(403);
+      expect(res.body).toMatchObject({ statusCode: 403, code: 'ADMIN_KEY_REQUIRED' });
+      await request(t.baseUrl).get('/opt-outs').expect(403);
+      await postSigned(
+        t.baseUrl,
+        PLIVO_WEBHOOK_ROUTES.inbound,
+        {
+          MessageUUID: '7a1d0c52-0003-11ef-9b3b-0242ac110002',
+          From: '14157654321',
+          To: TEST_SENDER.slice(1),
+          Type: 'sms',
+          Text: 'hi',
+        },
+        { token: t.authToken },
+      ).expect(200);
+      expect(await t.db.model(MessageLog.name).countDocuments({ direction: 'inbound' })).toBe(1);
+      const list = await request(t.baseUrl).get('/messages?direction=inbound').expect(200);
+      expect(list.body.items).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("is an admin where the sandbox grants it (sandbox/main.ts's openAccessAdmin)", async () => {
+    const t = await createTestApp({}, {}, { openAccessAdmin: true });
+    try {
+      const res = await request(t.baseUrl).delete(optOut).expect(404);
+      expect(res.body.code).toBe('OPT_OUT_NOT_FOUND');
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -8,7 +8,14 @@ import { SpawnedService, spawnService } from '../support/spawned-service';
 
 const ROOT = resolve(__dirname, '..', '..');
 const MISSING =
-  /Failed to start: PLIVO_AUTH_ID, PLIVO_AUTH_TOKEN, PLIVO_SENDER_NUMBER, MONGODB_URI not set\. .*npm start/;
+  /Failed to start: PLIVO_AUTH_ID, PLIVO_AUTH_TOKEN, PLIVO_SENDER_NUMBER, MONGODB_URI, API_KEYS not set\. .*npm start/;
+/** Real Plivo and MongoDB settings (never reached: the start is refused first). */
+const REAL_SETTINGS = {
+  PLIVO_AUTH_ID: 'MAXXXXXXXXXXXXXXXXXX',
+  PLIVO_AUTH_TOKEN: 'a-real-looking-auth-token',
+  PLIVO_SENDER_NUMBER: '+14155550100',
+  MONGODB_URI: 'mongodb://127.0.0.1:1/unused',
+};
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
@@ -55,6 +62,17 @@ describe('entry points (e2e, spawned processes)', () => {
         );
         expect(await service.exited).toBe(1);
         expect(service.output()).toMatch(MISSING);
+
+        // Real settings and NODE_ENV=development, no API keys: never an open gateway.
+        service = await spawnService(
+          { NODE_PATH: join(ROOT, 'node_modules'), NODE_ENV: 'development', ...REAL_SETTINGS },
+          { entry: join(outDir, 'main.js') },
+        );
+        expect(await service.exited).toBe(1);
+        expect(service.output()).toMatch(
+          /^Failed to start: API_KEYS not set\. .*never without API keys, whatever NODE_ENV says/m,
+        );
+        expect(service.output()).not.toMatch(/listening/);
       } finally {
         rmSync(outDir, { recursive: true, force: true });
       }
@@ -80,7 +98,7 @@ describe('entry points (e2e, spawned processes)', () => {
         );
         await service.waitForOutput(/listening on port \d+ \(127\.0\.0\.1\)/, 60000);
         expect(service.output().split('\n')[0]).toMatch(
-          /^sandbox: simulated Plivo at http:\/\/127\.0\.0\.1:\d+, database at MONGODB_URI; no real message is sent$/,
+          /^sandbox: simulated Plivo at http:\/\/127\.0\.0\.1:\d+, database at MONGODB_URI; no real message is sent; no API_KEYS: every caller is an admin$/,
         );
         const res = await request(service.baseUrl)
           .post('/send-mms')
@@ -92,6 +110,10 @@ describe('entry points (e2e, spawned processes)', () => {
           });
         expect(res.status).toBe(202);
         expect(res.body).toMatchObject({ status: 'queued', messageId: expect.any(String) });
+        // The sandbox, and only it, makes the keyless caller an admin (the opt-out API works).
+        const optOut = await request(service.baseUrl).delete('/opt-outs/+14155550100/+14157654321');
+        expect(optOut.status).toBe(404);
+        expect(optOut.body.code).toBe('OPT_OUT_NOT_FOUND');
       } finally {
         service?.kill();
         rmSync(dir, { recursive: true, force: true });

@@ -90,6 +90,7 @@ describe('indexes at start: MONGODB_AUTO_INDEX, MONGODB_REQUIRE_INDEXES (e2e)', 
       PLIVO_SENDER_NUMBER: '+14155550100',
       PLIVO_API_URL: 'http://127.0.0.1:9',
       API_KEYS: API_KEY,
+      METRICS_TOKEN: 'index-test-metrics-token-0123',
       MONGODB_AUTO_INDEX: '', // blank = not set: the production default (spawnService sets true)
       ...extra,
     });

@@ -194,6 +194,33 @@ describe('production readiness (e2e)', () => {
       }
     });
 
+    it("an unsigned flood does not use up the webhooks' limit: each is a 403, signed requests still pass, and are still limited", async () => {
+      const t = await createTestApp({
+        WEBHOOK_THROTTLE_LIMIT: '2',
+        WEBHOOK_THROTTLE_TTL_MS: '60000',
+      });
+      try {
+        const body = (i: number) => ({ MessageUUID: `u${i}`, Status: 'sent' });
+        for (let i = 0; i < 5; i++) {
+          const forged = await request(t.baseUrl)
+            .post(PLIVO_WEBHOOK_ROUTES.status)
+            .type('form')
+            .set('X-Plivo-Signature-V3', 'Zm9yZ2Vk')
+            .set('X-Plivo-Signature-V3-Nonce', `n${i}`)
+            .send(body(i))
+            .expect(403);
+          expect(forged.body.code).toBe('INVALID_SIGNATURE');
+        }
+        const signed = (i: number) =>
+          postSigned(t.baseUrl, PLIVO_WEBHOOK_ROUTES.status, body(i), { token: t.authToken });
+        await signed(10).expect(200);
+        await signed(11).expect(200);
+        expect((await signed(12).expect(429)).body.code).toBe('RATE_LIMITED');
+      } finally {
+        await t.close();
+      }
+    });
+
     it('one limit is shared by two app instances over one real Redis', async () => {
       const redis = await startRedis();
       const env = {
@@ -334,6 +361,43 @@ describe('production readiness (e2e)', () => {
           /http_requests_total\{method="POST",route="\/send-mms",status="202"\} 1/,
         );
         expect(text).toMatch(/plivo_api_call_duration_seconds_count\{outcome="ok"\} 1/);
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('production: /metrics answers only the METRICS_TOKEN bearer (401 JSON otherwise); /docs is off', async () => {
+      const token = 'metrics-token-0123456789abcdef';
+      const t = await createTestApp({
+        NODE_ENV: 'production',
+        API_KEYS: KEY,
+        METRICS_TOKEN: token,
+        MEDIA_PREFLIGHT: 'false',
+        // A fresh database: build the indexes at start, as outside production.
+        MONGODB_AUTO_INDEX: 'true',
+        MONGODB_REQUIRE_INDEXES: 'false',
+      });
+      try {
+        for (const authorization of [undefined, 'Bearer wrong-token-0123456789', token]) {
+          const req = request(t.baseUrl).get('/metrics');
+          const res = await (authorization ? req.set('Authorization', authorization) : req);
+          expect(res.status).toBe(401);
+          expect(res.body).toMatchObject({
+            statusCode: 401,
+            code: 'METRICS_TOKEN_REQUIRED',
+            requestId: expect.any(String),
+          });
+          expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
+          expect(res.text).not.toMatch(/mms_messages_total/);
+        }
+        const ok = await request(t.baseUrl)
+          .get('/metrics')
+          .set('Authorization', `Bearer ${token}`)
+          .expect(200);
+        expect(ok.headers['content-type']).toMatch(/^text\/plain/);
+        expect(ok.text).toMatch(/# TYPE mms_messages_total counter/);
+        await request(t.baseUrl).get('/docs-json').expect(404);
+        await request(t.baseUrl).get('/docs').expect(404);
       } finally {
         await t.close();
       }

@@ -91,6 +91,9 @@ export function testDatabaseUri(prefix: string): string {
   return uri.toString();
 }
 
+/** The METRICS_TOKEN of productionEnv (production requires one while metrics are on). */
+export const PRODUCTION_METRICS_TOKEN = 'spawned-metrics-token-0123456789';
+
 export interface ProductionSettings {
   mongodbUri: string;
   /** The test's Plivo simulator and the credentials it was started with. */
@@ -115,6 +118,7 @@ export function productionEnv(
     PLIVO_SENDER_NUMBER: '+14155550100',
     PLIVO_API_URL: settings.plivo.baseUrl,
     API_KEYS: settings.apiKeys,
+    METRICS_TOKEN: PRODUCTION_METRICS_TOKEN,
     MEDIA_PREFLIGHT: 'false',
     SHUTDOWN_DELAY_MS: '0',
     // Plivo's default rates would hold every second send for 4 s: off unless a test sets them.

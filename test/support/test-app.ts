@@ -35,7 +35,15 @@ let counter = 0;
 export async function createTestApp(
   env: Record<string, string> = {},
   simulator: Partial<ConstructorParameters<typeof PlivoSimulator>[0]> = {},
-  options: { dbName?: string } = {},
+  options: {
+    dbName?: string;
+    /**
+     * Without API_KEYS, every caller is an admin, as in the sandbox (`npm start`), which the
+     * keyless tests read inbound and seeded messages as. false: the open caller of any other
+     * entry point, never an admin.
+     */
+    openAccessAdmin?: boolean;
+  } = {},
 ): Promise<TestApp> {
   const server = process.env.TEST_MONGODB_SERVER;
   if (!server)
@@ -56,23 +64,26 @@ export async function createTestApp(
 
   // The app gets its configuration passed in, as from an entry point: nothing here reads or
   // writes process.env, so settings never leak between apps.
-  const config = loadConfiguration({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    SERVER_PORT: String(port),
-    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-    MONGODB_URI: base.toString(),
-    PLIVO_AUTH_ID: TEST_AUTH_ID,
-    PLIVO_AUTH_TOKEN: authToken,
-    PLIVO_SENDER_NUMBER: TEST_SENDER,
-    PLIVO_API_URL: plivoUrl,
-    PLIVO_TIMEOUT_MS: '1500',
-    PLIVO_SEND_DEADLINE_MS: '8000',
-    // No pacing unless a test asks for it: every send goes to Plivo in its request.
-    PACING_ACCOUNT_MMS_PER_SECOND: '0',
-    PACING_ACCOUNT_SMS_PER_SECOND: '0',
-    ...env,
-  });
+  const config = loadConfiguration(
+    {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      SERVER_PORT: String(port),
+      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+      MONGODB_URI: base.toString(),
+      PLIVO_AUTH_ID: TEST_AUTH_ID,
+      PLIVO_AUTH_TOKEN: authToken,
+      PLIVO_SENDER_NUMBER: TEST_SENDER,
+      PLIVO_API_URL: plivoUrl,
+      PLIVO_TIMEOUT_MS: '1500',
+      PLIVO_SEND_DEADLINE_MS: '8000',
+      // No pacing unless a test asks for it: every send goes to Plivo in its request.
+      PACING_ACCOUNT_MMS_PER_SECOND: '0',
+      PACING_ACCOUNT_SMS_PER_SECOND: '0',
+      ...env,
+    },
+    { plivo: false, database: false, openAccessAdmin: options.openAccessAdmin ?? true },
+  );
 
   const moduleRef = await Test.createTestingModule({
     imports: [AppModule.forRoot(config)],

@@ -101,6 +101,8 @@ const ALLOWED: Record<string, string[]> = {
     // Inbound STOP/START/HELP replies go out through the send path (SendReplyUseCase): logged,
     // counted and suppression-checked like any message. send/ never imports webhooks/.
     'mms/send',
+    // The webhooks' rate limit is a route guard after the signature guard (WebhookThrottlerGuard).
+    'throttling',
   ],
   mms: ['mms/send', 'mms/messages', 'mms/webhooks', 'mms/opt-outs', 'mms/dispatch'],
 };

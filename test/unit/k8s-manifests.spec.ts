@@ -365,7 +365,7 @@ describe('deploy/k8s: configuration', () => {
       THROTTLE_TTL_MS: '900000',
       METRICS_ENABLED: 'true',
       TRUST_PROXY: '1',
-      DOCS_ENABLED: 'true',
+      DOCS_ENABLED: 'false',
       MONGODB_AUTO_INDEX: 'false',
       MONGODB_REQUIRE_INDEXES: 'true',
     });
@@ -387,6 +387,7 @@ describe('deploy/k8s: configuration', () => {
         'PLIVO_SENDER_NUMBER',
         'REDIS_URL',
         'STATUS_CALLBACK_SECRET',
+        'METRICS_TOKEN',
       ].sort(),
     );
     for (const value of Object.values(secret.stringData!)) expect(value).toBe('REPLACE_ME');
@@ -401,6 +402,7 @@ describe('deploy/k8s: configuration', () => {
       API_KEYS: 'a-client-key-of-16+-characters',
       REDIS_URL: 'redis://redis:6379',
       STATUS_CALLBACK_SECRET: 'a-status-callback-secret-of-32+-characters',
+      METRICS_TOKEN: 'a-metrics-token-of-16+-characters',
     };
     expect(Object.keys(standIns).sort()).toEqual(Object.keys(secret.stringData!).sort());
     const loaded = loadConfiguration({ ...config, ...standIns });
@@ -409,6 +411,9 @@ describe('deploy/k8s: configuration', () => {
     expect(loaded.http.throttle.redisUrl).toBe(standIns.REDIS_URL);
     expect(loaded.http.shutdownDelayMs).toBe(Number(config.SHUTDOWN_DELAY_MS));
     expect(loaded.statusCallbacks.secrets).toEqual([standIns.STATUS_CALLBACK_SECRET]);
+    // /metrics behind the Secret's token, /docs not served.
+    expect(loaded.http).toMatchObject({ metricsEnabled: true, docsEnabled: false });
+    expect(loaded.http.metricsTokenDigest).toBeDefined();
   });
 
   it('REDIS_URL (the limit shared by the replicas) comes from the Secret, which is not optional', () => {

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AllConfig } from '../../config/config.type';
 import {
@@ -7,17 +7,8 @@ import {
   isPublicAddress,
   outboundRequest,
   outboundUrlProblem,
+  UNREACHABLE,
 } from '../../shared/outbound-address';
-
-/** Lookup errors: refused by checkedLookup (non-public), or the name does not resolve. */
-const UNRESOLVED = new Set([
-  'EBLOCKED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EAI_FAIL',
-  'ENODATA',
-  'EAI_NODATA',
-]);
 
 /** How a POST to a client's URL ended: its HTTP status, or why there was none. */
 export type PostResult =
@@ -35,6 +26,7 @@ export type PostResult =
  */
 @Injectable()
 export class CallbackHttp {
+  private readonly logger = new Logger(CallbackHttp.name);
   private readonly timeoutMs: number;
   private readonly allowHttp: boolean;
   private readonly allowedHosts: ReadonlySet<string>;
@@ -86,11 +78,13 @@ export class CallbackHttp {
       },
       (error: NodeJS.ErrnoException): PostResult => {
         if (deadline.aborted) return { error: 'no answer in time (STATUS_CALLBACK_TIMEOUT_MS)' };
-        // One message whether the name resolves to a private address or not at all: the
-        // client reads it on GET /messages, and must not learn which internal names exist.
-        if (UNRESOLVED.has(error.code ?? ''))
-          return { error: `${target.hostname} does not resolve to public addresses only` };
-        return { error: error.code ? `${error.code}: ${error.message}` : error.message };
+        // One message for every lookup or connection failure: the client reads it on GET
+        // /messages, and must not learn which internal names exist or which ports are open.
+        this.logger.warn(
+          { host: target.host, code: error.code, err: error.message },
+          'Status callback: no answer',
+        );
+        return { error: UNREACHABLE };
       },
     );
   }

@@ -3,7 +3,7 @@
  * the private-address refusal. Long on purpose: one case per way a media URL can fail, each
  * with its own small server, reads better in one file than spread over several.
  */
-import { UnprocessableEntityException } from '@nestjs/common';
+import { Logger, UnprocessableEntityException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import * as ipaddr from 'ipaddr.js';
 import { lookup } from 'node:dns/promises';
@@ -11,7 +11,7 @@ import http, { createServer, IncomingMessage, Server, ServerResponse } from 'nod
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { AllConfig } from '../../config/config.type';
-import { isPublicAddress } from '../../shared/outbound-address';
+import { isPublicAddress, UNREACHABLE } from '../../shared/outbound-address';
 import { MAX_MEDIA_BYTES, MAX_TOTAL_MEDIA_BYTES } from '../plivo/plivo-limits';
 import { MediaPreflight } from './media-preflight';
 import { MediaUrlPolicy } from './media-url-policy';
@@ -469,12 +469,35 @@ describe('MediaPreflight (real HTTP servers on loopback)', () => {
       const url = `${guardedBase}/file?type=image/png&bytes=10`;
       await expect(strict.inspect(url)).resolves.toEqual({
         url,
-        problem: `could not be fetched (${host} resolves to a non-public address)`,
+        problem: UNREACHABLE,
       });
       await expect(strict.assertDeliverable([url])).rejects.toBeInstanceOf(
         UnprocessableEntityException,
       );
       expect(guardedLog).toHaveLength(0);
+    });
+
+    it('one message for a private name, an unknown name and a refused connection; the cause is logged only', async () => {
+      const closed = createServer();
+      const closedPort = await listen(closed, '127.0.0.1');
+      await close(closed);
+      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      try {
+        const results = [
+          await strict.inspect(`https://${host}/a.jpg`),
+          await strict.inspect('https://db.internal/a.jpg'),
+          await open.inspect(`http://${host}:${closedPort}/a.jpg`),
+        ];
+        expect(results.map((r) => r.problem)).toEqual([UNREACHABLE, UNREACHABLE, UNREACHABLE]);
+        expect(UNREACHABLE).not.toMatch(/ENOTFOUND|ECONNREFUSED|non-public|db\.internal|vm/);
+        const logged = warn.mock.calls.map(([fields]) => (fields as { code?: string }).code);
+        expect(logged).toEqual(['EBLOCKED', 'ENOTFOUND', 'ECONNREFUSED']);
+        await expect(strict.assertDeliverable(['https://db.internal/a.jpg'])).rejects.toMatchObject(
+          { response: { message: `https://db.internal/a.jpg: ${UNREACHABLE}` } },
+        );
+      } finally {
+        warn.mockRestore();
+      }
     });
   });
 });

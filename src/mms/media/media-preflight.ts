@@ -1,9 +1,14 @@
-import { Injectable, UnprocessableEntityException } from '@nestjs/common';
+import { Injectable, Logger, UnprocessableEntityException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { IncomingMessage } from 'node:http';
 import { AllConfig } from '../../config/config.type';
 import { MAX_MEDIA_BYTES, MAX_TOTAL_MEDIA_BYTES } from '../plivo/plivo-limits';
-import { checkedLookup, isPublicAddress, outboundRequest } from '../../shared/outbound-address';
+import {
+  checkedLookup,
+  isPublicAddress,
+  outboundRequest,
+  UNREACHABLE,
+} from '../../shared/outbound-address';
 import { MediaUrlPolicy } from './media-url-policy';
 
 const MAX_REDIRECTS = 3;
@@ -29,6 +34,7 @@ export interface MediaInspection {
  */
 @Injectable()
 export class MediaPreflight {
+  private readonly logger = new Logger(MediaPreflight.name);
   private readonly timeoutMs: number;
 
   constructor(
@@ -86,10 +92,18 @@ export class MediaPreflight {
         response = await this.fetch(url, 'GET', deadline, { Range: 'bytes=0-0' });
       }
     } catch (error) {
-      return {
-        url,
-        problem: `could not be fetched (${error instanceof Error ? error.message : 'error'})`,
-      };
+      if (deadline.aborted)
+        return { url, problem: `could not be fetched (no answer within ${this.timeoutMs} ms)` };
+      // One text for every lookup or connection failure (UNREACHABLE); the cause is logged.
+      this.logger.warn(
+        {
+          host: new URL(url).host,
+          code: (error as NodeJS.ErrnoException).code,
+          err: (error as Error).message,
+        },
+        'Media preflight: no answer',
+      );
+      return { url, problem: UNREACHABLE };
     }
     // Headers are all we need: never download a body (a server may ignore Range).
     response.destroy();
@@ -140,8 +154,6 @@ export class MediaPreflight {
       headers: { 'User-Agent': 'mms-gateway-preflight/1.0', ...headers },
       signal: deadline,
       lookup: this.checkedLookup,
-    }).catch((error: Error) => {
-      throw deadline.aborted ? new Error(`no answer within ${this.timeoutMs} ms`) : error;
     });
   }
 

@@ -11,6 +11,7 @@ import {
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { Public } from '../../auth/public.decorator';
+import { WebhookThrottlerGuard } from '../../throttling/webhook-throttler.guard';
 import {
   ACCEPT_POST_HEADER,
   ApiErrorResponse,
@@ -31,8 +32,10 @@ import { StatusCallbacksService } from './status-callbacks.service';
 @ApiTags('webhooks (called by Plivo)')
 @Controller()
 @Public()
-@SkipThrottle({ default: true })
-@UseGuards(PlivoSignatureGuard)
+// The webhooks' own limit is counted after the signature check (WebhookThrottlerGuard), not by
+// the global guard, so that forged requests never use up Plivo's share.
+@SkipThrottle({ default: true, webhook: true })
+@UseGuards(PlivoSignatureGuard, WebhookThrottlerGuard)
 @ApiHeader({
   name: 'X-Plivo-Signature-V3',
   required: true,
@@ -51,7 +54,7 @@ import { StatusCallbacksService } from './status-callbacks.service';
 )
 @ApiErrorResponse(
   429,
-  'The webhook rate limit (WEBHOOK_THROTTLE_LIMIT) is reached: Plivo retries later.',
+  'The webhook rate limit (WEBHOOK_THROTTLE_LIMIT, counting signed requests only) is reached: Plivo retries later.',
   ['RATE_LIMITED'],
   RATE_LIMIT_HEADERS,
 )

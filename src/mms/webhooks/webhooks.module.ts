@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { AuthModule } from '../../auth/auth.module';
 import { MetricsModule } from '../../metrics/metrics.module';
 import { MessageLogModule } from '../message-log/message-log.module';
 import { OptOutsModule } from '../opt-outs/opt-outs.module';
@@ -16,6 +17,8 @@ import { UnmatchedCallback, UnmatchedCallbackSchema } from './unmatched-callback
  */
 @Module({
   imports: [
+    // WebhookThrottlerGuard shares the client guard's buckets and headers (ApiKeyVerifier).
+    AuthModule,
     MessageLogModule,
     MetricsModule,
     OptOutsModule,
