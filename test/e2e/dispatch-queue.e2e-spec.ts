@@ -92,6 +92,28 @@ describe('dispatch queue (e2e)', () => {
     expect(t.plivo.sentMessages).toHaveLength(1);
   });
 
+  it('a slow Plivo call does not stall the queue: a message due meanwhile goes at its time', async () => {
+    // The first answer takes 1.2 s; the second message is due 0.3 s after the first.
+    t.plivo.failNext({ delayMs: 1200 });
+    const first = Date.now() + 300;
+    const second = first + 300;
+    for (const at of [first, second])
+      await request(t.baseUrl)
+        .post('/send-mms')
+        .send({ ...SEED, sendAt: new Date(at).toISOString() })
+        .expect(202);
+    await eventually(
+      async () => t.plivo.requests.length,
+      (n) => n === 2,
+      'both sends',
+      5000,
+      10,
+    );
+    const [, late] = t.plivo.requests.map((r) => r.at.getTime());
+    expect(late).toBeGreaterThanOrEqual(second);
+    expect(late - second).toBeLessThan(600);
+  });
+
   it('a STOP received after scheduling: the message ends failed RECIPIENT_OPTED_OUT, never sent', async () => {
     const res = await request(t.baseUrl)
       .post('/send-mms')

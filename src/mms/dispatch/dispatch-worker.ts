@@ -17,9 +17,10 @@ const BACKLOG_REFRESH_MS = 5000;
 /**
  * The dispatchers of one replica: up to DISPATCH_CONCURRENCY lanes, each claiming the scheduled
  * message due first (a lease on its document, on the dispatchDueAt index), dispatching it, and
- * claiming again; with nothing due the last lane polls every DISPATCH_POLL_MS. Nothing is held
- * in memory: what a replica has not handed over is in MongoDB, and a replica that dies hands
- * its claims back when their leases end. Shutdown hands back what it holds.
+ * claiming again; with nothing due, one lane polls every DISPATCH_POLL_MS (also while the
+ * others dispatch) and the rest end. Nothing is held in memory: what a replica has not handed
+ * over is in MongoDB, and a replica that dies hands its claims back when their leases end.
+ * Shutdown hands back what it holds.
  */
 @Injectable()
 export class DispatchWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -28,6 +29,8 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
   private readonly lanes = new Set<Promise<void>>();
   /** Counted where lanes decide to end (synchronously: two cannot both leave). */
   private laneCount = 0;
+  /** Lanes waiting to poll again: one is enough, the others end. */
+  private idleLanes = 0;
   private claimFailures = 0;
   private stopped = false;
   private readonly wake = new AbortController();
@@ -96,8 +99,15 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
           continue;
         }
         if (!claim) {
-          if (this.laneCount > 1) return;
-          await this.pause(this.settings.pollMs);
+          // One lane keeps polling while the others dispatch: a lane in a slow Plivo call (or
+          // waiting for its slot) must not hold back the messages that come due meanwhile.
+          if (this.idleLanes > 0) return;
+          this.idleLanes++;
+          try {
+            await this.pause(this.settings.pollMs);
+          } finally {
+            this.idleLanes--;
+          }
           continue;
         }
         this.openLane();

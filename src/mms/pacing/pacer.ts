@@ -4,6 +4,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { AllConfig } from '../../config/config.type';
 import { DispatchConfig } from '../../config/dispatch.config';
+import { isDuplicateKeyError } from '../../shared/duplicate-key';
 import { PacingState } from './pacing-state.schema';
 
 export type Channel = 'mms' | 'sms';
@@ -75,27 +76,37 @@ export class Pacer {
         },
       ]),
     );
-    const after = await this.model.collection.findOneAndUpdate(
-      { _id: channel as never },
-      [
-        { $set: { __t: earliest } },
-        { $set: { __ok: { $lte: ['$__t', latest.getTime()] } } },
-        {
-          $set: {
-            ...moved,
-            lastSlot: { $cond: ['$__ok', '$__t', null] },
-            lastEarliest: '$__t',
+    const reserveOnce = () =>
+      this.model.collection
+        .findOneAndUpdate(
+          { _id: channel as never },
+          [
+            { $set: { __t: earliest } },
+            { $set: { __ok: { $lte: ['$__t', latest.getTime()] } } },
+            {
+              $set: {
+                ...moved,
+                lastSlot: { $cond: ['$__ok', '$__t', null] },
+                lastEarliest: '$__t',
+              },
+            },
+            { $unset: ['__t', '__ok'] },
+          ],
+          {
+            upsert: true,
+            returnDocument: 'after',
+            projection: { lastSlot: 1, lastEarliest: 1 },
+            includeResultMetadata: false,
           },
-        },
-        { $unset: ['__t', '__ok'] },
-      ],
-      {
-        upsert: true,
-        returnDocument: 'after',
-        projection: { lastSlot: 1, lastEarliest: 1 },
-        includeResultMetadata: false,
-      },
-    );
+        )
+        .catch((error: unknown) => {
+          if (isDuplicateKeyError(error)) return null;
+          throw error;
+        });
+    // The channel's first reservation is an upsert: racing ones lose to the insert (E11000, or
+    // no document from a server that does not retry it). Tried again, they update that document.
+    let after = await reserveOnce();
+    for (let attempt = 1; !after && attempt < 3; attempt++) after = await reserveOnce();
     const slot = after?.lastSlot as number | null | undefined;
     if (typeof slot === 'number') return { slot: new Date(slot) };
     const earliestMs = after?.lastEarliest as number | undefined;
