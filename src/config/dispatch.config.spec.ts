@@ -42,6 +42,13 @@ describe('buildDispatchConfig (PACING_*, SEND_VALIDITY_DEFAULT_S, DISPATCH_*)', 
     ).toBe(false);
   });
 
+  it('refuses a lease that is not well past the poll interval (claims would be taken over)', () => {
+    expect(problemsOf({ DISPATCH_POLL_MS: '1500', DISPATCH_LEASE_MS: '3000' })).toEqual([
+      'DISPATCH_LEASE_MS: must be at least twice DISPATCH_POLL_MS + 1000 (4000)',
+    ]);
+    expect(problemsOf({ DISPATCH_POLL_MS: '1500', DISPATCH_LEASE_MS: '4000' })).toEqual([]);
+  });
+
   it.each([
     ['PACING_ACCOUNT_MMS_PER_SECOND', '-1'],
     ['PACING_ACCOUNT_MMS_PER_SECOND', 'fast'],

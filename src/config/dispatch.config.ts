@@ -1,6 +1,6 @@
 import { IsInt, IsNumber, IsOptional, Max, Min } from 'class-validator';
 import { SandboxState } from './app.config';
-import { Environment, validateConfig } from './validate-config';
+import { ConfigurationError, Environment, validateConfig } from './validate-config';
 
 const MAX_RATE = 10_000;
 /** validUntil is at most this long after sendAt (72 h). */
@@ -97,6 +97,14 @@ export interface DispatchConfig {
  */
 export function buildDispatchConfig(env: Environment, sandbox?: SandboxState): DispatchConfig {
   const valid = validateConfig(env, DispatchEnv);
+  const pollMs = valid.DISPATCH_POLL_MS ?? 250;
+  const leaseMs = valid.DISPATCH_LEASE_MS ?? 30_000;
+  // A dispatcher takes a message up to one poll ahead of its time and holds it to the end of
+  // its lease: a lease not well past the poll would be taken over while still held.
+  if (leaseMs < 2 * pollMs + 1000)
+    throw new ConfigurationError([
+      `DISPATCH_LEASE_MS: must be at least twice DISPATCH_POLL_MS + 1000 (${2 * pollMs + 1000})`,
+    ]);
   const simulated = sandbox?.plivo === true;
   const account = {
     mms: valid.PACING_ACCOUNT_MMS_PER_SECOND ?? (simulated ? 0 : 0.25),
@@ -111,9 +119,9 @@ export function buildDispatchConfig(env: Environment, sandbox?: SandboxState): D
     sender,
     maxWaitMs: valid.PACING_MAX_WAIT_MS ?? 1000,
     validityDefaultS: valid.SEND_VALIDITY_DEFAULT_S ?? 10_800,
-    pollMs: valid.DISPATCH_POLL_MS ?? 250,
+    pollMs,
     concurrency: valid.DISPATCH_CONCURRENCY ?? 10,
-    leaseMs: valid.DISPATCH_LEASE_MS ?? 30_000,
+    leaseMs,
     pacing: [account.mms, account.sms, sender.mms, sender.sms].some((rate) => rate > 0),
   };
 }

@@ -77,10 +77,14 @@ describe('dispatch queue faults (e2e)', () => {
             // away) goes back to the queue with its slot. A lease of 3 s outlasts that wait.
             PACING_ACCOUNT_MMS_PER_SECOND: '1',
             DISPATCH_POLL_MS: '1500',
-            DISPATCH_LEASE_MS: '3000',
-            // The hung call is not retried before the kill.
-            PLIVO_TIMEOUT_MS: '8000',
-            PLIVO_SEND_DEADLINE_MS: '8000',
+            DISPATCH_LEASE_MS: '4000',
+            // The hung call is not retried before the kill. The longest request is then
+            // 3000 + 100 + 5000 ms: the reconciler takes a message pending that long as unknown.
+            PLIVO_TIMEOUT_MS: '3000',
+            PLIVO_SEND_DEADLINE_MS: '3000',
+            MEDIA_PREFLIGHT_TIMEOUT_MS: '100',
+            PENDING_RECONCILE_AFTER_MS: '8100',
+            PENDING_RECONCILE_INTERVAL_MS: '500',
           },
         ),
       );
@@ -89,7 +93,7 @@ describe('dispatch queue faults (e2e)', () => {
       return service;
     };
 
-    it('each message is sent at most once: the claimed ones after the restart, the one in Plivo’s hands never again (pending)', async () => {
+    it('each message is sent at most once: the claimed ones after the restart, the one in Plivo’s hands never again (pending, then unknown)', async () => {
       const first = await start();
       // Plivo creates the first message and never answers: the dispatcher is mid-call.
       plivo.failNext({ mode: 'accept-then-hang' });
@@ -142,9 +146,17 @@ describe('dispatch queue faults (e2e)', () => {
         const counts = requestsPerMessage(plivo);
         expect(ids.map((id) => [id, counts.get(id)])).toEqual(ids.map((id) => [id, 1]));
         expect(plivo.requests).toHaveLength(3);
-        // Still pending: the gateway cannot know whether Plivo has it, so it never resends it.
-        const after = await logs.findById(dispatching).lean<Record<string, unknown>>();
-        expect(after).toMatchObject({ status: 'pending' });
+        // The gateway cannot know whether Plivo has it, so it never resends it: left pending
+        // past the longest request, the reconciler makes it unknown (Plivo's callback, through
+        // its ref, would settle it), and still no second request.
+        const after = await eventually(
+          () => logs.findById(dispatching).lean<Record<string, unknown>>(),
+          (d) => d?.status === 'unknown',
+          'the message left pending by the killed dispatcher to become unknown',
+          20_000,
+        );
+        expect(after).toMatchObject({ errorCode: 'PLIVO_OUTCOME_UNKNOWN' });
+        expect(plivo.requests).toHaveLength(3);
         // Paced across the restart too: the two sent after it are on slots 1 s apart (a slot
         // may be used up to half an interval late).
         const [x, y] = plivo.requests.slice(1).map((r) => r.at.getTime());
@@ -153,10 +165,6 @@ describe('dispatch queue faults (e2e)', () => {
         await db.close();
       }
     }, 60_000);
-
-    // Needs the pending reconciler (issue #19 item 7, in a parallel branch): a message left
-    // pending longer than the longest request becomes `unknown`. To complete after the merge.
-    it.todo('the message left pending by the killed dispatcher becomes unknown by the reconciler');
   });
 
   describe('the database restarting under a backlog', () => {

@@ -165,9 +165,10 @@ export class DeliverMessageUseCase {
  * shorter than Plivo's own limit (3 h in its queue): a longer one would change nothing.
  */
 export function expiryOf(validUntil: Date, now = Date.now()): { messageExpirySeconds?: number } {
-  const left = Math.floor((validUntil.getTime() - now) / 1000);
-  if (left > EXPIRY_MAX_S) return {};
-  return { messageExpirySeconds: Math.max(EXPIRY_MIN_S, left) };
+  const leftMs = validUntil.getTime() - now;
+  // Compared unrounded: the default validity (3 h from acceptance) is Plivo's own limit.
+  if (leftMs > EXPIRY_MAX_S * 1000) return {};
+  return { messageExpirySeconds: Math.max(EXPIRY_MIN_S, Math.floor(leftMs / 1000)) };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));

@@ -199,7 +199,7 @@ function backlogFull(earliest: Date, validUntil: Date): RetryableHttpException {
     {
       message: `Plivo's rate (pacing) gives this message no slot before its validUntil: the first is at ${earliest.toISOString()}; nothing was logged or sent`,
       code: 'SEND_BACKLOG_FULL',
-      earliestSlotAt: earliest.toISOString(),
+      details: { earliestSlotAt: earliest.toISOString(), validUntil: validUntil.toISOString() },
     },
     503,
     retryAfter,
