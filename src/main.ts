@@ -1,3 +1,4 @@
+import type { AllConfig } from './config/config.type';
 import { loadConfiguration } from './config/configuration';
 import { readEnvironment } from './config/environment';
 import { ConfigurationError, Environment, withoutBlanks } from './config/validate-config';
@@ -30,7 +31,12 @@ function otherProblems(env: Environment, missing: string[]): string[] {
 }
 
 async function main(): Promise<void> {
-  const env: Environment = { NODE_ENV: 'production', ...withoutBlanks(readEnvironment()) };
+  // Production defaults whatever NODE_ENV says: no /docs unless DOCS_ENABLED=true.
+  const env: Environment = {
+    NODE_ENV: 'production',
+    DOCS_ENABLED: 'false',
+    ...withoutBlanks(readEnvironment()),
+  };
   const missing = REQUIRED.filter((name) => env[name] === undefined);
   // Admin keys alone are keys too (every caller then an admin, by their own key).
   if (env.API_KEYS === undefined && env.ADMIN_API_KEYS === undefined) missing.push('API_KEYS');
@@ -40,7 +46,28 @@ async function main(): Promise<void> {
       `${missing.join(', ')} not set. This entry point talks to the real Plivo and MongoDB only, and never without API keys, whatever NODE_ENV says; for a sandbox with simulated Plivo and an embedded database run "npm start".${others.join('')}`,
     );
   }
-  await startGateway(loadConfiguration(env));
+  const config = loadConfiguration(env);
+  const open = openDoors(config);
+  if (open.length > 0) fail(open.join('\n  '));
+  await startGateway(config);
+}
+
+/**
+ * What NODE_ENV cannot loosen here: a set variable that holds no key (`API_KEYS=,`) leaves the
+ * gateway as open as an unset one, and /metrics (client names, volumes) needs its token. The
+ * checks of the configuration itself depend on NODE_ENV; this entry point's do not.
+ */
+function openDoors(config: AllConfig): string[] {
+  const problems: string[] = [];
+  if (config.clients.keys.length === 0)
+    problems.push(
+      'API_KEYS: no key in it (nor in ADMIN_API_KEYS); this entry point never runs without API keys, whatever NODE_ENV says',
+    );
+  if (config.http.metricsEnabled && config.http.metricsTokenDigest === undefined)
+    problems.push(
+      'METRICS_TOKEN: required by this entry point while METRICS_ENABLED is not false, whatever NODE_ENV says (Prometheus sends it as Authorization: Bearer <token>)',
+    );
+  return problems;
 }
 
 main().catch((error: unknown) => {

@@ -73,6 +73,25 @@ describe('entry points (e2e, spawned processes)', () => {
           /^Failed to start: API_KEYS not set\. .*never without API keys, whatever NODE_ENV says/m,
         );
         expect(service.output()).not.toMatch(/listening/);
+
+        // Set but holding no key (`API_KEYS=,`), or no METRICS_TOKEN: refused the same way.
+        for (const [extra, refusal] of [
+          [{ API_KEYS: ',', ADMIN_API_KEYS: ' , ' }, /API_KEYS: no key in it/],
+          [{ API_KEYS: `shop:${'k'.repeat(24)}` }, /METRICS_TOKEN: required by this entry point/],
+        ] as const) {
+          service = await spawnService(
+            {
+              NODE_PATH: join(ROOT, 'node_modules'),
+              NODE_ENV: 'development',
+              ...REAL_SETTINGS,
+              ...extra,
+            },
+            { entry: join(outDir, 'main.js') },
+          );
+          expect(await service.exited).toBe(1);
+          expect(service.output()).toMatch(refusal);
+          expect(service.output()).not.toMatch(/listening/);
+        }
       } finally {
         rmSync(outDir, { recursive: true, force: true });
       }
