@@ -140,6 +140,32 @@ describe('dispatch queue (e2e)', () => {
     expect(await logs().countDocuments()).toBe(0);
   });
 
+  it('a slow Plivo answer does not hold back the next due message: it goes at its sendAt, not after the answer', async () => {
+    // One lane is in the first message's Plivo call (1.5 s) when the second comes due; a free
+    // lane must claim it at its time, not the busy one once its call returns.
+    t.plivo.setLatency(1500);
+    try {
+      const first = new Date(Date.now() + 1000).toISOString();
+      const second = new Date(Date.now() + 1500).toISOString();
+      for (const sendAt of [first, second])
+        await request(t.baseUrl)
+          .post('/send-mms')
+          .send({ ...SEED, sendAt })
+          .expect(202);
+      await eventually(
+        async () => t.plivo.sentMessages.length,
+        (n) => n === 2,
+        'both sends',
+        8000,
+      );
+      const lateMs = t.plivo.sentMessages[1].at.getTime() - Date.parse(second);
+      expect(lateMs).toBeGreaterThanOrEqual(0);
+      expect(lateMs).toBeLessThan(700);
+    } finally {
+      t.plivo.setLatency(0);
+    }
+  });
+
   it('a message not handed to Plivo by its validUntil expires, never sent', async () => {
     // Held until sendAt, but the dispatcher finds it already past its validity: forced by
     // moving the stored validUntil back, as if the replicas had been down until then.

@@ -17,9 +17,10 @@ const BACKLOG_REFRESH_MS = 5000;
 /**
  * The dispatchers of one replica: up to DISPATCH_CONCURRENCY lanes, each claiming the scheduled
  * message due first (a lease on its document, on the dispatchDueAt index), dispatching it, and
- * claiming again; with nothing due the last lane polls every DISPATCH_POLL_MS. Nothing is held
- * in memory: what a replica has not handed over is in MongoDB, and a replica that dies hands
- * its claims back when their leases end. Shutdown hands back what it holds.
+ * claiming again; with nothing due, one lane not inside a dispatch keeps polling every
+ * DISPATCH_POLL_MS (a lane waiting on Plivo must not hold back what comes due meanwhile).
+ * Nothing is held in memory: what a replica has not handed over is in MongoDB, and a replica
+ * that dies hands its claims back when their leases end. Shutdown hands back what it holds.
  */
 @Injectable()
 export class DispatchWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -28,6 +29,8 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
   private readonly lanes = new Set<Promise<void>>();
   /** Counted where lanes decide to end (synchronously: two cannot both leave). */
   private laneCount = 0;
+  /** Lanes inside a dispatch (waiting for a slot, or in the Plivo call): they claim nothing. */
+  private dispatching = 0;
   private claimFailures = 0;
   private stopped = false;
   private readonly wake = new AbortController();
@@ -89,14 +92,14 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
               { err: describeError(error), failures: this.claimFailures },
               'Dispatch: claiming failed',
             );
-          if (this.laneCount > 1) return;
+          if (this.anotherLaneClaims()) return;
           await this.pause(
             Math.min(10_000, this.settings.pollMs * 2 ** Math.min(this.claimFailures, 10)),
           );
           continue;
         }
         if (!claim) {
-          if (this.laneCount > 1) return;
+          if (this.anotherLaneClaims()) return;
           await this.pause(this.settings.pollMs);
           continue;
         }
@@ -105,11 +108,24 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
           await this.queue.release(claim, claim.slotAt ?? claim.sendAt).catch(() => undefined);
           return;
         }
-        await this.run(claim);
+        this.dispatching++;
+        try {
+          await this.run(claim);
+        } finally {
+          this.dispatching--;
+        }
       }
     } finally {
       this.laneCount--;
     }
+  }
+
+  /**
+   * Whether a lane other than the caller is free to claim: only then may an idle lane end. A
+   * lane inside a dispatch does not count: it may be in a slow Plivo call while others come due.
+   */
+  private anotherLaneClaims(): boolean {
+    return this.laneCount - this.dispatching > 1;
   }
 
   private async run(claim: ClaimedSend): Promise<void> {
