@@ -51,13 +51,14 @@ export class DispatchMessageUseCase {
     const due = await this.slotFor(claim, plan);
     if (due === 'expired') return this.expire(claim);
     if (due === 'later') return 'rescheduled';
-    await sleepUntil(due);
     if (stopping()) {
       await this.queue.release(claim, due, this.pacer.paces(plan.channel) ? due : undefined);
       return 'released';
     }
-    if (Date.now() >= claim.validUntil.getTime()) return this.expire(claim);
+    // Handed over first, then the wait (at most one poll): what reaches Plivo is the slot plus
+    // the SDK's own time, not a database write's, so the pacing holds to a few milliseconds.
     if ((await this.queue.handOver(claim)) !== 'applied') return 'lost-lease';
+    await sleepUntil(due);
     this.metrics.dispatchLag.observe(Math.max(0, Date.now() - due.getTime()) / 1000);
     try {
       await this.deliver.execute({

@@ -81,7 +81,8 @@ export class SendMmsUseCase {
     );
     // Checks that need no log: refused here, nothing is written and nothing is sent.
     const request = await this.check(dto, context.client.id, window);
-    const schedule = await this.scheduleOf(request);
+    const timing = await this.scheduleOf(request);
+    const schedule = timing && 'sendAt' in timing ? timing : undefined;
     // Logged before Plivo is called: a crash in between leaves a pending record, never an
     // unrecorded message. A database failure here throws before anything is sent.
     const id = await this.createLog(dto, request, context, schedule);
@@ -89,6 +90,7 @@ export class SendMmsUseCase {
       this.metrics.messages.inc({ outcome: 'scheduled', reason: 'ok', client: context.client.id });
       return scheduledResponse(id.toHexString(), schedule.sendAt, window.validUntil, request.plan);
     }
+    if (timing?.slotAt) await sleepUntil(timing.slotAt);
     const { acceptance, plan } = await this.deliver.execute({
       id,
       clientId: context.client.id,
@@ -112,10 +114,11 @@ export class SendMmsUseCase {
   /**
    * Whether the gateway holds the message, and until when. A sendAt ahead: held until then
    * (refused at once when the pacing backlog already runs past its validUntil). Now: with
-   * pacing, a slot is reserved; one within PACING_MAX_WAIT_MS is waited for here and the
-   * message sent in this request, a later one holds the message until its slot.
+   * pacing, a slot is reserved; one within PACING_MAX_WAIT_MS is waited for here (after the
+   * log is written, so what reaches Plivo is the slot plus the SDK's own time) and the message
+   * sent in this request, a later one holds the message until its slot.
    */
-  private async scheduleOf(request: SendRequest): Promise<Schedule | undefined> {
+  private async scheduleOf(request: SendRequest): Promise<Schedule | { slotAt: Date } | undefined> {
     const { window, plan } = request;
     if (window.sendAt) {
       if (this.pacer.paces(plan.channel)) {
@@ -134,11 +137,9 @@ export class SendMmsUseCase {
     );
     if ('refusedUntil' in reservation)
       throw backlogFull(reservation.refusedUntil, window.validUntil);
-    const wait = reservation.slot.getTime() - Date.now();
-    if (wait > this.dispatch.maxWaitMs)
+    if (reservation.slot.getTime() - Date.now() > this.dispatch.maxWaitMs)
       return { sendAt: reservation.slot, slotAt: reservation.slot };
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    return undefined;
+    return { slotAt: reservation.slot };
   }
 
   /**
@@ -190,6 +191,11 @@ export class SendMmsUseCase {
     const plan = planChannel(dto, mediaUrls, mediaIds, fallbackAllowed);
     return { dto, statusCallbackUrl, mediaUrls, mediaIds, fallbackAllowed, plan, window };
   }
+}
+
+function sleepUntil(at: Date): Promise<void> {
+  const ms = at.getTime() - Date.now();
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 }
 
 /** 503 SEND_BACKLOG_FULL: the first slot there is comes after the message's validUntil. */
