@@ -34,7 +34,10 @@ class DispatchEnv {
   @IsOptional()
   @IsInt()
   @Min(0)
-  @Max(60_000)
+  @Max(3000)
+  // At most 3 s: a request's wait for its slot must stay within the 5 s that the longest request
+  // (the Idempotency-Key lease, the shutdown drain, the pending reconciler) allows beyond its
+  // sends and preflight.
   PACING_MAX_WAIT_MS?: number;
 
   /** Plivo's own queue limit (3 h) unless a send says otherwise. */

@@ -100,7 +100,7 @@ export class DispatchQueueRepository {
     const result = await this.model.collection.updateOne(
       { _id: claim.id, status: 'scheduled', dispatchLease: claim.token },
       {
-        $set: { dispatchDueAt: dueAt, ...(slotAt ? { slotAt, sendAt: slotAt } : {}) },
+        $set: { dispatchDueAt: dueAt, ...(slotAt ? { slotAt } : {}) },
         $unset: { dispatchLease: '' },
       },
     );

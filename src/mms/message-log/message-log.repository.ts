@@ -127,6 +127,14 @@ export class MessageLogRepository {
     return { doc: after, result: last.applied ? 'applied' : 'recorded' };
   }
 
+  /**
+   * Messages of a channel the gateway holds that come due by `dueBy`: each takes a pacing slot
+   * before a message scheduled later in that window (the dispatchDueAt index, then the channel).
+   */
+  countHeld(channel: 'mms' | 'sms', dueBy: Date): Promise<number> {
+    return this.model.collection.countDocuments({ dispatchDueAt: { $lte: dueBy }, channel });
+  }
+
   /** Sender and recipient of a message (a status callback's opt-out names them). */
   async findParties(match: MessageMatch) {
     return this.model

@@ -40,10 +40,14 @@ export class Pacer {
     return this.settings.account[channel] > 0 || this.settings.sender[channel] > 0;
   }
 
-  /** The time between two slots of the account's bucket (0 = no cap). */
-  intervalMs(channel: Channel): number {
-    const rate = this.settings.account[channel];
-    return rate > 0 ? Math.ceil(1000 / rate) : 0;
+  /**
+   * How late a reserved slot may still be used: at most 100 ms, and at most half the shortest
+   * interval of the channel's caps (so a late one and the next on time stay half apart).
+   */
+  slotGraceMs(channel: Channel): number {
+    const rates = [this.settings.account[channel], this.settings.sender[channel]];
+    const intervals = rates.filter((r) => r > 0).map((r) => Math.ceil(1000 / r));
+    return Math.min(100, ...intervals.map((i) => i / 2));
   }
 
   /**
@@ -107,20 +111,28 @@ export class Pacer {
     // no document from a server that does not retry it). Tried again, they update that document.
     let after = await reserveOnce();
     for (let attempt = 1; !after && attempt < 3; attempt++) after = await reserveOnce();
-    const slot = after?.lastSlot as number | null | undefined;
+    // Still nothing: the database is misbehaving, which says nothing about the backlog.
+    if (!after) throw new Error('Pacing: the reservation returned no document (three tries)');
+    const slot = after.lastSlot as number | null | undefined;
     if (typeof slot === 'number') return { slot: new Date(slot) };
-    const earliestMs = after?.lastEarliest as number | undefined;
+    const earliestMs = after.lastEarliest as number | undefined;
     return { refusedUntil: new Date(earliestMs ?? from) };
   }
 
-  /** The earliest slot at or after `notBefore` as things stand, reserving nothing. */
-  async estimate(channel: Channel, sender: string, notBefore: Date): Promise<Date> {
+  /**
+   * The earliest slot at or after `notBefore` as things stand, reserving nothing, when `ahead`
+   * messages held by the gateway will take a slot first: the next free slot of each cap plus
+   * `ahead` of its intervals.
+   */
+  async estimate(channel: Channel, sender: string, notBefore: Date, ahead = 0): Promise<Date> {
     const buckets = this.bucketsOf(channel, sender);
     if (buckets.length === 0) return notBefore;
     const doc = await this.model.collection.findOne({ _id: channel as never });
-    const times = buckets
-      .map((b) => doc?.[b.field] as number | undefined)
-      .filter((t): t is number => typeof t === 'number');
+    const now = Date.now();
+    const times = buckets.map((b) => {
+      const next = doc?.[b.field];
+      return Math.max(now, typeof next === 'number' ? next : now) + ahead * b.intervalMs;
+    });
     return new Date(Math.max(notBefore.getTime(), ...times));
   }
 

@@ -7,9 +7,9 @@ function resolverWith(log: Record<string, unknown> | null) {
   const changes: unknown[] = [];
   const logs = {
     findById: async () => log,
-    applyStatusChange: async (_match: unknown, change: unknown) => {
-      changes.push(change);
-      return 'applied';
+    settlePendingAsUnknown: async (which: unknown, reason: unknown) => {
+      changes.push({ which, reason, status: 'unknown' });
+      return undefined;
     },
   } as unknown as MessageLogRepository;
   return { resolver: new LapsedKeyResolver(logs), changes };

@@ -11,6 +11,9 @@ import { DeliverMessageUseCase } from '../../../send/usecases/deliver-message/de
 import { ChannelPlan, planChannel } from '../../../send/usecases/send-mms/destination-policy';
 import { ClaimedSend, DispatchQueueRepository } from '../../dispatch-queue.repository';
 
+/** Plivo's shortest message_expiry: a message handed over with less left could go out late. */
+const MIN_EXPIRY_MS = 5000;
+
 /** What became of a claimed message. */
 export type DispatchOutcome =
   'sent' | 'not-sent' | 'expired' | 'refused' | 'rescheduled' | 'lost-lease' | 'released';
@@ -45,20 +48,21 @@ export class DispatchMessageUseCase {
   }
 
   async execute(claim: ClaimedSend, stopping: () => boolean): Promise<DispatchOutcome> {
-    if (Date.now() >= claim.validUntil.getTime()) return this.expire(claim);
+    if (this.tooLate(claim)) return this.expire(claim);
     const plan = await this.check(claim);
     if (!plan) return 'refused';
     const due = await this.slotFor(claim, plan);
     if (due === 'expired') return this.expire(claim);
     if (due === 'later') return 'rescheduled';
+    // The wait (at most one poll) comes before the hand-over: a dispatcher that dies in it
+    // leaves a claim whose lease runs out, and the message is sent by another, never lost.
+    await sleepUntil(due);
     if (stopping()) {
       await this.queue.release(claim, due, this.pacer.paces(plan.channel) ? due : undefined);
       return 'released';
     }
-    // Handed over first, then the wait (at most one poll): what reaches Plivo is the slot plus
-    // the SDK's own time, not a database write's, so the pacing holds to a few milliseconds.
+    if (this.tooLate(claim)) return this.expire(claim);
     if ((await this.queue.handOver(claim)) !== 'applied') return 'lost-lease';
-    await sleepUntil(due);
     this.metrics.dispatchLag.observe(Math.max(0, Date.now() - due.getTime()) / 1000);
     try {
       await this.deliver.execute({
@@ -85,6 +89,14 @@ export class DispatchMessageUseCase {
         );
       return 'not-sent';
     }
+  }
+
+  /**
+   * Less than Plivo's shortest message_expiry (5 s) left: handed over now, Plivo could still
+   * send it up to 5 s after its validUntil.
+   */
+  private tooLate(claim: ClaimedSend): boolean {
+    return claim.validUntil.getTime() - Date.now() < MIN_EXPIRY_MS;
   }
 
   /** The send path's checks that need no Plivo; a refusal ends the message `failed`. */
@@ -131,16 +143,16 @@ export class DispatchMessageUseCase {
   ): Promise<Date | 'expired' | 'later'> {
     const now = new Date();
     if (!this.pacer.paces(plan.channel)) return claim.sendAt;
-    // A slot is a time, not a credit: one missed by more than half an interval (a dispatcher
-    // died holding it) is not used late, which could put two messages closer than the rate.
-    const grace = this.pacer.intervalMs(plan.channel) / 2;
+    // A slot is a time, not a credit: one missed by more than a little (a dispatcher died
+    // holding it) is not used late, which could put two messages closer than the rate.
+    const grace = this.pacer.slotGraceMs(plan.channel);
     if (claim.slotAt && claim.slotAt.getTime() >= now.getTime() - grace) return claim.slotAt;
     const notBefore = claim.sendAt > now ? claim.sendAt : now;
     const reservation = await this.pacer.reserve(
       plan.channel,
       claim.sender,
       notBefore,
-      claim.validUntil,
+      new Date(claim.validUntil.getTime() - MIN_EXPIRY_MS),
     );
     if ('refusedUntil' in reservation) return 'expired';
     if (reservation.slot.getTime() - now.getTime() <= this.horizonMs) return reservation.slot;

@@ -11,6 +11,8 @@ import { PLIVO_WEBHOOK_ROUTES } from '../../../plivo/webhook-routes';
 import { acceptedChange } from '../../accepted-response';
 import { RecordSendFailureUseCase } from '../record-send-failure/record-send-failure.usecase';
 import { SendAttemptsUseCase } from '../send-attempts/send-attempts.usecase';
+import { RETRY_HEADROOM_MS } from '../send-attempts/send-retry-policy';
+import { RetryableHttpException } from '../../../../shared/retryable.exception';
 import {
   ChannelPlan,
   isMmsRefusal,
@@ -40,6 +42,9 @@ export interface Delivered {
   acceptance: ProviderAcceptance;
   plan: ChannelPlan;
 }
+
+/** Retry-After of a fallback that found no SMS slot. */
+const SMS_SLOT_RETRY_AFTER_S = 5;
 
 /** Plivo's bounds of message_expiry, in seconds (its Send Message API). */
 const EXPIRY_MIN_S = 5;
@@ -109,8 +114,19 @@ export class DeliverMessageUseCase {
         error: refusal.reason,
         durationMs: outcome.durationMs,
       });
-      // The fallback is one more message for Plivo: it waits for a slot of the SMS rate.
-      await this.waitForSmsSlot(message);
+      // The fallback is one more message for Plivo: it waits for a slot of the SMS rate, within
+      // the send's deadline and the validity; none: not sent.
+      if (!(await this.waitForSmsSlot(message, deadline.endsAt - RETRY_HEADROOM_MS))) {
+        const reason =
+          "No slot of Plivo's SMS rate (pacing) for the SMS fallback within the send's deadline and validity; nothing was sent";
+        const answer = new RetryableHttpException(
+          { message: reason, code: 'SEND_BACKLOG_FULL', messageId: id.toHexString() },
+          503,
+          SMS_SLOT_RETRY_AFTER_S,
+        );
+        const failure = { kind: 'throttled' as const, reason, retryable: false };
+        throw await this.recordFailure.execute(id, clientId, failure, 0, answer);
+      }
       // A new attempt after a refusal: the recipient may have opted out meanwhile.
       outcome = await send(plan, true);
     }
@@ -120,12 +136,18 @@ export class DeliverMessageUseCase {
     return { ...outcome, plan };
   }
 
-  private async waitForSmsSlot(message: Deliverable): Promise<void> {
-    if (!this.pacer.paces('sms')) return;
-    const now = new Date();
-    const latest = message.validUntil ?? new Date(now.getTime() + 3 * 3_600_000);
-    const reservation = await this.pacer.reserve('sms', message.sender, now, latest);
-    if ('slot' in reservation) await sleep(reservation.slot.getTime() - Date.now());
+  /** Waits for an SMS slot no later than `by` (and 5 s before validUntil); false: none. */
+  private async waitForSmsSlot(message: Deliverable, by: number): Promise<boolean> {
+    if (!this.pacer.paces('sms')) return true;
+    const limits = [
+      by,
+      ...(message.validUntil ? [message.validUntil.getTime() - EXPIRY_MIN_S * 1000] : []),
+    ];
+    const latest = new Date(Math.min(...limits));
+    const reservation = await this.pacer.reserve('sms', message.sender, new Date(), latest);
+    if (!('slot' in reservation)) return false;
+    await sleep(reservation.slot.getTime() - Date.now());
+    return true;
   }
 
   /** `queued` with Plivo's ids; a failed write is logged, never turned into an error. */

@@ -22,6 +22,9 @@ import { DeliverMessageUseCase } from '../deliver-message/deliver-message.usecas
 import { ChannelPlan, planChannel } from './destination-policy';
 import { SendWindow, sendWindowOf } from './send-window';
 
+/** Plivo's shortest message_expiry (5 s), kept free at the end of every validity. */
+const MIN_EXPIRY_MS = 5000;
+
 /** Who sends, and the log id an Idempotency-Key reservation chose (else a new one). */
 export interface SendContext {
   client: Client;
@@ -81,8 +84,7 @@ export class SendMmsUseCase {
     );
     // Checks that need no log: refused here, nothing is written and nothing is sent.
     const request = await this.check(dto, context.client.id, window);
-    const timing = await this.scheduleOf(request);
-    const schedule = timing && 'sendAt' in timing ? timing : undefined;
+    const schedule = await this.scheduleOf(request);
     // Logged before Plivo is called: a crash in between leaves a pending record, never an
     // unrecorded message. A database failure here throws before anything is sent.
     const id = await this.createLog(dto, request, context, schedule);
@@ -90,7 +92,6 @@ export class SendMmsUseCase {
       this.metrics.messages.inc({ outcome: 'scheduled', reason: 'ok', client: context.client.id });
       return scheduledResponse(id.toHexString(), schedule.sendAt, window.validUntil, request.plan);
     }
-    if (timing?.slotAt) await sleepUntil(timing.slotAt);
     const { acceptance, plan } = await this.deliver.execute({
       id,
       clientId: context.client.id,
@@ -114,32 +115,42 @@ export class SendMmsUseCase {
   /**
    * Whether the gateway holds the message, and until when. A sendAt ahead: held until then
    * (refused at once when the pacing backlog already runs past its validUntil). Now: with
-   * pacing, a slot is reserved; one within PACING_MAX_WAIT_MS is waited for here (after the
-   * log is written, so what reaches Plivo is the slot plus the SDK's own time) and the message
-   * sent in this request, a later one holds the message until its slot.
+   * pacing, a slot is reserved; one within PACING_MAX_WAIT_MS is waited for here and the
+   * message sent in this request, a later one holds the message until its slot. A slot must
+   * leave Plivo's shortest message_expiry (5 s) of the validity.
    */
-  private async scheduleOf(request: SendRequest): Promise<Schedule | { slotAt: Date } | undefined> {
+  private async scheduleOf(request: SendRequest): Promise<Schedule | undefined> {
     const { window, plan } = request;
+    // Handed over with less than Plivo's shortest message_expiry left, Plivo could send late.
+    const latest = new Date(window.validUntil.getTime() - MIN_EXPIRY_MS);
     if (window.sendAt) {
       if (this.pacer.paces(plan.channel)) {
-        const earliest = await this.pacer.estimate(plan.channel, this.senderNumber, window.sendAt);
-        if (earliest > window.validUntil) throw backlogFull(earliest, window.validUntil);
+        // The held messages due within its validity go first; each takes a slot.
+        const ahead = await this.logs.countHeld(plan.channel, window.validUntil);
+        const earliest = await this.pacer.estimate(
+          plan.channel,
+          this.senderNumber,
+          window.sendAt,
+          ahead,
+        );
+        if (earliest > latest) throw backlogFull(earliest, latest);
       }
       return { sendAt: window.sendAt };
     }
     if (!this.pacer.paces(plan.channel)) return undefined;
-    const now = new Date();
     const reservation = await this.pacer.reserve(
       plan.channel,
       this.senderNumber,
-      now,
-      window.validUntil,
+      new Date(),
+      latest,
     );
-    if ('refusedUntil' in reservation)
-      throw backlogFull(reservation.refusedUntil, window.validUntil);
-    if (reservation.slot.getTime() - Date.now() > this.dispatch.maxWaitMs)
+    if ('refusedUntil' in reservation) throw backlogFull(reservation.refusedUntil, latest);
+    const wait = reservation.slot.getTime() - Date.now();
+    if (wait > this.dispatch.maxWaitMs)
       return { sendAt: reservation.slot, slotAt: reservation.slot };
-    return { slotAt: reservation.slot };
+    // Waited for before the log is written: a crash meanwhile leaves nothing that looks sent.
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    return undefined;
   }
 
   /**
@@ -193,19 +204,18 @@ export class SendMmsUseCase {
   }
 }
 
-function sleepUntil(at: Date): Promise<void> {
-  const ms = at.getTime() - Date.now();
-  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
-}
-
-/** 503 SEND_BACKLOG_FULL: the first slot there is comes after the message's validUntil. */
-function backlogFull(earliest: Date, validUntil: Date): RetryableHttpException {
-  const retryAfter = Math.max(1, Math.ceil((earliest.getTime() - validUntil.getTime()) / 1000));
+/**
+ * 503 SEND_BACKLOG_FULL: the first slot there is comes after the last one the message could
+ * use. Retry-After: how much later a request with the same validity length (relative to its
+ * time of sending) would fit, were nothing else to come meanwhile.
+ */
+function backlogFull(earliest: Date, latest: Date): RetryableHttpException {
+  const retryAfter = Math.max(1, Math.ceil((earliest.getTime() - latest.getTime()) / 1000));
   return new RetryableHttpException(
     {
-      message: `Plivo's rate (pacing) gives this message no slot before its validUntil: the first is at ${earliest.toISOString()}; nothing was logged or sent`,
+      message: `Plivo's rate (pacing) gives this message no slot within its validUntil (less 5 s for Plivo's shortest message_expiry): the first is at ${earliest.toISOString()}; nothing was logged or sent`,
       code: 'SEND_BACKLOG_FULL',
-      details: { earliestSlotAt: earliest.toISOString(), validUntil: validUntil.toISOString() },
+      details: { earliestSlotAt: earliest.toISOString(), latestSlotAt: latest.toISOString() },
     },
     503,
     retryAfter,

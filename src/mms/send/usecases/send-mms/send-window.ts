@@ -7,6 +7,8 @@ export const RFC3339_DATE_TIME =
 /** How far ahead a message may be scheduled (Twilio's limit too). */
 export const MAX_SCHEDULE_DAYS = 35;
 const DAY_MS = 86_400_000;
+/** Plivo's shortest message_expiry: a message with less validity could reach Plivo too late. */
+const MIN_VALIDITY_S = 5;
 
 /** When a message may go: `sendAt` only when it is in the future, and its validity's end. */
 export interface SendWindow {
@@ -57,6 +59,11 @@ export function sendWindowOf(
       fail('validUntil', 'validUntil must be an RFC 3339 date-time with a time zone (Z or ±hh:mm)');
     else if (given <= now) fail('validUntil', 'validUntil must be in the future');
     else if (requested && given <= requested) fail('validUntil', 'validUntil must be after sendAt');
+    else if (given.getTime() < start.getTime() + MIN_VALIDITY_S * 1000)
+      fail(
+        'validUntil',
+        `validUntil must be at least ${MIN_VALIDITY_S} s after sendAt (or now): Plivo's shortest message_expiry`,
+      );
     else if (given.getTime() > start.getTime() + VALIDITY_MAX_S * 1000)
       fail('validUntil', `validUntil must be at most ${VALIDITY_MAX_S / 3600} hours after sendAt`);
     else validUntil = given;
