@@ -140,8 +140,10 @@ describe('dispatch against Plivo rates (e2e)', () => {
     });
     afterAll(async () => t?.close());
 
-    it('1 MMS/s and validUntil 3.5 s ahead: 4 sends get a slot, the 5th and later are refused 503 SEND_BACKLOG_FULL with Retry-After, nothing logged', async () => {
-      const validUntil = new Date(Date.now() + 3500).toISOString();
+    beforeEach(async () => t.reset());
+
+    it('1 MMS/s and validUntil 8.5 s ahead (its last 5 s left free): 4 sends get a slot, the 5th and later are refused 503 SEND_BACKLOG_FULL with Retry-After, nothing logged', async () => {
+      const validUntil = new Date(Date.now() + 8500).toISOString();
       const answers = [];
       for (let i = 0; i < 6; i++)
         answers.push(
@@ -156,7 +158,7 @@ describe('dispatch against Plivo rates (e2e)', () => {
         expect(refused.body).toMatchObject({
           statusCode: 503,
           code: 'SEND_BACKLOG_FULL',
-          message: expect.stringContaining('no slot before its validUntil'),
+          message: expect.stringContaining('no slot within its validUntil'),
         });
         expect(refused.body.messageId).toBeUndefined();
         expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
@@ -168,6 +170,36 @@ describe('dispatch against Plivo rates (e2e)', () => {
           .map((r) => r.body.messageId)
           .sort(),
       );
+    });
+
+    it('a later sendAt counts the messages already held for that time: 1 MMS/s, validUntil 6.5 s after sendAt, 2 fit, the rest 503; the accepted are sent, none expires', async () => {
+      const sendAt = Date.now() + 1500;
+      const body = {
+        sendAt: new Date(sendAt).toISOString(),
+        validUntil: new Date(sendAt + 6500).toISOString(),
+      };
+      const answers = [];
+      for (let i = 0; i < 5; i++)
+        answers.push(
+          await request(t.baseUrl)
+            .post('/send-mms')
+            .send({ ...SEED, messageText: `Later ${i}`, ...body }),
+        );
+      // The last usable slot is sendAt + 1.5 s: slots at sendAt and sendAt + 1 s.
+      expect(answers.map((r) => r.status)).toEqual([202, 202, 503, 503, 503]);
+      expect(answers[2].body.code).toBe('SEND_BACKLOG_FULL');
+      const ids = answers.slice(0, 2).map((r) => r.body.messageId as string);
+      const ended = await eventually(
+        () =>
+          logs(t)
+            .find({ _id: { $in: ids } })
+            .lean(),
+        (docs) => docs.every((d) => !['scheduled', 'pending'].includes(d.status)),
+        'both held messages handed to Plivo or ended',
+        10_000,
+      );
+      expect(ended.map((d) => d.status).filter((st) => st === 'expired')).toEqual([]);
+      expect(t.plivo.sentMessages).toHaveLength(2);
     });
   });
 });

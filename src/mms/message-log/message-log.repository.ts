@@ -128,11 +128,15 @@ export class MessageLogRepository {
   }
 
   /**
-   * Messages of a channel the gateway holds that come due by `dueBy`: each takes a pacing slot
-   * before a message scheduled later in that window (the dispatchDueAt index, then the channel).
+   * Messages of a channel the gateway holds that are due before `at`, and at `at`: each takes
+   * a pacing slot before a message due at `at` (the dispatchDueAt index, then the channel).
    */
-  countHeld(channel: 'mms' | 'sms', dueBy: Date): Promise<number> {
-    return this.model.collection.countDocuments({ dispatchDueAt: { $lte: dueBy }, channel });
+  async countHeld(channel: 'mms' | 'sms', at: Date): Promise<{ before: number; at: number }> {
+    const [before, same] = await Promise.all([
+      this.model.collection.countDocuments({ dispatchDueAt: { $lt: at }, channel }),
+      this.model.collection.countDocuments({ dispatchDueAt: at, channel }),
+    ]);
+    return { before, at: same };
   }
 
   /** Sender and recipient of a message (a status callback's opt-out names them). */

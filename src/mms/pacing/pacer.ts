@@ -120,20 +120,26 @@ export class Pacer {
   }
 
   /**
-   * The earliest slot at or after `notBefore` as things stand, reserving nothing, when `ahead`
-   * messages held by the gateway will take a slot first: the next free slot of each cap plus
-   * `ahead` of its intervals.
+   * The earliest slot for a message due at `at`, reserving nothing, when the gateway holds
+   * `held.before` messages due earlier and `held.at` due at the same time: the earlier ones take
+   * slots from each cap's next free one, then (from `at` or later) those due with it.
    */
-  async estimate(channel: Channel, sender: string, notBefore: Date, ahead = 0): Promise<Date> {
+  async estimate(
+    channel: Channel,
+    sender: string,
+    at: Date,
+    held: { before: number; at: number } = { before: 0, at: 0 },
+  ): Promise<Date> {
     const buckets = this.bucketsOf(channel, sender);
-    if (buckets.length === 0) return notBefore;
+    if (buckets.length === 0) return at;
     const doc = await this.model.collection.findOne({ _id: channel as never });
     const now = Date.now();
     const times = buckets.map((b) => {
       const next = doc?.[b.field];
-      return Math.max(now, typeof next === 'number' ? next : now) + ahead * b.intervalMs;
+      const free = Math.max(now, typeof next === 'number' ? next : now);
+      return Math.max(at.getTime(), free + held.before * b.intervalMs) + held.at * b.intervalMs;
     });
-    return new Date(Math.max(notBefore.getTime(), ...times));
+    return new Date(Math.max(...times));
   }
 
   private bucketsOf(channel: Channel, sender: string): Bucket[] {

@@ -125,13 +125,13 @@ export class SendMmsUseCase {
     const latest = new Date(window.validUntil.getTime() - MIN_EXPIRY_MS);
     if (window.sendAt) {
       if (this.pacer.paces(plan.channel)) {
-        // The held messages due within its validity go first; each takes a slot.
-        const ahead = await this.logs.countHeld(plan.channel, window.validUntil);
+        // The held messages due before it, or with it, go first; each takes a slot.
+        const held = await this.logs.countHeld(plan.channel, window.sendAt);
         const earliest = await this.pacer.estimate(
           plan.channel,
           this.senderNumber,
           window.sendAt,
-          ahead,
+          held,
         );
         if (earliest > latest) throw backlogFull(earliest, latest);
       }
