@@ -8,6 +8,7 @@
  *   npm run bench -- --seed 100000                # flat-cost mode: empty vs 100k seeded messages
  *   npm run bench:flat                            # flat-cost mode with 1,000,000 messages
  *   npm run bench -- --client-callbacks           # + webhooks with a stalled client, outbox soak
+ *   npm run bench -- --dispatch                   # + the dispatch queue: drain, paced, RSS
  *
  * Options: --duration S (10), --warmup S (2), --connections N (50), --latency MS (or
  * BENCH_PLIVO_LATENCY_MS, default 20), --callbacks (let the simulator send status callbacks
@@ -18,7 +19,10 @@
  * for the service, e.g. "--max-old-space-size=128"), --keep-db, --client-callbacks (after the
  * throughput run: webhook latency while a client's endpoint stalls, then RSS while a dead one's
  * events wait in MongoDB), --callback-messages N (sends with a stalled client's URL; default: as
- * many as the send run created), --soak-messages N (20000), --soak S (20).
+ * many as the send run created), --soak-messages N (20000), --soak S (20), --dispatch (after the
+ * throughput run: the dispatch queue's drain rate vs the send rate, its pacing, its memory with
+ * a large queue), --dispatch-messages N (10000), --dispatch-paced-rate R (5),
+ * --dispatch-paced-seconds S (30), --dispatch-waiting N (100000), --dispatch-waiting-seconds S (20).
  * MONGODB_URI: use that server (a fresh database mms_bench_<time> on it, dropped at the end)
  * instead of the embedded server (chooseDatabaseServer) in a temp dir.
  */
@@ -52,6 +56,16 @@ export interface BenchOptions {
   /** Messages seeded with pending events for the dead client (up to 3 events each). */
   soakMessages: number;
   soakS: number;
+  /** After the throughput run: the dispatch queue scenarios (scenarios/dispatch.ts). */
+  dispatch: boolean;
+  /** Scheduled messages due at once for the drain (pacing off). */
+  dispatchMessages: number;
+  /** The paced run's PACING_ACCOUNT_MMS_PER_SECOND and how long it is watched. */
+  dispatchPacedRate: number;
+  dispatchPacedSeconds: number;
+  /** Scheduled messages waiting (due in a day) while RSS is sampled, and the sends' window. */
+  dispatchWaiting: number;
+  dispatchWaitingSeconds: number;
 }
 
 export function parseOptions(args: string[]): BenchOptions {
@@ -77,11 +91,19 @@ export function parseOptions(args: string[]): BenchOptions {
       'callback-messages': { type: 'string' },
       'soak-messages': { type: 'string', default: '20000' },
       soak: { type: 'string', default: '20' },
+      dispatch: { type: 'boolean', default: false },
+      'dispatch-messages': { type: 'string', default: '10000' },
+      'dispatch-paced-rate': { type: 'string', default: '5' },
+      'dispatch-paced-seconds': { type: 'string', default: '30' },
+      'dispatch-waiting': { type: 'string', default: '100000' },
+      'dispatch-waiting-seconds': { type: 'string', default: '20' },
     },
     strict: true,
   });
   if (opts['client-callbacks'] && (opts.flat || opts.seed !== undefined))
     throw new Error('--client-callbacks runs after the throughput run: not with --flat or --seed');
+  if (opts.dispatch && (opts.flat || opts.seed !== undefined))
+    throw new Error('--dispatch runs after the throughput run: not with --flat or --seed');
   return {
     durationS: Number(opts.duration),
     warmupS: Number(opts.warmup),
@@ -103,6 +125,12 @@ export function parseOptions(args: string[]): BenchOptions {
       opts['callback-messages'] !== undefined ? Number(opts['callback-messages']) : undefined,
     soakMessages: Number(opts['soak-messages']),
     soakS: Number(opts.soak),
+    dispatch: opts.dispatch,
+    dispatchMessages: Number(opts['dispatch-messages']),
+    dispatchPacedRate: Number(opts['dispatch-paced-rate']),
+    dispatchPacedSeconds: Number(opts['dispatch-paced-seconds']),
+    dispatchWaiting: Number(opts['dispatch-waiting']),
+    dispatchWaitingSeconds: Number(opts['dispatch-waiting-seconds']),
   };
 }
 

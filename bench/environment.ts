@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import mongoose from 'mongoose';
 import { freePort, startEmbeddedDatabase } from '../sandbox/embedded-database';
-import { PlivoSimulator } from '../sandbox/plivo-simulator';
+import { PlivoSimulator, type RecordedRequest } from '../sandbox/plivo-simulator';
 import { StatusReceiver } from '../sandbox/plivo-simulator/status-receiver';
 import type { BenchOptions } from './cli';
 import { API_KEY, AUTH_ID, CLIENT_ID, METRICS_TOKEN, RESULTS_DIR, ROOT, SENDER } from './fixtures';
@@ -75,6 +75,8 @@ export interface Simulator {
   authToken: string;
   /** Drops the recorded requests (memory) and pending callbacks; keeps the latency. */
   reset(): void;
+  /** The requests received since the last reset, in arrival order (`at`: when each arrived). */
+  requests(): RecordedRequest[];
 }
 
 export async function startSimulator(
@@ -100,6 +102,7 @@ export async function startSimulator(
       simulator.reset();
       simulator.setLatency(options.plivoLatencyMs);
     },
+    requests: () => simulator.requests,
   };
 }
 
@@ -159,8 +162,18 @@ export function serviceEnv(database: Database, simulator: Simulator): Record<str
     // Production turns the media preflight on (a HEAD to every media URL); the bench machine
     // has no internet and the preflight is not what this measures.
     MEDIA_PREFLIGHT: 'false',
+    // Production paces sends at Plivo's account rates (0.25 MMS/s, 5 SMS/s): at 50 connections
+    // nearly every send would be scheduled for later, not sent. What is measured is the gateway
+    // itself, so pacing is off; --dispatch measures it on its own (scenarios/dispatch.ts).
+    ...PACING_OFF,
   };
 }
+
+/** Both account caps off (the sender caps are off unless set). */
+export const PACING_OFF = {
+  PACING_ACCOUNT_MMS_PER_SECOND: '0',
+  PACING_ACCOUNT_SMS_PER_SECOND: '0',
+};
 
 /** NODE_OPTIONS as deploy/k8s/configmap.yaml ships it (split into flags). */
 function manifestNodeOptions(): string[] {

@@ -30,7 +30,8 @@ import {
   writeResults,
   type Report,
 } from './report';
-import type { BenchContext } from './scenarios/context';
+import type { BenchContext, ModeOutcome } from './scenarios/context';
+import { dispatchRun } from './scenarios/dispatch';
 import { flatRun } from './scenarios/flat';
 import { throughputRun } from './scenarios/throughput';
 import { procRssKb, ProcSampler, round } from './stats';
@@ -93,7 +94,11 @@ export async function runBench(options: BenchOptions): Promise<void> {
 
     await stopLoadedService(ctx, report);
     if (options.profile) report.profile = await readProfile(flags.profileFile);
-    const targets = [startupTarget(startups), ...mode.targets];
+    const dispatch = options.dispatch
+      ? await runDispatch(ctx, env, flags, mode.sendRps, cleanups)
+      : undefined;
+    if (dispatch) Object.assign(report, dispatch.report);
+    const targets = [startupTarget(startups), ...mode.targets, ...(dispatch?.targets ?? [])];
     printTargets(targets, options.profile);
     report.targets = targets;
     writeResults(report, stamp, options);
@@ -137,6 +142,35 @@ async function startServiceThrice(
     `  #3: ready in ${service.startup.readyMs} ms after spawn${options.profile ? ' (under --cpu-prof)' : ''}; this one takes the load`,
   );
   return { service, startups };
+}
+
+/**
+ * --dispatch, once the loaded service has stopped (it would dispatch too): each scenario starts
+ * its own service with the run's environment and node flags, some variables changed.
+ */
+function runDispatch(
+  ctx: BenchContext,
+  env: Record<string, string>,
+  flags: NodeFlags,
+  sendRps: number | undefined,
+  cleanups: Cleanups,
+): Promise<ModeOutcome> {
+  return dispatchRun({
+    options: ctx.options,
+    database: ctx.database,
+    simulator: ctx.simulator,
+    sendRps,
+    start: async (changes) => {
+      const merged: Record<string, string> = { ...env };
+      for (const [key, value] of Object.entries(changes))
+        if (value === undefined) delete merged[key];
+        else merged[key] = value;
+      const service = await startService(merged, flags.common, ctx.workDir);
+      cleanups.add(() => service.stop());
+      return service;
+    },
+    memory: (service) => serviceMemory(service.baseUrl),
+  });
 }
 
 /** Drains and stops the loaded service (which writes the CPU profile), and reports how it ended. */

@@ -134,6 +134,10 @@ async function main(): Promise<void> {
       database: !external,
       openAccessAdmin: true,
     });
+    if (!config.dispatch.pacing)
+      console.log(
+        "sandbox: pacing is off (Plivo's rates are not applied; set PACING_ACCOUNT_MMS_PER_SECOND to try it)",
+      );
     console.log(
       `sandbox: simulate an inbound MMS with POST ${simulatorUrl}/sandbox/inbound (see README)`,
     );

@@ -25,4 +25,6 @@ export interface BenchContext {
 export interface ModeOutcome {
   report: Report;
   targets: Target[];
+  /** The throughput run's POST /send-mms req/s (the dispatch drain's reference). */
+  sendRps?: number;
 }

@@ -33,11 +33,12 @@ export async function throughputRun(ctx: BenchContext): Promise<ModeOutcome> {
   const rssMax = Math.max(...[send, webhook, get].map((r) => r.processes.service?.rssMaxMb ?? 0));
   const targets = throughputTargets(connections, baseline, send, webhook, rssMax);
   const report = { databaseCeiling: ceiling, scenarios: results };
-  if (!ctx.clientEndpoints) return { report, targets };
+  if (!ctx.clientEndpoints) return { report, targets, sendRps: send.rps };
   const callbacks = await clientCallbacksRun(ctx, webhook, created.length);
   return {
     report: { ...report, ...callbacks.report },
     targets: [...targets, ...callbacks.targets],
+    sendRps: send.rps,
   };
 }
 

@@ -67,23 +67,37 @@ export class CallbackScheduler {
     return this.timers.size + this.running;
   }
 
-  /** Schedules the message's callbacks, if it gave a callback url. */
+  /**
+   * Schedules the message's callbacks, if it gave a callback url. With a `departure` (rates on)
+   * the message waits in Plivo's queue: it leaves then, sent or failed with 420, whether or not it
+   * asked for callbacks; `queued` is posted at once as usual.
+   */
   scheduleLifecycle(message: OutboundMessage): void {
+    const departure = message.departure;
+    const expired = departure?.outcome === 'expired';
+    const leaveQueue = () => {
+      if (!departure) message.sentAt = new Date();
+      else if (expired) message.expiredAt ??= new Date(departure.at);
+      else message.sentAt ??= new Date(departure.at);
+    };
+    if (departure) this.schedule(async () => leaveQueue(), departure.at - Date.now());
     if (!message.callbackUrl) return;
     const final: CallbackStatus =
-      message.failWith || message.dst.endsWith(FAILING_DST_SUFFIX) ? 'failed' : 'delivered';
-    const steps: CallbackStatus[] = ['queued', 'sent', final];
+      expired || message.failWith || message.dst.endsWith(FAILING_DST_SUFFIX)
+        ? 'failed'
+        : 'delivered';
+    const steps: CallbackStatus[] = expired ? ['queued', final] : ['queued', 'sent', final];
     const epoch = this.epoch;
 
     // Each step waits for the previous first attempt so that, even with a 0 ms delay, the receiver
     // sees them in order; retries run on their own timers, so (like on Plivo) a retried `queued`
     // may arrive after `sent` and receivers must order by Sequence.
     const runStep = async (index: number): Promise<void> => {
-      const status = steps[index];
-      if (status === 'sent') message.sentAt = new Date();
-      await this.sendCallback(message, callbackParams(message, status, index + 1), 1, epoch);
+      if (index === 1) leaveQueue(); // at or after the departure: the timer's clock may lag
+      await this.sendCallback(message, callbackParams(message, steps[index], index + 1), 1, epoch);
       if (index + 1 < steps.length && epoch === this.epoch) {
-        this.schedule(() => runStep(index + 1), this.options.delayMs);
+        const untilDeparture = index === 0 && departure ? departure.at - Date.now() : 0;
+        this.schedule(() => runStep(index + 1), Math.max(this.options.delayMs, untilDeparture));
       }
     };
     this.schedule(() => runStep(0), this.options.delayMs);
@@ -172,7 +186,7 @@ function callbackParams(
     type: message.type,
     status,
     sequence,
-    queuedAt: message.createdAt,
+    queuedAt: message.acceptedAt,
     sentAt: message.sentAt,
     powerpackUuid: message.powerpackUuid,
     // Every simulated message is priced as an MMS, whatever its type.

@@ -13,6 +13,8 @@ export type {
   StatusFailurePlan,
 } from './failure-injection';
 export type { InboundMessage } from './inbound';
+export { PLIVO_RATES, QUEUE_EXPIRED_ERROR, type Departure, type RateLimits } from './rate-queue';
+export type { OutboundMessage } from './send-api';
 export {
   StatusReceiver,
   verifyStatusCallbackSignature,

@@ -4,11 +4,13 @@
  * `{api_id, error}`).
  *
  * Request arguments: https://www.plivo.com/docs/messaging/api/message/send-a-message
+ * (`message_expiry`: seconds, 5 to 10,799, else Plivo's 3-hour queue limit applies)
  * Several destinations joined with '<': https://www.plivo.com/docs/messaging/api/message/bulk-messaging
  */
 import { randomUUID } from 'node:crypto';
 import { MAX_MEDIA, MAX_TEXT_LENGTH } from '../../src/mms/plivo/plivo-limits';
 import type { Outcome } from './http-utils';
+import { MESSAGE_EXPIRY_SECONDS, type Departure } from './rate-queue';
 
 export const MESSAGE_ROUTE = /^\/v1\/Account\/([^/]+)\/Message\/?$/;
 export const ACCOUNT_ROUTE = /^\/v1\/Account\/([^/]+)(\/|$)/;
@@ -28,8 +30,19 @@ export interface OutboundMessage {
   powerpackUuid?: string;
   callbackUrl?: string;
   callbackMethod: 'GET' | 'POST';
-  createdAt: Date;
+  /** When Plivo accepted it (answered 202). */
+  acceptedAt: Date;
+  /** When it left Plivo's queue for the carrier (the `sent` status). */
   sentAt?: Date;
+  /** When it expired in Plivo's queue (rates on only): it failed with error 420, never sent. */
+  expiredAt?: Date;
+  /** The request's `message_expiry`: at most this many seconds in the queue. */
+  messageExpirySeconds?: number;
+  /**
+   * Rates on: when it leaves the queue, and how, as decided on acceptance (a test's look ahead;
+   * sentAt/expiredAt are only set once that time comes).
+   */
+  departure?: Departure;
   /** Plivo's error code of a message that ends `failed` for a reason of its own (200: opted out). */
   failWith?: string;
 }
@@ -72,6 +85,7 @@ export function validateSend(body: Record<string, unknown>): Validation {
   const method = (optionalString(body.method) ?? 'POST').toUpperCase();
   const mediaUrls = stringList(body.media_urls);
   const mediaIds = stringList(body.media_ids);
+  const messageExpiry = optionalString(body.message_expiry);
 
   if (!src && !powerpackUuid)
     return invalid('Neither of src or powerpack_uuid present, either one is required');
@@ -86,6 +100,18 @@ export function validateSend(body: Record<string, unknown>): Validation {
     return invalid(`invalid method: ${method}; should be GET or POST`);
   if (callbackUrl !== undefined && !isHttpUrl(callbackUrl))
     return invalid(`invalid url: ${callbackUrl}`);
+
+  // An integer number of seconds, 5 to 10,799 (under Plivo's 3-hour queue limit).
+  const messageExpirySeconds = messageExpiry === undefined ? undefined : Number(messageExpiry);
+  if (
+    messageExpirySeconds !== undefined &&
+    (!/^\d+$/.test(messageExpiry ?? '') ||
+      messageExpirySeconds < MESSAGE_EXPIRY_SECONDS.min ||
+      messageExpirySeconds > MESSAGE_EXPIRY_SECONDS.max)
+  )
+    return invalid(
+      `invalid message_expiry: ${messageExpiry}; should be an integer between ${MESSAGE_EXPIRY_SECONDS.min} and ${MESSAGE_EXPIRY_SECONDS.max}`,
+    );
 
   if (type === 'mms') {
     if (mediaUrls.length + mediaIds.length === 0)
@@ -104,7 +130,7 @@ export function validateSend(body: Record<string, unknown>): Validation {
     return invalid('text is required for sms');
   }
 
-  const createdAt = new Date();
+  const acceptedAt = new Date();
   const messages = destinations.map<OutboundMessage>((dst) => ({
     uuid: randomUUID(),
     src: src ?? SANDBOX_POOL_NUMBER,
@@ -113,7 +139,8 @@ export function validateSend(body: Record<string, unknown>): Validation {
     powerpackUuid,
     callbackUrl,
     callbackMethod: method,
-    createdAt,
+    acceptedAt,
+    messageExpirySeconds,
   }));
   return { ok: true, messages };
 }

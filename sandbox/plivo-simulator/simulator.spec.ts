@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as plivo from 'plivo';
 import { OptOutMemory } from './inbound';
+import { plivoTime } from './signed-webhook';
 import { PlivoSimulator, type CallbackAttempt } from './index';
 
 /**
@@ -255,6 +256,10 @@ describe('PlivoSimulator', () => {
       ['a non-numeric dst', { type: 'sms', dst: 'not-a-number' }, /invalid dst/],
       ['a too short dst', { type: 'sms', dst: '1234567' }, /invalid dst/],
       ['an unknown type', { type: 'fax' }, /invalid type/],
+      ['message_expiry under 5 s', { type: 'sms', message_expiry: 4 }, /invalid message_expiry/],
+      ['message_expiry of 3 h', { type: 'sms', message_expiry: 10800 }, /between 5 and 10799/],
+      ['a fractional message_expiry', { type: 'sms', message_expiry: 12.5 }, /message_expiry/],
+      ['a non-numeric message_expiry', { type: 'sms', message_expiry: 'soon' }, /message_expiry/],
     ])(
       'answers 400 {api_id, error} for %s (SDK: err.status 400)',
       async (_name, params, message) => {
@@ -550,6 +555,160 @@ describe('PlivoSimulator', () => {
       } finally {
         await slow.stop();
       }
+    });
+  });
+
+  describe("rates and queue expiry (Plivo's queue, off by default)", () => {
+    const destinations = (n: number) => Array.from({ length: n }, (_, i) => `1415555${1001 + i}`);
+    /** One request, so every message is accepted at the same instant. */
+    const burstMms = (n: number, extra: Record<string, unknown> = {}) =>
+      create(client, SRC, destinations(n), 'hello', {
+        type: 'mms',
+        media_urls: [...MEDIA],
+        url: `${receiver.base}/cb`,
+        ...extra,
+      });
+    const statusesOf = (uuid: string) =>
+      receiver.received.filter((r) => r.params.MessageUUID === uuid).map((r) => r.params);
+    const sinceAccepted = (at: Date | undefined, i: number) =>
+      at === undefined ? undefined : at.getTime() - sim.messages[i].acceptedAt.getTime();
+
+    it('off by default: a burst is sent at once, as before', async () => {
+      expect(sim.rates).toBeNull();
+      const { messageUuid } = await burstMms(10);
+      await sim.waitFor(() => sim.callbacks.length === 30);
+      expect(sim.messages.map((m) => m.uuid)).toEqual(messageUuid);
+      for (const [i, uuid] of messageUuid.entries()) {
+        expect(statusesOf(uuid).map((p) => p.Status)).toEqual(['queued', 'sent', 'delivered']);
+        expect(sim.messages[i].departure).toBeUndefined();
+        expect(sim.messages[i].expiredAt).toBeUndefined();
+        expect(sinceAccepted(sim.messages[i].sentAt, i)).toBeLessThan(1000);
+      }
+    });
+
+    it('a burst of 10 MMS from one number at 10/s is sent 100 ms apart, each after its queued callback', async () => {
+      sim.setRates({ senderMmsPerSecond: 10 });
+      const { messageUuid } = await burstMms(10);
+      await sim.waitFor(() => sim.callbacks.length === 30, 5000);
+
+      expect(sim.messages.map((m, i) => sinceAccepted(m.sentAt, i))).toEqual([
+        0, 100, 200, 300, 400, 500, 600, 700, 800, 900,
+      ]);
+      expect(Date.now() - sim.messages[0].acceptedAt.getTime()).toBeGreaterThanOrEqual(900);
+      for (const [i, uuid] of messageUuid.entries()) {
+        const message = sim.messages[i];
+        const [queued, sent, delivered] = statusesOf(uuid);
+        expect([queued.Status, sent.Status, delivered.Status]).toEqual([
+          'queued',
+          'sent',
+          'delivered',
+        ]);
+        expect(sent.SentTime).toBe(plivoTime(message.sentAt as Date));
+        const attempts = sim.callbacks.filter((c) => c.params.MessageUUID === uuid);
+        // Never announced early: `sent` goes out at or after the slot (the timer may lag).
+        expect(attempts[1].at.getTime()).toBeGreaterThanOrEqual((message.sentAt as Date).getTime());
+      }
+      // While the last one waited in the queue, it had had its `queued` callback.
+      const last = sim.callbacks.filter((c) => c.params.MessageUUID === messageUuid[9]);
+      expect(last[0].at.getTime()).toBeLessThan((sim.messages[9].sentAt as Date).getTime());
+    });
+
+    it('a burst that overruns a 300 ms queue expiry: its tail fails with 420 at the expiry, never sent', async () => {
+      sim.setRates({ senderMmsPerSecond: 5, queueExpiryMs: 300 });
+      const { messageUuid } = await burstMms(5);
+      await sim.waitFor(() => sim.callbacks.length === 2 * 3 + 3 * 2, 5000);
+
+      expect(
+        sim.messages.map((m, i) => [sinceAccepted(m.sentAt, i), sinceAccepted(m.expiredAt, i)]),
+      ).toEqual([
+        [0, undefined],
+        [200, undefined],
+        [undefined, 300],
+        [undefined, 300],
+        [undefined, 300],
+      ]);
+      for (const uuid of messageUuid.slice(0, 2))
+        expect(statusesOf(uuid).map((p) => p.Status)).toEqual(['queued', 'sent', 'delivered']);
+      for (const [i, uuid] of messageUuid.entries()) {
+        if (i < 2) continue;
+        const params = statusesOf(uuid);
+        expect(params.map((p) => [p.Status, p.Sequence, p.ErrorCode])).toEqual([
+          ['queued', '1', undefined],
+          ['failed', '2', '420'],
+        ]);
+        const failed = sim.callbacks.find(
+          (c) => c.params.MessageUUID === uuid && c.params.Status === 'failed',
+        );
+        expect(failed?.at.getTime()).toBeGreaterThanOrEqual(
+          (sim.messages[i].expiredAt as Date).getTime(),
+        );
+      }
+    });
+
+    it('message_expiry reaches the queue: a message that would wait longer fails at its expiry', async () => {
+      sim.setRates({ accountMmsPerSecond: 0.1 }); // one MMS every 10 s
+      await burstMms(2, { message_expiry: 5 });
+      await sendMms(client);
+      const accepted = (i: number) => sim.messages[i].acceptedAt.getTime();
+      expect(sim.messages.map((m) => m.messageExpirySeconds)).toEqual([5, 5, undefined]);
+      expect(sim.messages.map((m) => m.departure)).toEqual([
+        { outcome: 'sent', at: accepted(0) },
+        { outcome: 'expired', at: accepted(1) + 5000 },
+        // Without message_expiry it waits its turn (the queue's limit is 3 h).
+        { outcome: 'sent', at: accepted(0) + 10_000 },
+      ]);
+      // Decided, but not yet come: neither sent nor expired until its time.
+      expect([sim.messages[1].expiredAt, sim.messages[2].sentAt]).toEqual([undefined, undefined]);
+    });
+
+    it("POST /_sim/rates sets them, GET /_sim/messages lists the times, reset() restores the constructor's", async () => {
+      const control = (path: string, body?: unknown) =>
+        fetch(`${sim.baseUrl}/_sim/${path}`, {
+          method: body === undefined ? 'GET' : 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        }).then(async (res) => ({
+          status: res.status,
+          body: (await res.json()) as Record<string, unknown>,
+        }));
+
+      expect(await control('rates', { senderMmsPerSecond: -1 })).toEqual({
+        status: 400,
+        body: { error: 'senderMmsPerSecond must be a positive number' },
+      });
+      expect(sim.rates).toBeNull();
+      const rates = { senderMmsPerSecond: 20, queueExpiryMs: 60_000 };
+      expect(await control('rates', rates)).toEqual({ status: 200, body: { rates } });
+      expect(await control('rates')).toEqual({ status: 200, body: { rates } });
+      expect(sim.rates).toEqual(rates);
+
+      // No callback url: it still leaves the queue at its slot.
+      await create(client, SRC, destinations(2), 'hello', { type: 'mms', media_urls: [...MEDIA] });
+      await sim.waitFor(() => sim.messages.every((m) => m.sentAt));
+      const { body } = await control('messages');
+      expect(body.messages).toEqual(
+        sim.messages.map((m) => ({
+          uuid: m.uuid,
+          src: SRC,
+          dst: m.dst,
+          type: 'mms',
+          acceptedAt: m.acceptedAt.toISOString(),
+          sentAt: m.sentAt?.toISOString(),
+          expiredAt: null,
+          messageExpirySeconds: null,
+          departure: { outcome: 'sent', at: m.sentAt?.toISOString() },
+        })),
+      );
+      expect(sinceAccepted(sim.messages[1].sentAt, 1)).toBe(50);
+
+      expect(await control('rates', null)).toEqual({ status: 200, body: { rates: null } });
+      sim.setRates(rates);
+      sim.reset();
+      expect(sim.rates).toBeNull();
+      const paced = new PlivoSimulator({ authId: AUTH_ID, authToken: AUTH_TOKEN, rates });
+      paced.setRates(null);
+      paced.reset();
+      expect(paced.rates).toEqual(rates);
     });
   });
 

@@ -7,6 +7,12 @@
  * on failure), sends signed status callbacks (queued → sent → delivered|failed) with Plivo's retry
  * policy, can fake inbound MMS webhooks, and lets tests inject transport failures
  * (HTTP errors, timeouts, resets and the ambiguous "accepted but never answered" case).
+ * With `rates` (or setRates(), or `POST /_sim/rates`; off by default) it models Plivo's account and
+ * per-number rates and its queue expiry (rate-queue.ts): what exceeds them is still answered 202,
+ * waits after its `queued` callback, then gets `sent` at its slot, or `failed` with error 420 if
+ * it is still queued after `queueExpiryMs` (3 h) or its `message_expiry`. `messages` (and
+ * `GET /_sim/messages`) record when each was accepted, sent or expired; `requests[].at` when each
+ * request reached "Plivo".
  * It also hosts a client of the gateway under /client-callbacks/ (status-receiver.ts), where the
  * gateway's own signed status callbacks can be sent in the sandbox.
  *
@@ -37,7 +43,10 @@ import {
   MESSAGE_ROUTE,
   queuedAnswer,
   validateSend,
+  type OutboundMessage,
 } from './send-api';
+import { QUEUE_EXPIRED_ERROR, RateQueue, type RateLimits } from './rate-queue';
+import { handleSimControl, SIM_CONTROL_PATH } from './sim-control';
 import { CLIENT_CALLBACKS_PATH, handleClientCallbacks, StatusReceiver } from './status-receiver';
 
 export interface PlivoSimulatorOptions {
@@ -57,6 +66,8 @@ export interface PlivoSimulatorOptions {
    * X-Mms-Signature with (its STATUS_CALLBACK_SECRET); none: every signature is invalid.
    */
   statusCallbackSecrets?: string[];
+  /** Plivo's rates and queue expiry (rate-queue.ts); undefined: none, every message leaves at once. */
+  rates?: RateLimits;
   log?: (msg: string) => void;
 }
 
@@ -83,6 +94,8 @@ export class PlivoSimulator {
   requests: RecordedRequest[] = [];
   /** Every status-callback attempt, retries included. */
   callbacks: CallbackAttempt[] = [];
+  /** Every message created (one per destination), with when it was accepted, sent or expired. */
+  messages: OutboundMessage[] = [];
   /** The client endpoint at /client-callbacks/…: the gateway's status callbacks to a client. */
   readonly statusReceiver: StatusReceiver;
 
@@ -94,6 +107,8 @@ export class PlivoSimulator {
   private readonly scheduler: CallbackScheduler;
   /** STOP/START delivered per (to, from): sends to opted-out numbers fail with error 200. */
   private readonly optOuts = new OptOutMemory();
+  private readonly initialRates: RateLimits | null;
+  private readonly queue: RateQueue;
 
   private server?: Server;
   private url?: string;
@@ -105,6 +120,8 @@ export class PlivoSimulator {
     this.authToken = options.authToken;
     this.log = options.log ?? (() => undefined);
     this.inboundUrl = options.inboundUrl;
+    this.initialRates = options.rates ?? null;
+    this.queue = new RateQueue(this.initialRates);
     this.scheduler = new CallbackScheduler({
       authToken: options.authToken,
       delayMs: options.callbackDelayMs ?? DEFAULT_CALLBACK_DELAY_MS,
@@ -125,7 +142,7 @@ export class PlivoSimulator {
     return this.url;
   }
 
-  /** Status callbacks scheduled or being delivered (retries included): 0 once all settled. */
+  /** Status callbacks or queue departures scheduled, or callbacks being delivered: 0 once all settled. */
   get pendingCallbacks(): number {
     return this.scheduler.pending;
   }
@@ -134,8 +151,9 @@ export class PlivoSimulator {
     if (this.server) return this.baseUrl;
     const server = createServer((req, res) => {
       const pathname = req.url?.split('?')[0] ?? '/';
-      const handled =
-        pathname === '/sandbox/inbound'
+      const handled = pathname.startsWith(SIM_CONTROL_PATH)
+        ? handleSimControl(this, req, res)
+        : pathname === '/sandbox/inbound'
           ? handleSandboxInbound(req, res, this.inboundUrl, (inbound) => this.sendInbound(inbound))
           : pathname === CLIENT_CALLBACKS_PATH || pathname.startsWith(`${CLIENT_CALLBACKS_PATH}/`)
             ? handleClientCallbacks(this.statusReceiver, req, res)
@@ -177,10 +195,15 @@ export class PlivoSimulator {
     await closed;
   }
 
-  /** Clears records, failure plans, latency, pending callbacks and the client endpoint's state. */
+  /**
+   * Clears records, failure plans, latency, pending callbacks, the queue and the client endpoint's
+   * state; rates go back to the constructor's.
+   */
   reset(): void {
     this.requests = [];
     this.callbacks = [];
+    this.messages = [];
+    this.queue.set(this.initialRates);
     this.failures.reset();
     this.optOuts.reset();
     this.scheduler.cancel();
@@ -195,6 +218,15 @@ export class PlivoSimulator {
   /** Extra latency added to every answer (benchmarks). */
   setLatency(ms: number): void {
     this.failures.setLatency(ms);
+  }
+
+  /** Plivo's rates and queue expiry from now on (null: off); messages already queued keep their slot. */
+  setRates(rates: RateLimits | null): void {
+    this.queue.set(rates);
+  }
+
+  get rates(): RateLimits | null {
+    return this.queue.current;
   }
 
   /** Polls until `predicate` returns a truthy value, which it resolves to. */
@@ -282,7 +314,18 @@ export class PlivoSimulator {
     if (!validation.ok) return errorAnswer(400, validation.error);
 
     for (const message of validation.messages) {
-      message.failWith = this.optOuts.failureFor(message.src, message.dst);
+      message.departure = this.queue.admit({
+        type: message.type,
+        src: message.src,
+        acceptedAt: message.acceptedAt.getTime(),
+        messageExpirySeconds: message.messageExpirySeconds,
+      });
+      // Expired in the queue: it never reaches the carrier, nor the opt-out check.
+      message.failWith =
+        message.departure?.outcome === 'expired'
+          ? QUEUE_EXPIRED_ERROR
+          : this.optOuts.failureFor(message.src, message.dst);
+      this.messages.push(message);
       this.scheduler.scheduleLifecycle(message);
     }
     record.messageUuids = validation.messages.map((m) => m.uuid);

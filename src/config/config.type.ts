@@ -1,6 +1,7 @@
 import type { AppConfig } from './app.config';
 import type { ClientsConfig } from './clients.config';
 import type { DatabaseConfig } from './database.config';
+import type { DispatchConfig } from './dispatch.config';
 import type { HttpConfig } from './http.config';
 import type { OptOutsConfig } from './opt-outs.config';
 import type { PendingReconcilerConfig } from './pending-reconciler.config';
@@ -18,5 +19,6 @@ export interface AllConfig {
   send: SendConfig;
   optOuts: OptOutsConfig;
   statusCallbacks: StatusCallbacksConfig;
+  dispatch: DispatchConfig;
   pendingReconciler: PendingReconcilerConfig;
 }

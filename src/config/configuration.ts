@@ -2,6 +2,7 @@ import { buildAppConfig, SandboxState } from './app.config';
 import { buildClientsConfig } from './clients.config';
 import type { AllConfig } from './config.type';
 import { buildDatabaseConfig } from './database.config';
+import { buildDispatchConfig } from './dispatch.config';
 import { buildHttpConfig } from './http.config';
 import { buildOptOutsConfig } from './opt-outs.config';
 import { buildPendingReconcilerConfig } from './pending-reconciler.config';
@@ -36,6 +37,7 @@ export function loadConfiguration(env: Environment, sandbox?: SandboxState): All
     send: section(() => buildSendConfig(vars)),
     optOuts: section(() => buildOptOutsConfig(vars)),
     statusCallbacks: section(() => buildStatusCallbacksConfig(vars)),
+    dispatch: section(() => buildDispatchConfig(vars, sandbox)),
   };
   const longest = config.plivo && config.send && longestRequestMs(config.plivo, config.send);
   // Checked against the longest request, so only once the two it is made of are valid.

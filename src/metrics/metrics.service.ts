@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * Prometheus metrics on a registry of our own (not prom-client's global one), so two app
@@ -26,8 +26,28 @@ export class MetricsService {
 
   readonly messages = new Counter({
     name: 'mms_messages_total',
-    help: 'Send outcomes: queued, failed, unknown or refused (opted-out), by reason and client id',
+    help: 'Send outcomes: queued, scheduled (held by the gateway), failed, unknown, canceled, expired or refused (opted-out), by reason and client id',
     labelNames: ['outcome', 'reason', 'client'] as const,
+    registers: [this.registry],
+  });
+
+  readonly dispatchBacklog = new Gauge({
+    name: 'mms_dispatch_backlog',
+    help: 'Messages the gateway holds (scheduled), by sender number, as a replica last counted them',
+    labelNames: ['sender'] as const,
+    registers: [this.registry],
+  });
+
+  readonly dispatchOldestDue = new Gauge({
+    name: 'mms_dispatch_oldest_due_seconds',
+    help: 'How long the most overdue scheduled message has been due (0: none overdue)',
+    registers: [this.registry],
+  });
+
+  readonly dispatchLag = new Histogram({
+    name: 'mms_dispatch_lag_seconds',
+    help: 'From a held message being due (its sendAt or pacing slot) to its hand-over to Plivo',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
     registers: [this.registry],
   });
 

@@ -1,12 +1,17 @@
 import mongoose, { mongo, Types } from 'mongoose';
 import { IdempotencyRecordSchema } from '../../src/mms/send/idempotency/idempotency-record.schema';
 import { statusChangePipeline } from '../../src/mms/message-log/status-change';
-import { MessageLogSchema } from '../../src/mms/message-log/message-log.schema';
+import { MessageLog, MessageLogSchema } from '../../src/mms/message-log/message-log.schema';
 import { UnmatchedCallbackSchema } from '../../src/mms/webhooks/unmatched-callback.schema';
 import { OptOutSchema } from '../../src/mms/opt-outs/opt-out.schema';
 import { OptOutsRepository } from '../../src/mms/opt-outs/opt-outs.repository';
 import { ReplyWindowSchema } from '../../src/mms/opt-outs/reply-window.schema';
 import { REPLY_WINDOW_MS, ReplyWindows } from '../../src/mms/opt-outs/reply-windows';
+import { DispatchQueueRepository } from '../../src/mms/dispatch/dispatch-queue.repository';
+import { MessageLogRepository } from '../../src/mms/message-log/message-log.repository';
+import { Pacer } from '../../src/mms/pacing/pacer';
+import { PacingState, PacingStateSchema } from '../../src/mms/pacing/pacing-state.schema';
+import { DispatchConfig } from '../../src/config/dispatch.config';
 
 /**
  * The MongoDB behaviours the service's promises rest on, checked against whatever server this
@@ -399,6 +404,96 @@ describe('database conformance (e2e): the MongoDB behaviours the service relies 
         claimed.filter(Boolean).length === 1,
         { claimed },
       );
+    },
+  );
+
+  itHolds(
+    'atomic claim of the oldest due document',
+    `${RACERS} dispatchers claiming the dispatch queue at once never get the same message, ${ROUNDS} rounds`,
+    async () => {
+      // The dispatch queue's claim (DispatchQueueRepository.claim): a findOneAndUpdate sorted
+      // on the partial dispatchDueAt index that moves the document past the horizon. Two racers
+      // reading the same "first due" document would both send it.
+      const Messages = connection.model(MessageLog.name, MessageLogSchema, 'dispatch_claims');
+      await Messages.createIndexes();
+      const queue = new DispatchQueueRepository(Messages, new MessageLogRepository(Messages));
+      for (let round = 0; round < ROUNDS; round++) {
+        await Messages.collection.deleteMany({});
+        // Fewer due messages than racers on odd rounds: the losers must get nothing, not a copy.
+        const due = round % 2 ? RACERS / 4 : RACERS;
+        const now = Date.now();
+        await Messages.collection.insertMany(
+          Array.from({ length: due + 2 }, (_, i) => ({
+            status: 'scheduled',
+            sender: '+14155550100',
+            recipient: `+1415555${String(1000 + i)}`,
+            // Two not due yet (past the horizon): never claimed.
+            dispatchDueAt: new Date(i < due ? now - 1000 + i : now + 60_000),
+            validUntil: new Date(now + 3_600_000),
+          })),
+        );
+        const claims = await Promise.all(
+          Array.from({ length: RACERS }, () =>
+            queue.claim(new Date(now), new Date(now + 100), 30_000),
+          ),
+        );
+        const ids = claims.filter((c) => c !== undefined).map((c) => c.id.toHexString());
+        property(
+          'a claimed document is never claimed twice while leased',
+          new Set(ids).size === ids.length && ids.length === due,
+          { round, due, claimed: ids.length, distinct: new Set(ids).size },
+        );
+        const tokens = await Messages.collection
+          .find({ dispatchLease: { $exists: true } })
+          .toArray();
+        property(
+          'each claim stored its own lease token',
+          tokens.length === due &&
+            tokens.every(
+              (doc) =>
+                claims.find((c) => c?.id.equals(doc._id as Types.ObjectId))?.token ===
+                doc.dispatchLease,
+            ),
+          { round, leased: tokens.length },
+        );
+      }
+    },
+  );
+
+  itHolds(
+    'atomic pipeline update with upsert (pacing)',
+    `${RACERS} concurrent pacing reservations get ${RACERS} slots, an interval apart at least`,
+    async () => {
+      // Pacer.reserve: one findOneAndUpdate (pipeline, upsert) per reservation on the channel's
+      // document, each reading its slot from its own post-image. Slots reused or skipped would
+      // put two messages inside Plivo's interval, or waste the rate.
+      const settings = {
+        account: { mms: 10, sms: 0 },
+        sender: { mms: 0, sms: 0 },
+      } as DispatchConfig;
+      const pacer = new Pacer(
+        connection.model(PacingState.name, PacingStateSchema, 'pacing_race'),
+        { get: () => settings } as never,
+      );
+      for (let round = 0; round < ROUNDS; round++) {
+        await db.collection('pacing_race').deleteMany({});
+        const from = new Date(Date.now() + round * 60_000);
+        const reservations = await Promise.all(
+          Array.from({ length: RACERS }, () =>
+            pacer.reserve('mms', '+14155550100', from, new Date(from.getTime() + 3_600_000)),
+          ),
+        );
+        const slots = reservations
+          .map((r) => ('slot' in r ? r.slot.getTime() - from.getTime() : null))
+          .sort((a, b) => (a ?? -1) - (b ?? -1));
+        const gaps = slots.slice(1).map((slot, k) => (slot ?? 0) - (slots[k] ?? 0));
+        // Each round starts from no document: the first reservations race to upsert it.
+        property(
+          'each reservation gets its own slot, at least 100 ms apart (10/s), none refused',
+          slots.every((slot) => slot !== null) && slots[0] === 0 && gaps.every((g) => g >= 100),
+          { round, slots },
+        );
+      }
     },
   );
 

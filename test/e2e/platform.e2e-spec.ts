@@ -235,7 +235,9 @@ describe('health, errors, request ids and the OpenAPI document (e2e)', () => {
       'mediaUrl',
       'mediaUrls',
       'messageText',
+      'sendAt',
       'statusCallbackUrl',
+      'validUntil',
     ]);
     expect(dto.required.sort()).toEqual(['destinationNumber', 'messageText']);
     expect(dto.properties.destinationNumber.example).toBe('+14157654321');

@@ -8,6 +8,7 @@ import { createTestApp, TestApp } from '../support/test-app';
 import { eventually } from '../support/eventually';
 import { StatusReceiver } from '../../sandbox/plivo-simulator/status-receiver';
 import { hashBody } from '../../src/mms/send/idempotency/idempotency.interceptor';
+import { DispatchQueueRepository } from '../../src/mms/dispatch/dispatch-queue.repository';
 
 const KEY = 'query-indexes-client-key-0123';
 const CALLBACK_SECRET = 'query-indexes-callback-secret-0123456789';
@@ -371,6 +372,55 @@ describe('every query the service runs is served by an index (e2e)', () => {
     // Both claims (first tries, then retries), and the claim that skips a full host.
     for (const field of ['callbackDueAt', 'callbackRetryAt', 'callbackHost'])
       expect([field, queries.some((q) => field in q.filter)]).toEqual([field, true]);
+
+    // The dispatch queue: a message held 300 ms (claimed, handed over, sent), one canceled while
+    // held, one left in the queue, and the backlog the metrics read (to a recipient the error 200
+    // above has not opted out).
+    const schedule = (sendInMs: number) =>
+      request(t.baseUrl)
+        .post('/send-mms')
+        .set('X-API-Key', KEY)
+        .send({
+          ...body,
+          destinationNumber: '+14157650321',
+          sendAt: new Date(Date.now() + sendInMs).toISOString(),
+        })
+        .expect(202);
+    const held = await schedule(300);
+    const toCancel = await schedule(60_000);
+    await schedule(60_000);
+    await request(t.baseUrl)
+      .post(`/messages/${toCancel.body.messageId}/cancel`)
+      .set('X-API-Key', KEY)
+      .expect(200);
+    await eventually(
+      () => request(t.baseUrl).get(`/messages/${held.body.messageId}`).set('X-API-Key', KEY),
+      (res) => res.body.status !== 'scheduled' && res.body.status !== 'pending',
+      'the held message sent',
+    );
+    const backlog = await t.app.get(DispatchQueueRepository).backlog();
+    expect(backlog.bySender.get('+14155550100')).toBe(1);
+    const dispatchQueries = queries.filter((q) => 'dispatchDueAt' in q.filter);
+    // The claim (a range on the due time, the oldest first) and the backlog's first due.
+    expect(dispatchQueries.map((q) => q.method)).toEqual(
+      expect.arrayContaining(['findOneAndUpdate', 'findOne']),
+    );
+    // Every way out of the queue (hand-over, cancel) is conditional on `scheduled`.
+    expect(
+      queries.filter((q) => q.method === 'findOneAndUpdate' && q.filter.status === 'scheduled')
+        .length,
+    ).toBeGreaterThanOrEqual(2);
+    // The backlog's count per sender is an aggregation (not recorded above): its $match too.
+    const backlogPlan = JSON.stringify(
+      await t.db
+        .collection('message_logs')
+        .aggregate([
+          { $match: { dispatchDueAt: { $exists: true } } },
+          { $group: { _id: '$sender', n: { $sum: 1 } } },
+        ])
+        .explain(),
+    );
+    expect([backlogPlan.includes('COLLSCAN'), /IXSCAN/.test(backlogPlan)]).toEqual([false, true]);
 
     const ours = queries.filter((q) => q.collection !== 'system.indexes');
     expect(new Set(ours.map((q) => q.collection))).toEqual(

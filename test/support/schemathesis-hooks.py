@@ -13,11 +13,18 @@ skipped or relaxed, and no failure is filtered.
   ones ("0") across different bodies. A valid key already sent with another body gets a unique
   suffix, as a client would make; a key's first use, every invalid key and every repeat with
   the same body go out as generated.
+- sendAt and validUntil (POST /send-mms): RFC 3339 date-times whose allowed range is relative
+  to now (sendAt at most 35 days ahead, validUntil after sendAt and at most 72 h after it), which
+  JSON Schema cannot say. A generated value that is a well-formed date-time is moved into that
+  window (deterministically, from its own text): sendAt within the past day or the next hour,
+  validUntil 2 to 70 hours ahead. Malformed values go out as generated.
 """
 
+import hashlib
 import re
 import threading
 import uuid
+from datetime import datetime, timedelta, timezone
 
 import schemathesis
 from hypothesis import strategies as st
@@ -54,3 +61,25 @@ def before_call(ctx, case, **kwargs):
         first = _first_body_of_key.setdefault(key, body)
     if first != body:
         headers[name] = f"{key[:222]}-{uuid.uuid4().hex}"
+
+
+RFC3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})"
+)
+WINDOWS = {"sendAt": (-86_400, 3_600), "validUntil": (7_200, 70 * 3_600)}
+
+
+def _within(value: str, low_s: int, high_s: int) -> str:
+    offset = low_s + int(hashlib.sha256(value.encode()).hexdigest(), 16) % (high_s - low_s)
+    at = datetime.now(timezone.utc) + timedelta(seconds=offset)
+    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@schemathesis.hook
+def map_body(ctx, body):
+    if isinstance(body, dict):
+        for field, (low, high) in WINDOWS.items():
+            value = body.get(field)
+            if isinstance(value, str) and RFC3339.fullmatch(value):
+                body[field] = _within(value, low, high)
+    return body

@@ -121,6 +121,9 @@ export function productionEnv(
     METRICS_TOKEN: PRODUCTION_METRICS_TOKEN,
     MEDIA_PREFLIGHT: 'false',
     SHUTDOWN_DELAY_MS: '0',
+    // Plivo's default rates would hold every second send for 4 s: off unless a test sets them.
+    PACING_ACCOUNT_MMS_PER_SECOND: '0',
+    PACING_ACCOUNT_SMS_PER_SECOND: '0',
     ...extra,
   };
 }

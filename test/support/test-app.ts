@@ -77,6 +77,9 @@ export async function createTestApp(
       PLIVO_API_URL: plivoUrl,
       PLIVO_TIMEOUT_MS: '1500',
       PLIVO_SEND_DEADLINE_MS: '8000',
+      // No pacing unless a test asks for it: every send goes to Plivo in its request.
+      PACING_ACCOUNT_MMS_PER_SECOND: '0',
+      PACING_ACCOUNT_SMS_PER_SECOND: '0',
       ...env,
     },
     { plivo: false, database: false, openAccessAdmin: options.openAccessAdmin ?? true },

@@ -62,7 +62,7 @@ const ALLOWED: Record<string, string[]> = {
   'mms/media': ['shared', 'config', 'mms/plivo'],
   'mms/opt-outs': ['shared', 'config', 'auth', 'metrics'],
   'mms/client-callbacks': ['shared', 'config', 'metrics', 'mms/message-log'],
-  'mms/dispatch': ['shared', 'config', 'metrics', 'mms/message-log'],
+  'mms/pacing': ['shared', 'config'],
   'mms/send': [
     'shared',
     'config',
@@ -73,6 +73,21 @@ const ALLOWED: Record<string, string[]> = {
     'mms/media',
     'mms/opt-outs',
     'mms/client-callbacks',
+    'mms/pacing',
+  ],
+  // The queue sends what the gateway holds through the send path's delivery (DeliverMessageUseCase).
+  'mms/dispatch': [
+    'shared',
+    'config',
+    'auth',
+    'metrics',
+    'mms/plivo',
+    'mms/message-log',
+    'mms/media',
+    'mms/opt-outs',
+    'mms/pacing',
+    'mms/send',
+    'mms/messages',
   ],
   'mms/messages': ['shared', 'config', 'auth', 'mms/message-log'],
   'mms/webhooks': [

@@ -1,14 +1,31 @@
 import { Module } from '@nestjs/common';
-import { MetricsModule } from '../../metrics/metrics.module';
+import { MediaModule } from '../media/media.module';
 import { MessageLogModule } from '../message-log/message-log.module';
+import { MetricsModule } from '../../metrics/metrics.module';
+import { OptOutsModule } from '../opt-outs/opt-outs.module';
+import { PacingModule } from '../pacing/pacing.module';
+import { SendModule } from '../send/send.module';
+import { CancelMessageController } from './cancel-message.controller';
+import { DispatchQueueRepository } from './dispatch-queue.repository';
+import { DispatchWorker } from './dispatch-worker';
 import { PendingReconciler } from './pending-reconciler';
+import { CancelMessageUseCase } from './usecases/cancel-message/cancel-message.usecase';
+import { DispatchMessageUseCase } from './usecases/dispatch-message/dispatch-message.usecase';
 
 /**
- * Work on the message log apart from any request, on every replica: today the reconciler of
- * messages a stopped request left `pending`.
+ * The gateway's own queue: messages held until their sendAt or pacing slot, dispatched on every
+ * replica under leases, canceled by their client, expired past their validUntil; and the
+ * reconciler of messages a stopped request or dispatcher left `pending`.
  */
 @Module({
-  imports: [MessageLogModule, MetricsModule],
-  providers: [PendingReconciler],
+  imports: [MessageLogModule, SendModule, PacingModule, OptOutsModule, MediaModule, MetricsModule],
+  controllers: [CancelMessageController],
+  providers: [
+    DispatchQueueRepository,
+    DispatchWorker,
+    DispatchMessageUseCase,
+    CancelMessageUseCase,
+    PendingReconciler,
+  ],
 })
 export class DispatchModule {}

@@ -1,80 +1,54 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { FilterQuery, Model, mongo, Types } from 'mongoose';
-import { MessageStatus, STATUS_RANK } from './message-status';
+import { STATUS_RANK } from './message-status';
 import { AttemptRecord, MessageLog, StatusHistoryEntry } from './message-log.schema';
 import { StatusChange, statusChangePipeline } from './status-change';
 import { appendCallbackEventStages, callbackHostOf } from './callback-outbox';
 import { definedEntries, literal } from './pipeline';
 import { isDuplicateKeyError } from '../../shared/duplicate-key';
+import {
+  NewInboundMessage,
+  NewOutboundMessage,
+  Schedule,
+  Readers,
+  ListMessagesFilter,
+  StatusChangeResult,
+  MessageLogRecord,
+  MessageMatch,
+  ConditionalMatch,
+} from './message-log.types';
 
-/** An inbound message as Plivo's webhook described it. */
-export interface NewInboundMessage {
-  messageUuid: string;
-  /** The client that may read it (INBOUND_CLIENTS), if any. */
-  clientId?: string;
-  from: string;
-  to: string;
-  type: 'mms' | 'sms';
-  text?: string;
-  mediaUrls: string[];
-  mediaCount?: number;
-  errorCode?: string;
-}
-
-export interface NewOutboundMessage {
-  /** Set when the id was chosen before the log existed (an Idempotency-Key reservation). */
-  _id?: Types.ObjectId;
-  clientId: string;
-  channel: 'mms' | 'sms';
-  fallbackReason?: string;
-  /** Why the gateway sent it on its own (a reply to STOP/START/HELP). */
-  reason?: string;
-  sender: string;
-  recipient: string;
-  text: string;
-  mediaUrls: string[];
-  mediaIds: string[];
-  /** Where its status changes are pushed (signed), if anywhere. */
-  statusCallbackUrl?: string;
-}
-
-/** Whose messages a read may see: one client's, or (admin) everyone's. */
-export type Readers = { clientId: string } | 'all';
-
-export interface ListMessagesFilter {
-  readers: Readers;
-  status?: MessageStatus;
-  direction?: 'outbound' | 'inbound';
-  recipient?: string;
-  limit: number;
-  /** The _id of the last message of the previous page. */
-  cursor?: Types.ObjectId;
-}
-
+export type {
+  NewInboundMessage,
+  NewOutboundMessage,
+  Schedule,
+  Readers,
+  ListMessagesFilter,
+  StatusChangeResult,
+  MessageLogRecord,
+  MessageMatch,
+  ConditionalMatch,
+} from './message-log.types';
 export type { StatusChange } from './status-change';
-
-export type StatusChangeResult = 'applied' | 'recorded' | 'duplicate' | 'not-found';
-
-export type MessageLogRecord = MessageLog & { _id: Types.ObjectId };
-
-/** Which message a change is for: our id, or (for callbacks without our ref) Plivo's UUID. */
-export type MessageMatch = { _id: Types.ObjectId } | { plivoMessageUuid: string };
 
 @Injectable()
 export class MessageLogRepository {
   constructor(@InjectModel(MessageLog.name) private readonly model: Model<MessageLog>) {}
 
-  async createPending(input: NewOutboundMessage): Promise<Types.ObjectId> {
+  /** Logged before Plivo is called (`pending`), or held for later (`scheduled`, with its schedule). */
+  async createPending(input: NewOutboundMessage, schedule?: Schedule): Promise<Types.ObjectId> {
     const now = new Date();
+    const status = schedule ? 'scheduled' : 'pending';
     const doc = await this.model.create({
       ...input,
+      ...(schedule ? { ...schedule, dispatchDueAt: schedule.slotAt ?? schedule.sendAt } : {}),
       ...(input.statusCallbackUrl ? { callbackHost: callbackHostOf(input.statusCallbackUrl) } : {}),
       direction: 'outbound',
-      status: 'pending',
-      statusRank: STATUS_RANK.pending,
+      status,
+      statusRank: STATUS_RANK[status],
       attempts: 0,
-      statusHistory: [{ status: 'pending', at: now, source: 'api', applied: true }],
+      statusHistory: [{ status, at: now, source: 'api', applied: true }],
     });
     return doc._id;
   }
@@ -86,7 +60,10 @@ export class MessageLogRepository {
    * the history marked not applied; a change whose eventKey the log already holds is a replay
    * and changes nothing. The post-image of this very write says which of the two happened.
    */
-  async applyStatusChange(match: MessageMatch, change: StatusChange): Promise<StatusChangeResult> {
+  async applyStatusChange(
+    match: ConditionalMatch,
+    change: StatusChange,
+  ): Promise<StatusChangeResult> {
     return (await this.changeStatus(match, change)).result;
   }
 
@@ -96,7 +73,7 @@ export class MessageLogRepository {
    * conditional on `pending`: whoever else settles it meanwhile, it applies at most once
    * (`applied` false: another writer moved it first). One message by id, or the oldest logged
    * before `loggedBefore`: an id never postdates its log, so the {status, _id} index bounds the
-   * scan to the pending messages with an older id, and createdAt decides.
+   * scan to the pending messages with an older id, and the last write (updatedAt) decides.
    */
   async settlePendingAsUnknown(
     which: { _id: Types.ObjectId } | { loggedBefore: Date },
@@ -107,7 +84,9 @@ export class MessageLogRepository {
       ? {
           status: 'pending',
           _id: { $lt: Types.ObjectId.createFromTime(Math.floor(before.getTime() / 1000)) },
-          createdAt: { $lt: before },
+          // Pending since its last write: a held message is handed over (pending) long after
+          // it was logged, so its createdAt says nothing of how long it has been pending.
+          updatedAt: { $lt: before },
         }
       : { ...which, status: 'pending' };
     const { doc, result } = await this.changeStatus(
@@ -146,6 +125,18 @@ export class MessageLogRepository {
     const last = (after.statusHistory as StatusHistoryEntry[] | undefined)?.[0];
     if (!last?.changeId?.equals(changeId)) return { doc: after, result: 'duplicate' };
     return { doc: after, result: last.applied ? 'applied' : 'recorded' };
+  }
+
+  /**
+   * Messages of a channel the gateway holds that are due before `at`, and at `at`: each takes
+   * a pacing slot before a message due at `at` (the dispatchDueAt index, then the channel).
+   */
+  async countHeld(channel: 'mms' | 'sms', at: Date): Promise<{ before: number; at: number }> {
+    const [before, same] = await Promise.all([
+      this.model.collection.countDocuments({ dispatchDueAt: { $lt: at }, channel }),
+      this.model.collection.countDocuments({ dispatchDueAt: at, channel }),
+    ]);
+    return { before, at: same };
   }
 
   /** Sender and recipient of a message (a status callback's opt-out names them). */

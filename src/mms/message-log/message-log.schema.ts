@@ -167,6 +167,33 @@ export class MessageLog {
   @Prop()
   callbackLease?: string;
 
+  /** When the message is to be sent: the client's sendAt, or the pacing slot it was given. */
+  @Prop()
+  sendAt?: Date;
+
+  /** Not handed to Plivo by then: expired, never sent (Plivo's message_expiry is what is left). */
+  @Prop()
+  validUntil?: Date;
+
+  /** Whether an MMS that Plivo refuses for its destination may go out as an SMS with links. */
+  @Prop()
+  fallbackToSms?: boolean;
+
+  /**
+   * Set while the message is `scheduled`: when a dispatcher may take it (its sendAt or pacing
+   * slot, or the end of a dispatcher's lease). Dispatchers claim by it; removed on hand-over.
+   */
+  @Prop()
+  dispatchDueAt?: Date;
+
+  /** The token of the dispatcher holding the message until dispatchDueAt. */
+  @Prop()
+  dispatchLease?: string;
+
+  /** A pacing slot reserved for the message: it may be handed to Plivo from then on. */
+  @Prop()
+  slotAt?: Date;
+
   createdAt: Date;
   updatedAt: Date;
 }
@@ -203,4 +230,10 @@ MessageLogSchema.index(
 MessageLogSchema.index(
   { callbackRetryAt: 1, callbackHost: 1 },
   { partialFilterExpression: { callbackRetryAt: { $exists: true } } },
+);
+// Dispatchers claim the scheduled message due first: a range on one indexed key holding only
+// messages the gateway still holds (partial: none once handed to Plivo, canceled or expired).
+MessageLogSchema.index(
+  { dispatchDueAt: 1 },
+  { partialFilterExpression: { dispatchDueAt: { $exists: true } } },
 );

@@ -5,7 +5,8 @@
  * rank: once delivered, undelivered, failed, rejected or read, a message stays so.
  */
 export const MESSAGE_STATUSES = [
-  'pending', // logged, Plivo not yet answered
+  'scheduled', // held by the gateway's dispatch queue until its sendAt (or its pacing slot)
+  'pending', // logged, being handed to Plivo, Plivo not yet answered
   'unknown', // Plivo's answer was lost (timeout, reset, 504): it may or may not have queued it
   'queued',
   'sent',
@@ -15,10 +16,14 @@ export const MESSAGE_STATUSES = [
   'failed',
   'rejected',
   'read',
+  'canceled', // taken back by its client while still scheduled: never sent
+  'expired', // not handed to Plivo by its validUntil: never sent
 ] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
 export const STATUS_RANK: Record<MessageStatus, number> = {
+  // Below pending (0) so that existing documents keep their ranks.
+  scheduled: -1,
   pending: 0,
   unknown: 1,
   queued: 2,
@@ -29,10 +34,13 @@ export const STATUS_RANK: Record<MessageStatus, number> = {
   failed: 4,
   rejected: 4,
   read: 4,
+  canceled: 4,
+  expired: 4,
 };
 
 export function isMessageStatus(value: unknown): value is MessageStatus {
   return typeof value === 'string' && (MESSAGE_STATUSES as readonly string[]).includes(value);
 }
 
-export type StatusSource = 'api' | 'plivo-response' | 'plivo-callback' | 'plivo-inbound';
+export type StatusSource =
+  'api' | 'dispatcher' | 'plivo-response' | 'plivo-callback' | 'plivo-inbound';

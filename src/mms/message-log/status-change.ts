@@ -20,6 +20,10 @@ export interface StatusChange {
   /** Fields set only when the status moves (errorCode/errorMessage of the new status). */
   setIfApplied?: Record<string, unknown>;
   attempt?: AttemptRecord;
+  /** Fields removed when the status moves (the dispatch queue's, once a message leaves it). */
+  unsetIfApplied?: string[];
+  /** False: no status callback event (the hand-over from the gateway's queue to the send). */
+  emitEvent?: boolean;
 }
 
 /**
@@ -66,6 +70,8 @@ export function statusChangePipeline(
       { $mergeObjects: [{ $ifNull: ['$delivery', {}] }, literal(change.delivery)] },
       '$delivery',
     );
+  for (const key of change.unsetIfApplied ?? [])
+    fields[key] = { $cond: ['$__forward', '$$REMOVE', `$${key}`] };
   if (change.eventKey) fields.eventKeys = append('$eventKeys', [literal(change.eventKey)]);
   if (change.attempt) {
     fields.attempts = unlessReplay({ $add: [{ $ifNull: ['$attempts', 0] }, 1] }, '$attempts');
@@ -82,7 +88,7 @@ export function statusChangePipeline(
     },
     { $set: { __forward: { $and: [{ $not: ['$__replay'] }, { $lt: ['$statusRank', rank] }] } } },
     { $set: fields },
-    ...appendCallbackEventStages('$__forward', {
+    ...appendCallbackEventStages(change.emitEvent === false ? false : '$__forward', {
       occurredAt: entry.at,
       errorCode: (change.setIfApplied?.errorCode as string | undefined) ?? change.errorCode,
       errorMessage: (change.setIfApplied?.errorMessage as string | undefined) ?? change.detail,

@@ -38,6 +38,8 @@ export function toMessageDto(log: MessageLogRecord): MessageDto {
     ),
     delivery: log.delivery,
     ...(log.statusCallbackUrl ? { statusCallback: statusCallbackView(log) } : {}),
+    ...(log.sendAt ? { sendAt: log.sendAt } : {}),
+    ...(log.validUntil ? { validUntil: log.validUntil } : {}),
     createdAt: log.createdAt,
     updatedAt: log.updatedAt,
   };

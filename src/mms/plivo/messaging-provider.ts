@@ -9,6 +9,8 @@ export interface OutboundMessage {
   mediaIds: string[];
   /** Where Plivo posts status callbacks for this message. */
   callbackUrl: string;
+  /** Plivo's message_expiry: fail (error 420) rather than send after this many seconds. */
+  messageExpirySeconds?: number;
 }
 
 export interface ProviderAcceptance {

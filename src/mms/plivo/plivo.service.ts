@@ -38,6 +38,9 @@ export class PlivoService extends MessagingProvider {
     };
     if (message.mediaUrls.length > 0) params.media_urls = message.mediaUrls;
     if (message.mediaIds.length > 0) params.media_ids = message.mediaIds;
+    // 5-10,799 s: https://www.plivo.com/docs/messaging/api/message/send-a-message
+    if (message.messageExpirySeconds !== undefined)
+      params.message_expiry = message.messageExpirySeconds;
     const timer = this.metrics.plivoCalls.startTimer();
     try {
       const response = await this.client.messages.create(

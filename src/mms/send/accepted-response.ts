@@ -19,6 +19,26 @@ export function acceptedResponse(
   };
 }
 
+/** The 202 body of a message the gateway holds: scheduled for sendAt, expiring at validUntil. */
+export function scheduledResponse(
+  messageId: string,
+  sendAt: Date,
+  validUntil: Date,
+  plan: { channel: 'mms' | 'sms'; fallbackReason?: string },
+): SendMmsResponseDto {
+  return {
+    message: 'MMS scheduled.',
+    messageId,
+    status: 'scheduled',
+    sendAt: sendAt.toISOString(),
+    validUntil: validUntil.toISOString(),
+    channel: plan.channel,
+    ...(plan.channel === 'sms' && plan.fallbackReason
+      ? { fallbackReason: plan.fallbackReason }
+      : {}),
+  };
+}
+
 /** The log's change once Plivo accepted a message: `queued`, with Plivo's ids and the attempt. */
 export function acceptedChange(acceptance: ProviderAcceptance, durationMs: number): StatusChange {
   return {

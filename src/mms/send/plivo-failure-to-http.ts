@@ -35,6 +35,7 @@ const NOTHING_SENT_KINDS: PlivoFailure['kind'][] = [
 export function provesNothingSent(code: string): boolean {
   return (
     code === 'MMS_UNSUPPORTED_DESTINATION' ||
+    code === 'SEND_BACKLOG_FULL' ||
     NOTHING_SENT_KINDS.some((kind) => FAILURE_CODES[kind] === code)
   );
 }

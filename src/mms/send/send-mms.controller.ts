@@ -87,7 +87,12 @@ export class SendMmsController {
       },
     },
   })
-  @ApiResponse({ status: 202, description: 'Plivo queued the message.', type: SendMmsResponseDto })
+  @ApiResponse({
+    status: 202,
+    description:
+      "Plivo queued the message (status queued, with plivoResponse), or the gateway holds it (status scheduled, with sendAt and validUntil): for a sendAt ahead, or when the pacing of Plivo's rates gives it no slot within PACING_MAX_WAIT_MS.",
+    type: SendMmsResponseDto,
+  })
   @ApiErrorResponse(
     400,
     'Nothing was sent: invalid input (each bad field named in `errors`), a body that cannot be read, a media URL the policy refuses (a private or local address, credentials, a scheme; named under the field it came in), a statusCallbackUrl the same policy refuses or status callbacks off, a bad or missing Idempotency-Key, or Plivo refused the message.',
@@ -150,8 +155,14 @@ export class SendMmsController {
   ])
   @ApiErrorResponse(
     503,
-    'Plivo throttled, unavailable or unreachable, or our database is down: nothing was sent; retry after Retry-After.',
-    ['PLIVO_THROTTLED', 'PLIVO_UNAVAILABLE', 'PLIVO_UNREACHABLE', 'DATABASE_UNAVAILABLE'],
+    'Plivo throttled, unavailable or unreachable, our database is down, or the message cannot get a pacing slot before its validUntil (SEND_BACKLOG_FULL): nothing was sent; retry after Retry-After.',
+    [
+      'PLIVO_THROTTLED',
+      'PLIVO_UNAVAILABLE',
+      'PLIVO_UNREACHABLE',
+      'DATABASE_UNAVAILABLE',
+      'SEND_BACKLOG_FULL',
+    ],
     RETRY_AFTER_HEADER,
   )
   @ApiErrorResponse(

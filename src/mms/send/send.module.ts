@@ -4,9 +4,11 @@ import { ClientCallbacksModule } from '../client-callbacks/client-callbacks.modu
 import { MediaModule } from '../media/media.module';
 import { MessageLogModule } from '../message-log/message-log.module';
 import { OptOutsModule } from '../opt-outs/opt-outs.module';
+import { PacingModule } from '../pacing/pacing.module';
 import { PlivoModule } from '../plivo/plivo.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
 import { SendMmsController } from './send-mms.controller';
+import { DeliverMessageUseCase } from './usecases/deliver-message/deliver-message.usecase';
 import { RecordSendFailureUseCase } from './usecases/record-send-failure/record-send-failure.usecase';
 import { SendAttemptsUseCase } from './usecases/send-attempts/send-attempts.usecase';
 import { SendRetryPolicy } from './usecases/send-attempts/send-retry-policy';
@@ -26,15 +28,17 @@ import { SendReplyUseCase } from './usecases/send-reply/send-reply.usecase';
     MetricsModule,
     OptOutsModule,
     ClientCallbacksModule,
+    PacingModule,
   ],
   controllers: [SendMmsController],
   providers: [
     SendMmsUseCase,
+    DeliverMessageUseCase,
     SendReplyUseCase,
     SendAttemptsUseCase,
     SendRetryPolicy,
     RecordSendFailureUseCase,
   ],
-  exports: [SendReplyUseCase],
+  exports: [SendReplyUseCase, DeliverMessageUseCase],
 })
 export class SendModule {}

@@ -119,6 +119,13 @@ export class MessageDto {
     description: 'Present when the message has a status callback URL: each event and its delivery.',
   })
   statusCallback?: ClientStatusCallbackDto;
+  @ApiPropertyOptional({
+    description:
+      'A message the gateway held: when it was to be sent (its sendAt, or the pacing slot it got).',
+  })
+  sendAt?: Date;
+  @ApiPropertyOptional({ description: 'Not handed to Plivo after this: expired, never sent.' })
+  validUntil?: Date;
   @ApiProperty()
   createdAt: Date;
   @ApiProperty()

@@ -21,11 +21,28 @@ export class SendMmsResponseDto {
   })
   messageId: string;
 
-  @ApiProperty({ example: 'queued' })
-  status: string;
+  @ApiProperty({
+    enum: ['queued', 'scheduled'],
+    example: 'queued',
+    description:
+      'queued: Plivo has it (plivoResponse); scheduled: the gateway holds it until sendAt (asked for, or the next pacing slot).',
+  })
+  status: 'queued' | 'scheduled';
 
-  @ApiProperty({ type: PlivoAcceptanceDto })
-  plivoResponse: PlivoAcceptanceDto;
+  @ApiPropertyOptional({ type: PlivoAcceptanceDto, description: 'Present when status is queued.' })
+  plivoResponse?: PlivoAcceptanceDto;
+
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'A scheduled message: when it is to be sent (estimated when pacing chose it).',
+  })
+  sendAt?: string;
+
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'A scheduled message: not sent after this, it expires.',
+  })
+  validUntil?: string;
 
   @ApiProperty({
     enum: ['mms', 'sms'],

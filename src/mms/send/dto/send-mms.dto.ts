@@ -16,6 +16,7 @@ import { IsHttpUrl } from '../../../shared/is-http-url';
 import { IsOptionalNotNull } from '../../../shared/optional';
 import { MaxCodePoints, NOT_BLANK } from '../../../shared/text';
 import { MAX_MEDIA, MAX_TEXT_LENGTH } from '../../plivo/plivo-limits';
+import { MAX_SCHEDULE_DAYS, RFC3339_DATE_TIME } from '../usecases/send-mms/send-window';
 
 const MAX_URL_LENGTH = 2048;
 const MEDIA_ID_PATTERN = /^[A-Za-z0-9-]{1,64}$/;
@@ -164,4 +165,33 @@ export class SendMmsDto {
   @Transform(formBoolean)
   @IsBoolean()
   fallbackToSms?: boolean;
+
+  @ApiPropertyOptional({
+    type: 'string',
+    format: 'date-time',
+    pattern: RFC3339_DATE_TIME.source,
+    example: '2026-12-24T09:00:00-05:00',
+    description: `When to send: an RFC 3339 date-time with Z or an offset, at most ${MAX_SCHEDULE_DAYS} days ahead. In the past or now: at once. A later one is answered 202 status "scheduled" and sent at that time (POST /messages/{id}/cancel takes it back until then).`,
+  })
+  @IsOptionalNotNull()
+  @IsString()
+  @Matches(RFC3339_DATE_TIME, {
+    message: 'sendAt must be an RFC 3339 date-time with a time zone (Z or ±hh:mm)',
+  })
+  sendAt?: string;
+
+  @ApiPropertyOptional({
+    type: 'string',
+    format: 'date-time',
+    pattern: RFC3339_DATE_TIME.source,
+    example: '2026-12-24T12:00:00-05:00',
+    description:
+      'Not handed to Plivo by then: `expired`, never sent (Plivo gets what is left as message_expiry). After sendAt, at most 72 h after it; default sendAt + SEND_VALIDITY_DEFAULT_S (3 h).',
+  })
+  @IsOptionalNotNull()
+  @IsString()
+  @Matches(RFC3339_DATE_TIME, {
+    message: 'validUntil must be an RFC 3339 date-time with a time zone (Z or ±hh:mm)',
+  })
+  validUntil?: string;
 }

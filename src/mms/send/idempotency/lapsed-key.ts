@@ -1,7 +1,7 @@
 import { HttpException, Injectable } from '@nestjs/common';
 import { Types } from 'mongoose';
 import { MessageLogRepository } from '../../message-log/message-log.repository';
-import { acceptedResponse } from '../accepted-response';
+import { acceptedResponse, scheduledResponse } from '../accepted-response';
 import {
   attemptProvesNothingSent,
   FAILURE_CODES,
@@ -33,6 +33,12 @@ export class LapsedKeyResolver {
     // The log is written before Plivo is called: no log, no send (so far). The retry sends
     // under the same id, so a holder that is only slow cannot also log and send.
     if (!log) return { answer: 'retry', messageId };
+    // Held by the gateway (a sendAt, or a pacing slot): the first answer was 202 scheduled,
+    // whatever the dispatchers have done with it since.
+    if (log.sendAt && log.validUntil) {
+      const body = scheduledResponse(messageId.toHexString(), log.sendAt, log.validUntil, log);
+      return { answer: 'accepted', status: 202, body: { ...body } };
+    }
     if (log.plivoMessageUuid) {
       const body = acceptedResponse(
         messageId.toHexString(),

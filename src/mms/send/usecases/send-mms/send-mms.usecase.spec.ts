@@ -32,6 +32,8 @@ import { ReservedMessageIdInUseException } from '../../idempotency/reserved-mess
 import { PLIVO_WEBHOOK_ROUTES } from '../../../plivo/webhook-routes';
 import { RetryableHttpException } from '../../../../shared/retryable.exception';
 import { RecordSendFailureUseCase } from '../record-send-failure/record-send-failure.usecase';
+import { Pacer } from '../../../pacing/pacer';
+import { DeliverMessageUseCase } from '../deliver-message/deliver-message.usecase';
 import { SendAttemptsUseCase } from '../send-attempts/send-attempts.usecase';
 import {
   MessagingProvider,
@@ -217,21 +219,33 @@ function setup(steps: Step[], retry = { maxRetries: 2, sendDeadlineMs: 10_000 })
   const metrics = new FakeMetrics();
   const logs = repo as unknown as MessageLogRepository;
   const optOuts = new FakeOptOuts(events);
-  const service = new SendMmsUseCase(
+  const config = stubConfig({
+    'plivo.senderNumber': SENDER,
+    'app.publicBaseUrl': BASE_URL,
+    send: { mediaPreflight: false, fallbackToSms: false },
+    dispatch: { validityDefaultS: 10_800, maxWaitMs: 1000 },
+  });
+  // No pacing in these sends: every message goes to Plivo in its request.
+  const pacer = { paces: () => false } as unknown as Pacer;
+  const deliver = new DeliverMessageUseCase(
     logs,
     new SendAttemptsUseCase(provider, policy, logs, optOuts as unknown as OptOutsService),
     new RecordSendFailureUseCase(logs, metrics as unknown as MetricsService),
+    metrics as unknown as MetricsService,
+    pacer,
+    config,
+  );
+  const service = new SendMmsUseCase(
+    logs,
+    deliver,
     metrics as unknown as MetricsService,
     new MediaUrlPolicy(stubConfig({ 'send.mediaAllowHttp': false })),
     { assertDeliverable: async () => undefined } as unknown as MediaPreflight,
     optOuts as unknown as OptOutsService,
     // No callback URL in these sends, none by default: the target is "nowhere".
     { resolve: () => undefined } as unknown as CallbackTarget,
-    stubConfig({
-      'plivo.senderNumber': SENDER,
-      'app.publicBaseUrl': BASE_URL,
-      send: { mediaPreflight: false, fallbackToSms: false },
-    }),
+    pacer,
+    config,
   );
   return { service, metrics, repo, provider, policy, events, optOuts };
 }
@@ -297,6 +311,9 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
           text: 'Hello from Plivo MMS!',
           mediaUrls: ['https://e.com/a.png', 'https://e.com/b.png', 'https://e.com/c.png'],
           mediaIds: ['801c2056-33ab-499c-80ef-58b574a462a2'],
+          fallbackToSms: false,
+          // Now + SEND_VALIDITY_DEFAULT_S (fake timers: the clock stands still).
+          validUntil: new Date(1_700_000_000_000 + 10_800_000),
         },
       ]);
     });

@@ -1,32 +1,29 @@
-import { BadRequestException, Injectable, Logger } from '@nestjs/common';
+import { BadRequestException, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Types } from 'mongoose';
 import { Client } from '../../../../auth/client';
 import { AllConfig } from '../../../../config/config.type';
+import { DispatchConfig } from '../../../../config/dispatch.config';
 import { MetricsService } from '../../../../metrics/metrics.service';
-import { describeError } from '../../../../shared/describe-error';
 import { isDuplicateKeyError } from '../../../../shared/duplicate-key';
+import { RetryableHttpException } from '../../../../shared/retryable.exception';
 import { CallbackTarget } from '../../../client-callbacks/callback-target';
 import { MediaPreflight } from '../../../media/media-preflight';
 import { MediaUrlPolicy, MediaUrlRef } from '../../../media/media-url-policy';
-import { MessageLogRepository } from '../../../message-log/message-log.repository';
+import { MessageLogRepository, Schedule } from '../../../message-log/message-log.repository';
 import { OptOutsService } from '../../../opt-outs/opt-outs.service';
-import { OutboundMessage, ProviderAcceptance } from '../../../plivo/messaging-provider';
+import { Pacer } from '../../../pacing/pacer';
 import { MAX_MEDIA } from '../../../plivo/plivo-limits';
-import { PLIVO_WEBHOOK_ROUTES } from '../../../plivo/webhook-routes';
 import { SendMmsDto } from '../../dto/send-mms.dto';
 import { SendMmsResponseDto } from '../../dto/send-mms-response.dto';
-import { acceptedChange, acceptedResponse } from '../../accepted-response';
+import { acceptedResponse, scheduledResponse } from '../../accepted-response';
 import { ReservedMessageIdInUseException } from '../../idempotency/reserved-message-id';
-import { RecordSendFailureUseCase } from '../record-send-failure/record-send-failure.usecase';
-import { SendAttemptsUseCase } from '../send-attempts/send-attempts.usecase';
-import {
-  ChannelPlan,
-  isMmsRefusal,
-  planChannel,
-  smsFallback,
-  unsupportedDestination,
-} from './destination-policy';
+import { DeliverMessageUseCase } from '../deliver-message/deliver-message.usecase';
+import { ChannelPlan, planChannel } from './destination-policy';
+import { SendWindow, sendWindowOf } from './send-window';
+
+/** Plivo's shortest message_expiry (5 s), kept free at the end of every validity. */
+const MIN_EXPIRY_MS = 5000;
 
 /** Who sends, and the log id an Idempotency-Key reservation chose (else a new one). */
 export interface SendContext {
@@ -41,36 +38,42 @@ interface SendRequest {
   mediaIds: string[];
   fallbackAllowed: boolean;
   plan: ChannelPlan;
+  window: SendWindow;
 }
 
-/** The send path: check → log → send (with retries, then SMS fallback) → record the outcome. */
+/**
+ * The send path: check → when (now, or held: a sendAt ahead, or no pacing slot soon) → log →
+ * send (with retries, then SMS fallback) → record the outcome. A held message is logged
+ * `scheduled` and the dispatch queue sends it.
+ */
 @Injectable()
 export class SendMmsUseCase {
-  private readonly logger = new Logger(SendMmsUseCase.name);
   private readonly senderNumber: string;
-  private readonly publicBaseUrl: string;
   private readonly preflightEnabled: boolean;
   private readonly fallbackToSms: boolean;
+  private readonly dispatch: DispatchConfig;
 
   constructor(
     private readonly logs: MessageLogRepository,
-    private readonly attempts: SendAttemptsUseCase,
-    private readonly recordFailure: RecordSendFailureUseCase,
+    private readonly deliver: DeliverMessageUseCase,
     private readonly metrics: MetricsService,
     private readonly mediaPolicy: MediaUrlPolicy,
     private readonly preflight: MediaPreflight,
     private readonly optOuts: OptOutsService,
     private readonly callbackTarget: CallbackTarget,
+    private readonly pacer: Pacer,
     config: ConfigService<AllConfig, true>,
   ) {
     const send = config.get('send', { infer: true });
     this.preflightEnabled = send.mediaPreflight;
     this.fallbackToSms = send.fallbackToSms;
     this.senderNumber = config.get('plivo.senderNumber', { infer: true });
-    this.publicBaseUrl = config.get('app.publicBaseUrl', { infer: true });
+    this.dispatch = config.get('dispatch', { infer: true });
   }
 
   async execute(dto: SendMmsDto, context: SendContext): Promise<SendMmsResponseDto> {
+    // The window first: a bad sendAt or validUntil is a 400 like any other field.
+    const window = sendWindowOf(dto, this.dispatch.validityDefaultS);
     // A recipient who opted out of this sender: 422 first (one indexed read), before media is
     // even fetched. Not logged (see README "Opt-outs"), counted as refused. The SMS fallback and
     // the retries go to the same (sender, recipient), so this one check covers them.
@@ -80,17 +83,26 @@ export class SendMmsUseCase {
       context.client.id,
     );
     // Checks that need no log: refused here, nothing is written and nothing is sent.
-    const request = await this.check(dto, context.client.id);
+    const request = await this.check(dto, context.client.id, window);
+    const schedule = await this.scheduleOf(request);
     // Logged before Plivo is called: a crash in between leaves a pending record, never an
     // unrecorded message. A database failure here throws before anything is sent.
-    const id = await this.createLog(dto, request, context);
-    const clientId = context.client.id;
-    const { acceptance, durationMs, plan } = await this.sendWithFallback(id, request, clientId);
-    await this.recordAccepted(id, acceptance, durationMs);
-    this.metrics.messages.inc({
-      outcome: 'queued',
-      reason: plan.channel === 'sms' ? 'sms-fallback' : 'ok',
-      client: clientId,
+    const id = await this.createLog(dto, request, context, schedule);
+    if (schedule) {
+      this.metrics.messages.inc({ outcome: 'scheduled', reason: 'ok', client: context.client.id });
+      return scheduledResponse(id.toHexString(), schedule.sendAt, window.validUntil, request.plan);
+    }
+    const { acceptance, plan } = await this.deliver.execute({
+      id,
+      clientId: context.client.id,
+      sender: this.senderNumber,
+      recipient: dto.destinationNumber,
+      text: dto.messageText,
+      mediaUrls: request.mediaUrls,
+      mediaIds: request.mediaIds,
+      plan: request.plan,
+      fallbackAllowed: request.fallbackAllowed,
+      validUntil: window.validUntil,
     });
     return acceptedResponse(
       id.toHexString(),
@@ -101,27 +113,75 @@ export class SendMmsUseCase {
   }
 
   /**
-   * The pending log, under the id an Idempotency-Key reservation chose when there is one. That
-   * id already taken means an earlier request with the key is still running: 409, nothing sent.
+   * Whether the gateway holds the message, and until when. A sendAt ahead: held until then
+   * (refused at once when the pacing backlog already runs past its validUntil). Now: with
+   * pacing, a slot is reserved; one within PACING_MAX_WAIT_MS is waited for here and the
+   * message sent in this request, a later one holds the message until its slot. A slot must
+   * leave Plivo's shortest message_expiry (5 s) of the validity.
+   */
+  private async scheduleOf(request: SendRequest): Promise<Schedule | undefined> {
+    const { window, plan } = request;
+    // Handed over with less than Plivo's shortest message_expiry left, Plivo could send late.
+    const latest = new Date(window.validUntil.getTime() - MIN_EXPIRY_MS);
+    if (window.sendAt) {
+      if (this.pacer.paces(plan.channel)) {
+        // The held messages due before it, or with it, go first; each takes a slot.
+        const held = await this.logs.countHeld(plan.channel, window.sendAt);
+        const earliest = await this.pacer.estimate(
+          plan.channel,
+          this.senderNumber,
+          window.sendAt,
+          held,
+        );
+        if (earliest > latest) throw backlogFull(earliest, latest);
+      }
+      return { sendAt: window.sendAt };
+    }
+    if (!this.pacer.paces(plan.channel)) return undefined;
+    const reservation = await this.pacer.reserve(
+      plan.channel,
+      this.senderNumber,
+      new Date(),
+      latest,
+    );
+    if ('refusedUntil' in reservation) throw backlogFull(reservation.refusedUntil, latest);
+    const wait = reservation.slot.getTime() - Date.now();
+    if (wait > this.dispatch.maxWaitMs)
+      return { sendAt: reservation.slot, slotAt: reservation.slot };
+    // Waited for before the log is written: a crash meanwhile leaves nothing that looks sent.
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    return undefined;
+  }
+
+  /**
+   * The log (pending, or scheduled), under the id an Idempotency-Key reservation chose when
+   * there is one. That id already taken means an earlier request with the key is still
+   * running: 409, nothing sent.
    */
   private async createLog(
     dto: SendMmsDto,
     request: SendRequest,
     context: SendContext,
+    schedule: Schedule | undefined,
   ): Promise<Types.ObjectId> {
     try {
-      return await this.logs.createPending({
-        _id: context.messageId,
-        clientId: context.client.id,
-        channel: request.plan.channel,
-        fallbackReason: request.plan.channel === 'sms' ? request.plan.fallbackReason : undefined,
-        sender: this.senderNumber,
-        recipient: dto.destinationNumber,
-        text: dto.messageText,
-        mediaUrls: request.mediaUrls,
-        mediaIds: request.mediaIds,
-        statusCallbackUrl: request.statusCallbackUrl,
-      });
+      return await this.logs.createPending(
+        {
+          _id: context.messageId,
+          clientId: context.client.id,
+          channel: request.plan.channel,
+          fallbackReason: request.plan.channel === 'sms' ? request.plan.fallbackReason : undefined,
+          sender: this.senderNumber,
+          recipient: dto.destinationNumber,
+          text: dto.messageText,
+          mediaUrls: request.mediaUrls,
+          mediaIds: request.mediaIds,
+          statusCallbackUrl: request.statusCallbackUrl,
+          fallbackToSms: request.fallbackAllowed,
+          validUntil: request.window.validUntil,
+        },
+        schedule,
+      );
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
       throw new ReservedMessageIdInUseException();
@@ -129,7 +189,7 @@ export class SendMmsUseCase {
   }
 
   /** Media count, address policy, optional preflight, then MMS or SMS fallback (or 4xx). */
-  private async check(dto: SendMmsDto, clientId: string): Promise<SendRequest> {
+  private async check(dto: SendMmsDto, clientId: string, window: SendWindow): Promise<SendRequest> {
     const statusCallbackUrl = this.callbackTarget.resolve(dto.statusCallbackUrl, clientId);
     const media = mediaUrlsOf(dto);
     const mediaUrls = media.map((m) => m.url);
@@ -140,84 +200,26 @@ export class SendMmsUseCase {
       await this.preflight.assertDeliverable(mediaUrls, Buffer.byteLength(dto.messageText));
     const fallbackAllowed = dto.fallbackToSms ?? this.fallbackToSms;
     const plan = planChannel(dto, mediaUrls, mediaIds, fallbackAllowed);
-    return { dto, statusCallbackUrl, mediaUrls, mediaIds, fallbackAllowed, plan };
+    return { dto, statusCallbackUrl, mediaUrls, mediaIds, fallbackAllowed, plan, window };
   }
+}
 
-  /**
-   * Sends the planned message; when Plivo refuses the destination for MMS, switches the log to
-   * SMS and sends the fallback inside the same deadline. Throws the client's answer on failure.
-   */
-  private async sendWithFallback(
-    id: Types.ObjectId,
-    request: SendRequest,
-    clientId: string,
-  ): Promise<{ acceptance: ProviderAcceptance; durationMs: number; plan: ChannelPlan }> {
-    const { dto, mediaUrls, mediaIds, fallbackAllowed } = request;
-    // `ref` lets a callback find its log even before Plivo's UUID is stored; V3 signs it.
-    const callbackUrl = `${this.publicBaseUrl}${PLIVO_WEBHOOK_ROUTES.status}?ref=${id.toHexString()}`;
-    const deadline = this.attempts.startDeadline();
-    const send = (p: ChannelPlan, checkFirst = false) =>
-      this.attempts.execute(id, this.outbound(p, dto.destinationNumber, callbackUrl), deadline, {
-        checkFirst,
-      });
-
-    let plan = request.plan;
-    let outcome = await send(plan);
-    if ('failure' in outcome && plan.channel === 'mms' && isMmsRefusal(outcome.failure)) {
-      const refusal = outcome.failure;
-      const fallback = fallbackAllowed
-        ? smsFallback(dto.messageText, mediaUrls, mediaIds, refusal.reason)
-        : undefined;
-      if (!fallback || 'refused' in fallback) {
-        const answer = unsupportedDestination(refusal.reason, fallback, id);
-        throw await this.recordFailure.execute(id, clientId, refusal, outcome.durationMs, answer);
-      }
-      plan = fallback;
-      await this.logs.switchToSms(id, refusal.reason, {
-        at: new Date(),
-        outcome: refusal.kind,
-        httpStatus: refusal.httpStatus,
-        error: refusal.reason,
-        durationMs: outcome.durationMs,
-      });
-      // A new attempt after a refusal: the recipient may have opted out meanwhile.
-      outcome = await send(plan, true);
-    }
-    if ('optedOut' in outcome) throw await this.recordFailure.optedOut(id, clientId);
-    if ('failure' in outcome)
-      throw await this.recordFailure.execute(id, clientId, outcome.failure, outcome.durationMs);
-    return { ...outcome, plan };
-  }
-
-  /** `queued` with Plivo's ids; a failed write is logged, never turned into an error. */
-  private async recordAccepted(
-    id: Types.ObjectId,
-    acceptance: ProviderAcceptance,
-    durationMs: number,
-  ): Promise<void> {
-    try {
-      await this.logs.applyStatusChange({ _id: id }, acceptedChange(acceptance, durationMs));
-    } catch (error) {
-      // Plivo has the message: answering an error would invite a duplicate send. The log stays
-      // pending until the status callback (which carries ref) brings it up to date.
-      this.logger.error(
-        { messageId: id.toHexString(), err: describeError(error) },
-        'Sent, but the log update failed',
-      );
-    }
-  }
-
-  private outbound(plan: ChannelPlan, destination: string, callbackUrl: string): OutboundMessage {
-    return {
-      src: this.senderNumber,
-      dst: destination,
-      text: plan.text,
-      type: plan.channel,
-      mediaUrls: plan.mediaUrls,
-      mediaIds: plan.mediaIds,
-      callbackUrl,
-    };
-  }
+/**
+ * 503 SEND_BACKLOG_FULL: the first slot there is comes after the last one the message could
+ * use. Retry-After: how much later a request with the same validity length (relative to its
+ * time of sending) would fit, were nothing else to come meanwhile.
+ */
+function backlogFull(earliest: Date, latest: Date): RetryableHttpException {
+  const retryAfter = Math.max(1, Math.ceil((earliest.getTime() - latest.getTime()) / 1000));
+  return new RetryableHttpException(
+    {
+      message: `Plivo's rate (pacing) gives this message no slot within its validUntil (less 5 s for Plivo's shortest message_expiry): the first is at ${earliest.toISOString()}; nothing was logged or sent`,
+      code: 'SEND_BACKLOG_FULL',
+      details: { earliestSlotAt: earliest.toISOString(), latestSlotAt: latest.toISOString() },
+    },
+    503,
+    retryAfter,
+  );
 }
 
 /** mediaUrl then mediaUrls, in order, each with the field it came in, for the errors. */

@@ -6,6 +6,7 @@ import { MetricsService } from '../../../../metrics/metrics.service';
 import { describeError } from '../../../../shared/describe-error';
 import { MessageLogRepository } from '../../../message-log/message-log.repository';
 import { OptOutsService } from '../../../opt-outs/opt-outs.service';
+import { Pacer } from '../../../pacing/pacer';
 import { PLIVO_WEBHOOK_ROUTES } from '../../../plivo/webhook-routes';
 import { RecordSendFailureUseCase } from '../record-send-failure/record-send-failure.usecase';
 import { SendAttemptsUseCase } from '../send-attempts/send-attempts.usecase';
@@ -39,6 +40,9 @@ export class ReplyNotSentError extends Error {
   }
 }
 
+/** Plivo's own queue limit: a reply that cannot go sooner is not worth sending. */
+const REPLY_MAX_WAIT_MS = 3 * 3_600_000;
+
 /**
  * The replies that may go to someone who opted out: the STOP confirmation (only this once, from
  * the STOP that made the change) and the HELP reply (CTIA: HELP is always answered).
@@ -62,6 +66,7 @@ export class SendReplyUseCase {
     private readonly recordFailure: RecordSendFailureUseCase,
     private readonly optOuts: OptOutsService,
     private readonly metrics: MetricsService,
+    private readonly pacer: Pacer,
     config: ConfigService<AllConfig, true>,
   ) {
     this.publicBaseUrl = config.get('app.publicBaseUrl', { infer: true });
@@ -75,6 +80,7 @@ export class SendReplyUseCase {
       this.metrics.messages.inc({ outcome: 'refused', reason: 'opted-out', client: clientId });
       return { outcome: 'suppressed', mayHaveReachedPlivo: false };
     }
+    await this.waitForSlot(reply);
     const id = await this.logPending(reply, clientId);
     const callbackUrl = `${this.publicBaseUrl}${PLIVO_WEBHOOK_ROUTES.status}?ref=${id.toHexString()}`;
     const outcome = await this.attempts.execute(
@@ -114,6 +120,24 @@ export class SendReplyUseCase {
       );
     }
     return { outcome: 'sent', mayHaveReachedPlivo: true };
+  }
+
+  /**
+   * The reply is one more SMS for Plivo's rate: it waits for its slot (in the background, the
+   * webhook has answered). No slot within Plivo's 3 h: not sent, like a failure before Plivo.
+   */
+  private async waitForSlot(reply: Reply): Promise<void> {
+    if (!this.pacer.paces('sms')) return;
+    const now = new Date();
+    const reservation = await this.pacer
+      .reserve('sms', reply.from, now, new Date(now.getTime() + REPLY_MAX_WAIT_MS))
+      .catch((error: unknown) => {
+        throw new ReplyNotSentError(error);
+      });
+    if ('refusedUntil' in reservation)
+      throw new ReplyNotSentError(new Error('no SMS pacing slot within 3 hours'));
+    const wait = reservation.slot.getTime() - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   }
 
   private async logPending(reply: Reply, clientId: string) {
