@@ -57,6 +57,11 @@ class HttpEnv {
   WEBHOOK_THROTTLE_TTL_MS?: number;
 
   @IsOptional()
+  @IsInt()
+  @Min(1)
+  WEBHOOK_UNSIGNED_THROTTLE_LIMIT?: number;
+
+  @IsOptional()
   @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must start with redis:// or rediss://' })
   REDIS_URL?: string;
 
@@ -87,6 +92,8 @@ export interface HttpConfig {
     ttlMs: number;
     webhookLimit: number;
     webhookTtlMs: number;
+    /** Webhook requests refused for their signature, per IP per webhookTtlMs: then 429. */
+    webhookUnsignedLimit: number;
     redisUrl?: string;
   };
   shutdownDelayMs: number;
@@ -128,6 +135,7 @@ export function buildHttpConfig(env: Environment): HttpConfig {
       ttlMs: valid.THROTTLE_TTL_MS ?? 15 * 60 * 1000,
       webhookLimit: valid.WEBHOOK_THROTTLE_LIMIT ?? 10000,
       webhookTtlMs: valid.WEBHOOK_THROTTLE_TTL_MS ?? 60 * 1000,
+      webhookUnsignedLimit: valid.WEBHOOK_UNSIGNED_THROTTLE_LIMIT ?? 100,
       redisUrl: valid.REDIS_URL,
     },
     shutdownDelayMs: valid.SHUTDOWN_DELAY_MS ?? 5000,

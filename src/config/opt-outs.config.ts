@@ -59,17 +59,29 @@ export const DEFAULT_KEYWORDS: Record<KeywordKind, string[]> = {
 };
 
 /**
+ * Invisible decorations, removed: format characters (zero-width spaces and joiners, the soft
+ * hyphen, BOM, emoji tags), variation selectors (U+FE0F of `❤️`, and the supplement), emoji skin
+ * tones and the combining keycap. Not the other marks: in Thai or Devanagari a vowel sign makes
+ * another word (`หยุด` stop, `หยด` drop).
+ */
+const INVISIBLE = /[\p{Cf}\p{Variation_Selector}\p{Emoji_Modifier}]|\u20E3/gu;
+
+/**
  * An inbound text, or a configured keyword, as it is compared: NFKC (full-width `ＳＴＯＰ` is
- * STOP), without format characters and non-spacing or enclosing marks left over (zero-width
- * spaces and joiners, the emoji variation selector U+FE0F of `❤️`), without the whitespace,
- * punctuation and symbols (emoji included) around it, each run of whitespace, hyphens and
- * underscores inside as one space (`opt-out`, `OPT_OUT`, `opt  out` are `OPT OUT`), upper case.
+ * STOP), control characters read as whitespace, without the INVISIBLE decorations, without the
+ * whitespace, punctuation and symbols (emoji included) around it, each run of whitespace,
+ * hyphens and underscores inside as one space (`opt-out`, `OPT_OUT`, `opt  out` are `OPT OUT`),
+ * upper case. Combining marks stay, but those still on a basic Latin letter after NFKC (which
+ * composes every accented letter of a Latin alphabet that has one): strike-through or underline
+ * decorations (`S̶T̶O̶P̶`), read as the letter, since a STOP missed is worse than one too many.
  * Anything else inside stays, so `stop by later` or `don't stop` never equals a keyword.
  */
 export function normalizeKeyword(text: string): string {
   return text
     .normalize('NFKC')
-    .replace(/[\p{Cf}\p{Mn}\p{Me}]/gu, '')
+    .replace(/\p{Cc}/gu, ' ')
+    .replace(INVISIBLE, '')
+    .replace(/(?<=[A-Za-z])[\p{Mn}\p{Me}]+/gu, '')
     .replace(/^[\s\p{P}\p{S}]+|[\s\p{P}\p{S}]+$/gu, '')
     .replace(/[\s\p{Pd}\p{Pc}]+/gu, ' ')
     .toUpperCase();

@@ -18,6 +18,7 @@ describe('buildStatusCallbacksConfig', () => {
       pollMs: 1000,
       concurrency: 10,
       hostConcurrency: 2,
+      clientConcurrency: 5,
       leaseMs: 15_000,
     });
   });
@@ -39,6 +40,29 @@ describe('buildStatusCallbacksConfig', () => {
     expect(() => buildStatusCallbacksConfig({ STATUS_CALLBACK_HOST_CONCURRENCY: '0' })).toThrow(
       /STATUS_CALLBACK_HOST_CONCURRENCY/,
     );
+  });
+
+  it('caps one client at STATUS_CALLBACK_CLIENT_CONCURRENCY lanes: by default half of them, at least the host cap, at most all', () => {
+    const clientCap = (env: Record<string, string>) =>
+      buildStatusCallbacksConfig(env).clientConcurrency;
+    expect(clientCap({ STATUS_CALLBACK_CLIENT_CONCURRENCY: '3' })).toBe(3);
+    expect(clientCap({ STATUS_CALLBACK_CONCURRENCY: '4' })).toBe(2);
+    expect(clientCap({ STATUS_CALLBACK_CONCURRENCY: '5' })).toBe(3);
+    expect(clientCap({ STATUS_CALLBACK_CONCURRENCY: '1' })).toBe(1);
+    // Half of 10 is 5, but the host cap is 8: a client with one endpoint may use it.
+    expect(clientCap({ STATUS_CALLBACK_HOST_CONCURRENCY: '8' })).toBe(8);
+    expect(() =>
+      buildStatusCallbacksConfig({
+        STATUS_CALLBACK_CONCURRENCY: '4',
+        STATUS_CALLBACK_CLIENT_CONCURRENCY: '5',
+      }),
+    ).toThrow(
+      /STATUS_CALLBACK_CLIENT_CONCURRENCY: 5 is more than STATUS_CALLBACK_CONCURRENCY \(4\)/,
+    );
+    for (const bad of ['0', '-1', '1.5', 'many'])
+      expect(() => buildStatusCallbacksConfig({ STATUS_CALLBACK_CLIENT_CONCURRENCY: bad })).toThrow(
+        /STATUS_CALLBACK_CLIENT_CONCURRENCY/,
+      );
   });
 
   it('reads several secrets (rotation), in order', () => {

@@ -61,6 +61,12 @@ class StatusCallbacksEnv {
   @Min(1)
   @Max(100)
   STATUS_CALLBACK_HOST_CONCURRENCY?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  STATUS_CALLBACK_CLIENT_CONCURRENCY?: number;
 }
 
 /** Signed status callbacks to clients (README "Status callbacks to your service"). */
@@ -86,6 +92,11 @@ export interface StatusCallbacksConfig {
   concurrency: number;
   /** Of those, the most to one `host:port`: a slow or dead endpoint leaves the others lanes. */
   hostConcurrency: number;
+  /**
+   * Of those, the most to one client's URLs: a client whose URLs point at several slow or dead
+   * endpoints (ports, subdomains) still leaves the other clients lanes.
+   */
+  clientConcurrency: number;
   /** How long a claimed event is a worker's: the request's timeout plus room for its writes. */
   leaseMs: number;
 }
@@ -138,10 +149,15 @@ export function buildStatusCallbacksConfig(env: Environment): StatusCallbacksCon
     else defaultUrls.set(name, url);
   }
   const concurrency = valid.STATUS_CALLBACK_CONCURRENCY ?? 10;
-  if ((valid.STATUS_CALLBACK_HOST_CONCURRENCY ?? 0) > concurrency)
-    problems.push(
-      `STATUS_CALLBACK_HOST_CONCURRENCY: ${valid.STATUS_CALLBACK_HOST_CONCURRENCY} is more than STATUS_CALLBACK_CONCURRENCY (${concurrency})`,
-    );
+  for (const variable of [
+    'STATUS_CALLBACK_HOST_CONCURRENCY',
+    'STATUS_CALLBACK_CLIENT_CONCURRENCY',
+  ] as const)
+    if ((valid[variable] ?? 0) > concurrency)
+      problems.push(
+        `${variable}: ${valid[variable]} is more than STATUS_CALLBACK_CONCURRENCY (${concurrency})`,
+      );
+  const hostConcurrency = valid.STATUS_CALLBACK_HOST_CONCURRENCY ?? Math.min(2, concurrency);
   if (problems.length > 0) throw new ConfigurationError(problems);
   const timeoutMs = valid.STATUS_CALLBACK_TIMEOUT_MS ?? 5000;
   return {
@@ -156,7 +172,13 @@ export function buildStatusCallbacksConfig(env: Environment): StatusCallbacksCon
     maxAgeMs: valid.STATUS_CALLBACK_MAX_AGE_MS ?? 24 * HOUR_MS,
     pollMs: valid.STATUS_CALLBACK_POLL_MS ?? 1000,
     concurrency,
-    hostConcurrency: valid.STATUS_CALLBACK_HOST_CONCURRENCY ?? Math.min(2, concurrency),
+    hostConcurrency,
+    // Half the lanes (rounded up), so one client's dead endpoints leave the other half to the
+    // rest; but not below the host cap, so a client with a single endpoint still gets what
+    // STATUS_CALLBACK_HOST_CONCURRENCY allows it.
+    clientConcurrency:
+      valid.STATUS_CALLBACK_CLIENT_CONCURRENCY ??
+      Math.min(concurrency, Math.max(hostConcurrency, Math.ceil(concurrency / 2))),
     leaseMs: timeoutMs + 10_000,
   };
 }

@@ -221,6 +221,50 @@ describe('production readiness (e2e)', () => {
       }
     });
 
+    it('unsigned requests have their own, smaller limit per IP (WEBHOOK_UNSIGNED_THROTTLE_LIMIT): a flood is 429 after it, and signed requests still pass', async () => {
+      const t = await createTestApp({
+        WEBHOOK_THROTTLE_LIMIT: '2',
+        WEBHOOK_UNSIGNED_THROTTLE_LIMIT: '3',
+        WEBHOOK_THROTTLE_TTL_MS: '60000',
+      });
+      try {
+        const body = (i: number) => ({ MessageUUID: `u${i}`, Status: 'sent' });
+        const forged = (i: number) =>
+          request(t.baseUrl)
+            .post(PLIVO_WEBHOOK_ROUTES.inbound)
+            .type('form')
+            .set('X-Plivo-Signature-V3', 'Zm9yZ2Vk')
+            .set('X-Plivo-Signature-V3-Nonce', `n${i}`)
+            .send(body(i));
+        const answers: [number, string][] = [];
+        for (let i = 0; i < 6; i++) {
+          const res = await forged(i);
+          answers.push([res.status, res.body.code]);
+        }
+        expect(answers).toEqual([
+          [403, 'INVALID_SIGNATURE'],
+          [403, 'INVALID_SIGNATURE'],
+          [403, 'INVALID_SIGNATURE'],
+          [429, 'RATE_LIMITED'],
+          [429, 'RATE_LIMITED'],
+          [429, 'RATE_LIMITED'],
+        ]);
+        const limited = await forged(7).expect(429);
+        expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+        // Each refusal is still counted (the flood shows on the dashboard), 429s included.
+        const metrics = (await request(t.baseUrl).get('/metrics').expect(200)).text;
+        expect(metrics).toMatch(/plivo_webhook_events_total\{[^}]*verdict="forged"[^}]*\} 7\b/);
+        // Plivo's own requests from that address: their bucket is untouched.
+        const signed = (i: number) =>
+          postSigned(t.baseUrl, PLIVO_WEBHOOK_ROUTES.status, body(i), { token: t.authToken });
+        await signed(10).expect(200);
+        await signed(11).expect(200);
+        expect((await signed(12).expect(429)).body.code).toBe('RATE_LIMITED');
+      } finally {
+        await t.close();
+      }
+    });
+
     it('one limit is shared by two app instances over one real Redis', async () => {
       const redis = await startRedis();
       const env = {

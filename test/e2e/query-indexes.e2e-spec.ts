@@ -115,8 +115,10 @@ describe('every query the service runs is served by an index (e2e)', () => {
       STATUS_CALLBACK_ALLOWED_HOSTS: new URL(receiverUrl).host,
       STATUS_CALLBACK_POLL_MS: '50',
       STATUS_CALLBACK_RETRY_BASE_MS: '20',
-      // One lane per host: a claim made while a callback is under way skips its host ($nin).
+      // One lane per host and per client: a claim made while a callback is under way skips its
+      // host and its client ($nin).
       STATUS_CALLBACK_HOST_CONCURRENCY: '1',
+      STATUS_CALLBACK_CLIENT_CONCURRENCY: '1',
       THROTTLE_LIMIT: '100000',
       API_KEYS: `team:${KEY}`,
       ADMIN_API_KEYS: `ops:${ADMIN_KEY}`,
@@ -369,9 +371,17 @@ describe('every query the service runs is served by an index (e2e)', () => {
       'every status callback event delivered',
     );
     expect(receiver.accepted().length).toBe(3);
-    // Both claims (first tries, then retries), and the claim that skips a full host.
+    // Both claims (first tries, then retries), and the claim that skips a full host and client.
     for (const field of ['callbackDueAt', 'callbackRetryAt', 'callbackHost'])
       expect([field, queries.some((q) => field in q.filter)]).toEqual([field, true]);
+    expect(
+      queries.some(
+        (q) =>
+          'callbackDueAt' in q.filter &&
+          'clientId' in q.filter &&
+          '$nin' in (q.filter.clientId as object),
+      ),
+    ).toBe(true);
 
     // The dispatch queue: a message held 300 ms (claimed, handed over, sent), one canceled while
     // held, one left in the queue, and the backlog the metrics read (to a recipient the error 200
@@ -462,7 +472,10 @@ describe('every query the service runs is served by an index (e2e)', () => {
     );
     // A client's list (and its cursor pages) must lead with clientId: an index without it would
     // scan every client's messages and filter them. Both pages of every filter ran above.
-    const scoped = ours.filter((q) => q.collection === 'message_logs' && 'clientId' in q.filter);
+    // (A claim's `clientId: {$nin: …}` skips the clients at their cap: it scopes nothing.)
+    const scoped = ours.filter(
+      (q) => q.collection === 'message_logs' && typeof q.filter.clientId === 'string',
+    );
     const scopedLists = scoped.filter((q) => !looksUpById(q.filter));
     expect(scopedLists.filter((q) => q.filter._id !== undefined).length).toBeGreaterThanOrEqual(5);
     expect(scopedLists.length).toBeGreaterThanOrEqual(10);

@@ -107,16 +107,22 @@ async function connectionCounter(address = '127.0.0.1') {
 
 /**
  * A black hole: accepts TCP connections and never answers, so each request to it runs to
- * STATUS_CALLBACK_TIMEOUT_MS. Counts the connections open at once (each attempt is its own).
+ * STATUS_CALLBACK_TIMEOUT_MS. Counts the connections open at once (each attempt is its own),
+ * and in `together` those of every hole sharing it.
  */
-async function blackHole() {
+async function blackHole(together = { open: 0, mostOpen: 0 }) {
   const sockets = new Set<Socket>();
   let mostOpen = 0;
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     mostOpen = Math.max(mostOpen, sockets.size);
+    together.open++;
+    together.mostOpen = Math.max(together.mostOpen, together.open);
     socket.on('error', () => undefined);
-    socket.on('close', () => sockets.delete(socket));
+    socket.on('close', () => {
+      sockets.delete(socket);
+      together.open--;
+    });
     // Read (and drop) the request: a socket never read never sees the client's FIN either.
     socket.resume();
   });
@@ -712,6 +718,69 @@ describe('status callbacks to the client (e2e)', () => {
       expect(Math.max(...lateness)).toBeLessThan(2000);
       // The black hole never had more than its two lanes of this replica, and it had them.
       expect(hole.mostOpen()).toBe(2);
+    });
+  });
+
+  describe('two clients, one black-holed over two ports (two hosts)', () => {
+    const STUCK_KEY = randomBytes(12).toString('hex');
+    const HEALTHY_KEY = randomBytes(12).toString('hex');
+    let t: TestApp;
+    let holes: Awaited<ReturnType<typeof blackHole>>[];
+    const together = { open: 0, mostOpen: 0 };
+    const receiver = new StatusReceiver({ secrets: [SECRET] });
+    let hookUrl: string;
+
+    beforeAll(async () => {
+      hookUrl = `${await receiver.listen()}/hook`;
+      holes = [await blackHole(together), await blackHole(together)];
+      t = await createTestApp({
+        ...FAST,
+        STATUS_CALLBACK_TIMEOUT_MS: '1500',
+        // Two lanes a host: the two holes together could hold all four lanes, were it not for
+        // the client's cap (by default half the lanes, 2).
+        STATUS_CALLBACK_CONCURRENCY: '4',
+        STATUS_CALLBACK_HOST_CONCURRENCY: '2',
+        STATUS_CALLBACK_SECRET: SECRET,
+        STATUS_CALLBACK_ALLOWED_HOSTS: [hookUrl, ...holes.map((h) => h.url)]
+          .map(hostPort)
+          .join(','),
+        API_KEYS: `stuck:${STUCK_KEY},healthy:${HEALTHY_KEY}`,
+      });
+    });
+    afterAll(async () => {
+      await t?.close();
+      for (const hole of holes ?? []) await hole.close();
+      await receiver.close();
+    });
+
+    it("one client's URLs spread over several dead hosts hold at most STATUS_CALLBACK_CLIENT_CONCURRENCY lanes: another client's events arrive within 2 s", async () => {
+      const send = (key: string, statusCallbackUrl: string) =>
+        request(t.baseUrl)
+          .post('/send-mms')
+          .set('X-API-Key', key)
+          .send({ ...SEED, statusCallbackUrl })
+          .expect(202)
+          .then((res) => res.body.messageId as string);
+      await Promise.all(Array.from({ length: 30 }, (_, i) => send(STUCK_KEY, holes[i % 2].url)));
+      await eventually(
+        async () => together.open,
+        (n) => n >= 2,
+        'the black holes holding lanes',
+      );
+      const messageId = await send(HEALTHY_KEY, hookUrl);
+      const accepted = await eventually(
+        async () => forMessage(receiver.accepted(), messageId),
+        (list) => list.length >= 3,
+        'the healthy client’s three callbacks',
+        20000,
+      );
+      expect(accepted.map((r) => bodyOf(r).status)).toEqual(LIFECYCLE);
+      const lateness = accepted.map(
+        (r) => r.at.getTime() - Date.parse(String(bodyOf(r).occurredAt)),
+      );
+      expect(Math.max(...lateness)).toBeLessThan(2000);
+      // Never more than the client's two lanes at once, over both holes; and it had them.
+      expect(together.mostOpen).toBe(2);
     });
   });
 

@@ -13,12 +13,18 @@ export interface ClaimedMessage {
   /** Whose message: its callbacks are signed with that client's secrets, if it has its own. */
   clientId?: string;
   url: string;
-  /** The URL's `host:port`: what STATUS_CALLBACK_HOST_CONCURRENCY counts. */
+  /** The URL's `host:port` (callbackHostOf): what STATUS_CALLBACK_HOST_CONCURRENCY counts. */
   host: string;
   token: string;
   leaseUntil: Date;
   /** The first pending event (undefined: nothing left; the claim is just released). */
   event?: CallbackEvent;
+}
+
+/** What a claim skips: the hosts and the clients whose attempts on this replica fill their cap. */
+export interface BusyDestinations {
+  hosts?: readonly string[];
+  clients?: readonly string[];
 }
 
 /** What one delivery attempt did to its event. */
@@ -62,17 +68,18 @@ export class CallbackOutboxRepository {
   }
 
   /**
-   * Takes the most overdue message whose host (`host:port`) is not in `busyHosts` (those whose
-   * attempts fill their cap): a first try if any is due, else a retry.
+   * Takes the most overdue message whose host (`host:port`) is not one of `busy.hosts` and whose
+   * client is not one of `busy.clients` (those whose attempts fill their cap): a first try if
+   * any is due, else a retry.
    */
   async claim(
     now: Date,
     leaseMs: number,
-    busyHosts: readonly string[] = [],
+    busy: BusyDestinations = {},
   ): Promise<ClaimedMessage | undefined> {
     return (
-      (await this.claimBy('callbackDueAt', now, leaseMs, busyHosts)) ??
-      (await this.claimBy('callbackRetryAt', now, leaseMs, busyHosts))
+      (await this.claimBy('callbackDueAt', now, leaseMs, busy)) ??
+      (await this.claimBy('callbackRetryAt', now, leaseMs, busy))
     );
   }
 
@@ -80,7 +87,7 @@ export class CallbackOutboxRepository {
     due: 'callbackDueAt' | 'callbackRetryAt',
     now: Date,
     leaseMs: number,
-    busyHosts: readonly string[],
+    { hosts = [], clients = [] }: BusyDestinations,
   ): Promise<ClaimedMessage | undefined> {
     const token = randomUUID();
     const leaseUntil = new Date(now.getTime() + leaseMs);
@@ -88,7 +95,9 @@ export class CallbackOutboxRepository {
       {
         [due]: { $lte: now },
         // A message written before callbackHost existed has none: claimed, and stamped at settle.
-        ...(busyHosts.length > 0 ? { callbackHost: { $nin: [...busyHosts] } } : {}),
+        ...(hosts.length > 0 ? { callbackHost: { $nin: [...hosts] } } : {}),
+        // A message without a client (none is counted) matches any list of names.
+        ...(clients.length > 0 ? { clientId: { $nin: [...clients] } } : {}),
       },
       {
         $set: { callbackDueAt: leaseUntil, callbackLease: token },

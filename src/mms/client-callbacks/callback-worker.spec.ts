@@ -1,3 +1,8 @@
+/**
+ * The callback worker's lanes against a fake outbox and a fake HTTP client: polling, the backlog,
+ * shutdown, back-off, and fairness (the caps per host and per client). Long on purpose: each cap
+ * needs its own scene of slow hosts, and the fakes that keep those scenes short.
+ */
 import { ConfigService } from '@nestjs/config';
 import { Types } from 'mongoose';
 import { AllConfig } from '../../config/config.type';
@@ -6,6 +11,7 @@ import { MetricsService } from '../../metrics/metrics.service';
 import { CallbackEvent } from '../message-log/callback-event.schema';
 import {
   AttemptOutcome,
+  BusyDestinations,
   CallbackOutboxRepository,
   ClaimedMessage,
 } from './callback-outbox.repository';
@@ -15,8 +21,11 @@ import { CallbackAttempts } from './callback-attempts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A message of the fake outbox: its `host:port`; a legacy one (no stored host) is not skipped. */
-type FakeMessage = { host: string; legacy?: boolean };
+/**
+ * A message of the fake outbox: its `host:port` and client; a legacy one (no stored host) is not
+ * skipped for its host.
+ */
+type FakeMessage = { host: string; clientId?: string; legacy?: boolean };
 
 /**
  * An outbox holding messages of one event each, oldest first (`due` of them, each to a host of
@@ -36,10 +45,14 @@ class FakeOutbox {
   async claim(
     now: Date,
     leaseMs: number,
-    busyHosts: readonly string[] = [],
+    { hosts = [], clients = [] }: BusyDestinations = {},
   ): Promise<ClaimedMessage | undefined> {
     this.claims++;
-    const i = this.queue.findIndex((m) => m.legacy || !busyHosts.includes(m.host));
+    const i = this.queue.findIndex(
+      (m) =>
+        (m.legacy || !hosts.includes(m.host)) &&
+        (m.clientId === undefined || !clients.includes(m.clientId)),
+    );
     if (i < 0) return undefined;
     const [message] = this.queue.splice(i, 1);
     const event = {
@@ -54,6 +67,7 @@ class FakeOutbox {
     } as CallbackEvent;
     return {
       messageId: new Types.ObjectId(),
+      clientId: message.clientId,
       url: `https://${message.host}/x`,
       host: message.host,
       token: 't',
@@ -66,7 +80,7 @@ class FakeOutbox {
     else {
       // Handed back: due again, now with its host stored.
       this.handedBack.push(claim.host);
-      this.queue.unshift({ host: claim.host });
+      this.queue.unshift({ host: claim.host, clientId: claim.clientId });
     }
     return true;
   }
@@ -82,6 +96,8 @@ class FakeHttp {
   readonly openTo = new Map<string, number>();
   readonly mostOpenTo = new Map<string, number>();
   readonly answeredAt = new Map<string, number[]>();
+  /** The requests open per host, as each request began. */
+  readonly openAtStarts: Map<string, number>[] = [];
   constructor(
     private readonly ms: number,
     private readonly slowHosts: Record<string, number> = {},
@@ -92,13 +108,22 @@ class FakeHttp {
     this.mostOpen = Math.max(this.mostOpen, this.open);
     this.openTo.set(host, (this.openTo.get(host) ?? 0) + 1);
     this.mostOpenTo.set(host, Math.max(this.mostOpenTo.get(host) ?? 0, this.openTo.get(host)!));
-    await sleep(this.slowHosts[host] ?? this.ms);
+    this.openAtStarts.push(new Map(this.openTo));
+    // Keyed by `host:port` like the outbox; the URL's host leaves out the default port.
+    await sleep(this.slowHosts[host] ?? this.slowHosts[`${host}:443`] ?? this.ms);
     this.open--;
     this.openTo.set(host, this.openTo.get(host)! - 1);
     this.answeredAt.set(host, [...(this.answeredAt.get(host) ?? []), Date.now()]);
     return { httpStatus: 200 };
   }
 }
+
+/** The most requests open at once to any of `hosts`, together. */
+const mostOpenOf = (http: FakeHttp, hosts: string[]) =>
+  Math.max(
+    0,
+    ...http.openAtStarts.map((open) => hosts.reduce((n, h) => n + (open.get(h) ?? 0), 0)),
+  );
 
 function worker(outbox: FakeOutbox, http: FakeHttp, env: Record<string, string> = {}) {
   const settings = buildStatusCallbacksConfig({
@@ -244,5 +269,48 @@ describe('CallbackWorker lanes', () => {
     expect(outbox.settled).toHaveLength(4);
     expect(outbox.handedBack).toEqual([slow]);
     expect(http.mostOpenTo.get('slow.example.com')).toBe(2);
+  });
+
+  it("one client's URLs over several slow hosts hold at most STATUS_CALLBACK_CLIENT_CONCURRENCY lanes; another client's event goes out meanwhile", async () => {
+    // Twenty messages of one client over four slow hosts (ports, subdomains: each host under its
+    // own cap of 2), queued before one of another client.
+    const slow = ['a', 'b', 'c', 'd'].map((s) => `${s}.slow.example.com:443`);
+    const outbox = new FakeOutbox([
+      ...Array.from({ length: 20 }, (_, i) => ({ host: slow[i % 4], clientId: 'stuck' })),
+      { host: 'fast.example.com:443', clientId: 'healthy' },
+    ]);
+    const http = new FakeHttp(0, Object.fromEntries(slow.map((h) => [h, 400])));
+    const w = worker(outbox, http, {
+      STATUS_CALLBACK_CONCURRENCY: '4',
+      STATUS_CALLBACK_HOST_CONCURRENCY: '2',
+      STATUS_CALLBACK_CLIENT_CONCURRENCY: '2',
+    });
+    const started = Date.now();
+    w.onApplicationBootstrap();
+    for (let i = 0; i < 100 && !http.answeredAt.has('fast.example.com'); i++) await sleep(10);
+    expect(http.answeredAt.get('fast.example.com')?.[0]).toBeLessThan(started + 300);
+    await w.beforeApplicationShutdown();
+    // The stuck client never had more than two requests open, over all its hosts.
+    expect(
+      mostOpenOf(
+        http,
+        slow.map((h) => h.replace(':443', '')),
+      ),
+    ).toBe(2);
+  });
+
+  it('messages without a client are not counted per client (only per host)', async () => {
+    const hosts = ['a', 'b', 'c', 'd'].map((s) => `${s}.example.com:443`);
+    const outbox = new FakeOutbox(Array.from({ length: 8 }, (_, i) => ({ host: hosts[i % 4] })));
+    const http = new FakeHttp(100);
+    const w = worker(outbox, http, {
+      STATUS_CALLBACK_CONCURRENCY: '4',
+      STATUS_CALLBACK_CLIENT_CONCURRENCY: '1',
+    });
+    w.onApplicationBootstrap();
+    for (let i = 0; i < 200 && outbox.settled.length < 8; i++) await sleep(10);
+    await w.beforeApplicationShutdown();
+    expect(outbox.settled).toHaveLength(8);
+    expect(http.mostOpen).toBe(4);
   });
 });

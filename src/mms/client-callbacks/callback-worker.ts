@@ -16,7 +16,7 @@ import {
   ClaimedMessage,
 } from './callback-outbox.repository';
 import { CallbackAttempts } from './callback-attempts';
-import { CallbackHostSlots } from './callback-host-slots';
+import { CallbackSlots } from './callback-slots';
 
 /**
  * Delivers status callback events from the outbox, on every replica, in up to
@@ -26,8 +26,10 @@ import { CallbackHostSlots } from './callback-host-slots';
  * STATUS_CALLBACK_POLL_MS. Nothing is queued in memory: an endpoint that is down leaves its
  * events in MongoDB, due at their next attempt. Runs apart from every request, so a slow client
  * never delays Plivo's webhooks or an API answer; and at most STATUS_CALLBACK_HOST_CONCURRENCY
- * lanes deliver to one host at once (a claim skips the full ones), so an endpoint that answers
- * slowly or never cannot hold the lanes the other clients' events need.
+ * lanes deliver to one host, and at most STATUS_CALLBACK_CLIENT_CONCURRENCY to one client's
+ * URLs, at once (a claim skips the full ones), so an endpoint that answers slowly or never, or a
+ * client whose URLs point at several such endpoints, cannot hold the lanes the other clients'
+ * events need.
  */
 @Injectable()
 export class CallbackWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -38,7 +40,9 @@ export class CallbackWorker implements OnApplicationBootstrap, BeforeApplication
   private laneCount = 0;
   /** Lanes holding a claim (the others are claiming or polling). */
   private delivering = 0;
-  private readonly hostSlots: CallbackHostSlots;
+  private readonly hostSlots: CallbackSlots;
+  /** Per client: a message without one (API_KEYS unset, or older) is not counted. */
+  private readonly clientSlots: CallbackSlots;
   /** The last claim asked for: the next one waits for it (one at a time, see claimInTurn). */
   private claimTurn: Promise<unknown> = Promise.resolve();
   /** Claims that failed in a row (the database unreachable). */
@@ -54,7 +58,8 @@ export class CallbackWorker implements OnApplicationBootstrap, BeforeApplication
     config: ConfigService<AllConfig, true>,
   ) {
     this.settings = config.get('statusCallbacks', { infer: true });
-    this.hostSlots = new CallbackHostSlots(this.settings.hostConcurrency);
+    this.hostSlots = new CallbackSlots(this.settings.hostConcurrency);
+    this.clientSlots = new CallbackSlots(this.settings.clientConcurrency);
   }
 
   onApplicationBootstrap(): void {
@@ -139,6 +144,7 @@ export class CallbackWorker implements OnApplicationBootstrap, BeforeApplication
         } finally {
           this.delivering--;
           this.hostSlots.release(claim.host);
+          if (claim.clientId !== undefined) this.clientSlots.release(claim.clientId);
         }
       }
     } finally {
@@ -148,8 +154,8 @@ export class CallbackWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   /**
-   * One claim at a time on this replica: the full hosts a claim skips are then exact, and the
-   * claimed message's host slot is taken before the next claim reads them.
+   * One claim at a time on this replica: the full hosts and clients a claim skips are then
+   * exact, and the claimed message's slots are taken before the next claim reads them.
    */
   private claimInTurn(): Promise<ClaimedMessage | undefined> {
     const claimed = this.claimTurn.then(() => this.claimForFreeHost());
@@ -159,14 +165,15 @@ export class CallbackWorker implements OnApplicationBootstrap, BeforeApplication
 
   private async claimForFreeHost(): Promise<ClaimedMessage | undefined> {
     for (let handedBack = 0; handedBack < 10; handedBack++) {
-      const claim = await this.outbox.claim(
-        new Date(),
-        this.settings.leaseMs,
-        this.hostSlots.full(),
-      );
+      const claim = await this.outbox.claim(new Date(), this.settings.leaseMs, {
+        hosts: this.hostSlots.full(),
+        clients: this.clientSlots.full(),
+      });
       if (!claim) return undefined;
-      if (!this.hostSlots.isFull(claim.host)) {
+      const client = claim.clientId;
+      if (!this.hostSlots.isFull(claim.host) && !(client && this.clientSlots.isFull(client))) {
         this.hostSlots.take(claim.host);
+        if (client !== undefined) this.clientSlots.take(client);
         this.delivering++;
         return claim;
       }

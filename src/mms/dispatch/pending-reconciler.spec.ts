@@ -10,6 +10,7 @@ import { PendingReconciler } from './pending-reconciler';
 class FakeLog {
   readonly calls: { loggedBefore: Date; errorCode: string }[] = [];
   fail?: Error;
+  clientId: string | undefined = 'shop';
   constructor(public pending: number) {}
   async settlePendingAsUnknown(
     which: { loggedBefore: Date },
@@ -19,7 +20,7 @@ class FakeLog {
     if (this.fail) throw this.fail;
     if (this.pending === 0) return undefined;
     this.pending--;
-    return { _id: new Types.ObjectId(), clientId: 'shop', applied: true };
+    return { _id: new Types.ObjectId(), clientId: this.clientId, applied: true };
   }
 }
 
@@ -58,6 +59,16 @@ describe('PendingReconciler', () => {
       expect(call.errorCode).toBe('PLIVO_OUTCOME_UNKNOWN');
     }
     expect(await settledCount(metrics)).toBe(3);
+  });
+
+  it("labels a message without a client (very old) with a name no client can have, not 'unknown'", async () => {
+    const { log, metrics, reconciler } = setup(1);
+    log.clientId = undefined;
+    await reconciler.reconcile();
+    const labels = (await metrics.messages.get()).values.map((v) => v.labels.client);
+    expect(labels).toEqual(['(none)']);
+    // Client names are /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/: `unknown` could be one.
+    expect(labels[0]).not.toMatch(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/);
   });
 
   it('settles at most 500 per pass (the rest wait for the next)', async () => {

@@ -11,6 +11,9 @@ import { MetricsService } from '../../metrics/metrics.service';
 import { describeError } from '../../shared/describe-error';
 import { MessageLogRepository } from '../message-log/message-log.repository';
 
+/** The `client` label of a message without one: no client name starts with a parenthesis. */
+const NO_CLIENT_LABEL = '(none)';
+
 /** Messages settled per pass at most; the rest wait for the next pass. */
 const MAX_PER_PASS = 500;
 
@@ -82,7 +85,8 @@ export class PendingReconciler implements OnApplicationBootstrap, BeforeApplicat
         this.metrics.messages.inc({
           outcome: 'unknown',
           reason: 'pending-reconciled',
-          client: message.clientId ?? 'unknown',
+          // A message logged before messages carried a client.
+          client: message.clientId ?? NO_CLIENT_LABEL,
         });
         this.logger.warn(
           { messageId: message._id.toHexString(), clientId: message.clientId },

@@ -71,11 +71,14 @@ export function appendCallbackEventStages(when: unknown, facts: EventFacts): mon
 }
 
 /**
- * The destination a callback URL's requests go to, `host:port` (the default port spelled out):
- * what STATUS_CALLBACK_HOST_CONCURRENCY counts attempts by, stored as `callbackHost`.
+ * The destination a callback URL's requests go to, `host:port`: what
+ * STATUS_CALLBACK_HOST_CONCURRENCY counts attempts by, stored as `callbackHost`. One spelling
+ * per destination, so that no other spelling gets a cap of its own: lower-case, without the
+ * trailing dot of a fully qualified name (`example.com.` is `example.com`), the default port
+ * spelled out.
  */
 export function callbackHostOf(url: string): string {
   const parsed = new URL(url);
   const port = parsed.port || (parsed.protocol === 'https:' ? '443' : '80');
-  return `${parsed.hostname.toLowerCase()}:${port}`;
+  return `${parsed.hostname.toLowerCase().replace(/\.+$/, '')}:${port}`;
 }

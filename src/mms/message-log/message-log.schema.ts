@@ -221,14 +221,15 @@ MessageLogSchema.index({ recipient: 1, _id: -1 });
 MessageLogSchema.index({ clientId: 1, direction: 1, _id: -1 });
 MessageLogSchema.index({ direction: 1, _id: -1 });
 // Status callback claims (callback-outbox claim()): the most overdue first try, then the most
-// overdue retry, a range on the due time; the host is in the key so the hosts at their cap
-// ($nin) are skipped on the index entries. Partial: only messages with something to deliver.
+// overdue retry, a range on the due time; the host and the client are in the key so the hosts
+// and clients at their cap ($nin) are skipped on the index entries, not by fetching documents.
+// Partial: only messages with something to deliver.
 MessageLogSchema.index(
-  { callbackDueAt: 1, callbackHost: 1 },
+  { callbackDueAt: 1, callbackHost: 1, clientId: 1 },
   { partialFilterExpression: { callbackDueAt: { $exists: true } } },
 );
 MessageLogSchema.index(
-  { callbackRetryAt: 1, callbackHost: 1 },
+  { callbackRetryAt: 1, callbackHost: 1, clientId: 1 },
   { partialFilterExpression: { callbackRetryAt: { $exists: true } } },
 );
 // Dispatchers claim the scheduled message due first: a range on one indexed key holding only

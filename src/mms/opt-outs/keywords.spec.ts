@@ -1,4 +1,8 @@
-import { buildOptOutsConfig, DEFAULT_KEYWORDS } from '../../config/opt-outs.config';
+import {
+  buildOptOutsConfig,
+  DEFAULT_KEYWORDS,
+  normalizeKeyword,
+} from '../../config/opt-outs.config';
 import { classifyInbound } from './keywords';
 
 describe('classifyInbound', () => {
@@ -51,6 +55,9 @@ describe('classifyInbound', () => {
     '(unsubscribe)',
     'Cancel.',
     'Quit?',
+    'S\u0336T\u0336O\u0336P\u0336', // strike-through: marks on Latin letters NFKC cannot compose
+    'S\u0332TOP',
+    'stop\u0007',
   ])('%j is an opt-out', (text) => {
     expect(classifyInbound(text, undefined, DEFAULT_KEYWORDS)).toBe('opt-out');
   });
@@ -96,6 +103,8 @@ describe('classifyInbound', () => {
     const { keywords } = buildOptOutsConfig({ OPT_OUT_KEYWORDS: 'arret, stop' });
     expect(classifyInbound('Arrêt', undefined, keywords)).toBeUndefined();
     expect(classifyInbound('ARRET', undefined, keywords)).toBe('opt-out');
+    // A mark NFKC composes is a letter of its own: not the configured word without it.
+    expect(classifyInbound('Arre\u0302t', undefined, keywords)).toBeUndefined();
     expect(() => buildOptOutsConfig({ OPT_IN_KEYWORDS: 'STOP' })).toThrow(
       /both opt-out and opt-in/,
     );
@@ -116,4 +125,30 @@ describe('classifyInbound', () => {
       /OPT OUT: listed as both opt-out and opt-in/,
     );
   });
+
+  // Marks that carry meaning stay: stripping every non-spacing mark merged distinct words.
+  it.each([
+    ['หยุด', 'หยด'], // Thai: stop / drop (the vowel sign U+0E38 is a non-spacing mark)
+    ['रुको', 'रको'], // Hindi: stop / a different word (the vowel sign U+0941)
+  ])('a configured %j matches itself, not %j', (word, other) => {
+    const { keywords } = buildOptOutsConfig({ OPT_OUT_KEYWORDS: word });
+    expect(classifyInbound(word, undefined, keywords)).toBe('opt-out');
+    expect(classifyInbound(` ${word}!`, undefined, keywords)).toBe('opt-out');
+    expect(classifyInbound(other, undefined, keywords)).toBeUndefined();
+  });
+
+  it.each([
+    ['stop\u0007', 'STOP'],
+    ['\u0000stop\u001b', 'STOP'],
+    ['opt\u0007out', 'OPT OUT'],
+    ['STOP\uFE0E', 'STOP'],
+    ['ST\u{E0101}OP', 'STOP'],
+    ['1\uFE0F\u20E3', '1'],
+    ['👋🏽stop', 'STOP'],
+  ])(
+    '%j is normalised to %j (controls as whitespace; selectors, keycaps, skin tones removed)',
+    (text, normal) => {
+      expect(normalizeKeyword(text)).toBe(normal);
+    },
+  );
 });

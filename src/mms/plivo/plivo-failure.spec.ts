@@ -255,6 +255,49 @@ describe('classifyPlivoFailure', () => {
       );
     });
 
+    // Only what provably created nothing is retried: a failure while connecting, a name that did
+    // not resolve, our own check of Plivo's certificate, or a handshake Plivo's first answer
+    // ended. The same error codes once connected (read, write) may come after the request.
+    it.each<[string, Expected]>([
+      ['Error: connect EHOSTUNREACH 10.0.0.1:443', { kind: 'network', retryable: true }],
+      ['Error: connect ENETUNREACH 10.0.0.1:443', { kind: 'network', retryable: true }],
+      ['Error: connect ETIMEDOUT 10.0.0.1:443', { kind: 'network', retryable: true }],
+      ['Error: self-signed certificate in certificate chain', { kind: 'network', retryable: true }],
+      ['Error: unable to get local issuer certificate', { kind: 'network', retryable: true }],
+      ['Error: certificate is not yet valid', { kind: 'network', retryable: true }],
+      [
+        'Error: write EPROTO 40D8A1B7:error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1586:SSL alert number 40',
+        { kind: 'network', retryable: true },
+      ],
+      ['Error: read EHOSTUNREACH', { kind: 'ambiguous', retryable: false }],
+      ['Error: read ENETUNREACH', { kind: 'ambiguous', retryable: false }],
+      ['Error: write EHOSTUNREACH', { kind: 'ambiguous', retryable: false }],
+      ['Error: read ETIMEDOUT', { kind: 'ambiguous', retryable: false }],
+      [
+        'Error: read EPROTO 40D8A1B7:error:0A000438:SSL routines:ssl3_read_bytes:tlsv1 alert internal error:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1586:SSL alert number 80',
+        { kind: 'ambiguous', retryable: false },
+      ],
+      [
+        // A client-certificate alert: in TLS 1.3 it can follow the request.
+        'Error: read EPROTO 40D8A1B7:error:0A000412:SSL routines:ssl3_read_bytes:sslv3 alert bad certificate:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1586:SSL alert number 42',
+        { kind: 'ambiguous', retryable: false },
+      ],
+      [
+        'Error: read EPROTO 40D8A1B7:error:0A000119:SSL routines:ssl3_get_record:decryption failed or bad record mac',
+        { kind: 'ambiguous', retryable: false },
+      ],
+    ])('%s', (firstLine, expected) => {
+      expectFailure(classifyPlivoFailure(axiosStack(firstLine)), expected);
+    });
+
+    it.each(['certificate', 'EHOSTUNREACH', 'SSL routines', 'ENOTFOUND'])(
+      'an unrecognised error is ambiguous even when its stack mentions %s',
+      (word) => {
+        const text = `Error: something odd happened\n    at /srv/${word}/x.js:1:1`;
+        expectFailure(classifyPlivoFailure(text), { kind: 'ambiguous', retryable: false });
+      },
+    );
+
     it('a timeout is ambiguous even when the stack mentions a certificate somewhere', () => {
       const text = `${axiosStack('AxiosError: timeout of 1500ms exceeded')}\n    at /srv/certificate-tools/x.js:1:1`;
       expectFailure(classifyPlivoFailure(text), { kind: 'ambiguous', retryable: false });
@@ -296,6 +339,10 @@ describe('classifyPlivoFailure', () => {
       ['ECONNREFUSED', 'connect ECONNREFUSED 10.0.0.1:443', { kind: 'network', retryable: true }],
       ['ENOTFOUND', 'getaddrinfo ENOTFOUND api.plivo.com', { kind: 'network', retryable: true }],
       ['ECONNABORTED', 'timeout of 1500ms exceeded', { kind: 'ambiguous', retryable: false }],
+      ['EHOSTUNREACH', 'connect EHOSTUNREACH 10.0.0.1:443', { kind: 'network', retryable: true }],
+      ['EHOSTUNREACH', 'read EHOSTUNREACH', { kind: 'ambiguous', retryable: false }],
+      ['ENETUNREACH', 'read ENETUNREACH', { kind: 'ambiguous', retryable: false }],
+      ['CERT_HAS_EXPIRED', 'certificate has expired', { kind: 'network', retryable: true }],
       ['ECONNRESET', 'socket hang up', { kind: 'ambiguous', retryable: false }],
     ])('%s', (code, message, expected) => {
       const error = Object.assign(new Error(message), { code });

@@ -10,7 +10,7 @@ export type PlivoFailureKind =
   | 'auth' // 401/403: our credentials or account are wrong (operator problem)
   | 'throttled' // 429
   | 'unavailable' // 502/503 from Plivo's edge: the request never reached the Message API
-  | 'network' // the request never reached Plivo (refused, DNS, TLS)
+  | 'network' // the request never reached Plivo (refused or unreachable at connect, DNS, TLS handshake)
   | 'ambiguous' // timeout, reset after the request was written, 500, 504…: it may have been queued
   | 'unexpected'; // an SDK-side error before any HTTP call
 
@@ -24,11 +24,25 @@ export interface PlivoFailure {
 }
 
 const STATUS_IN_MESSAGE = /status code (\d{3})/i;
-const NOT_SENT =
-  /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ERR_TLS|CERT_|certificate|SSL routines/;
-// Failures while the connection was being set up: no byte of the request was written yet.
-const CONNECT_PHASE =
-  /\bconnect (ECONNRESET|ETIMEDOUT|ECONNREFUSED|EHOSTUNREACH|ENETUNREACH)\b|before secure TLS connection was established/;
+/**
+ * Failures that provably created nothing, read on the error's own line (Node's message: the
+ * syscall, then the code). Node's https holds the request until the TLS handshake completes, so
+ * each of these ended before one byte of it was written. The same codes once connected
+ * (`read EHOSTUNREACH`, `read ECONNRESET`, `write EPIPE`), or a TLS alert that may follow the
+ * request, are not among them.
+ */
+const NOT_SENT = [
+  // The connection was never set up.
+  /\bconnect (?:ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|ECONNRESET)\b/,
+  // The name did not resolve.
+  /\bgetaddrinfo (?:ENOTFOUND|EAI_AGAIN)\b|^(?:ENOTFOUND|EAI_AGAIN)\b/,
+  /before secure TLS connection was established/,
+  // Node's own check of Plivo's certificate (self-signed, expired, untrusted, wrong name): no
+  // OpenSSL error line, which an alert from the server would be.
+  /^(?![^\n]*SSL routines)[^\n]*(?:certificate|ERR_TLS_CERT_)/i,
+  // Plivo's answer to our ClientHello ended the handshake (plain HTTP, no common version).
+  /SSL routines:[^:\n]*:(?:wrong version number|unsupported protocol|unknown protocol|no protocols available|(?:sslv3|tlsv1) alert (?:handshake failure|protocol version))\b/,
+];
 const MAYBE_SENT = /timeout|ETIMEDOUT|ECONNABORTED|ECONNRESET|socket hang up|EPIPE|aborted/i;
 
 export function classifyPlivoFailure(error: unknown): PlivoFailure {
@@ -41,7 +55,7 @@ export function classifyPlivoFailure(error: unknown): PlivoFailure {
         ? e.status
         : Number(STATUS_IN_MESSAGE.exec(message)?.[1]) || undefined;
     if (status !== undefined) return classifyHttpStatus(status, plivoReason(e.message));
-    if (typeof e.code === 'string' || NOT_SENT.test(message) || MAYBE_SENT.test(message)) {
+    if (typeof e.code === 'string' || provablyNotSent(message) || MAYBE_SENT.test(message)) {
       return classifyTransportFailure(`${String(e.code ?? '')} ${message}`);
     }
     return {
@@ -107,19 +121,24 @@ export function classifyHttpStatus(status: number, plivoMessage?: string): Plivo
   };
 }
 
+function provablyNotSent(line: string): boolean {
+  return NOT_SENT.some((pattern) => pattern.test(line));
+}
+
 function classifyTransportFailure(text: string): PlivoFailure {
-  const firstLine = text.split('\n', 1)[0].slice(0, 200);
-  if (CONNECT_PHASE.test(firstLine) || (NOT_SENT.test(text) && !MAYBE_SENT.test(firstLine))) {
+  // The error's own line only: the stack's file paths below it may say anything.
+  const firstLine = text.split('\n', 1)[0].slice(0, 500).trim();
+  if (provablyNotSent(firstLine)) {
     return {
       kind: 'network',
-      reason: `Plivo could not be reached (${errorCode(text) ?? 'connection failed'})`,
+      reason: `Plivo could not be reached (${errorCode(firstLine) ?? 'connection failed'})`,
       retryable: true,
     };
   }
-  if (MAYBE_SENT.test(text)) {
+  if (MAYBE_SENT.test(firstLine)) {
     return {
       kind: 'ambiguous',
-      reason: `No answer from Plivo (${errorCode(text) ?? 'timeout'})`,
+      reason: `No answer from Plivo (${errorCode(firstLine) ?? 'timeout'})`,
       retryable: false,
     };
   }

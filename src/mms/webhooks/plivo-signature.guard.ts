@@ -9,12 +9,18 @@ import { ConfigService } from '@nestjs/config';
 import type { Request } from 'express';
 import { AllConfig } from '../../config/config.type';
 import { MetricsService } from '../../metrics/metrics.service';
+import { LogSampler } from '../../shared/log-sampler';
+import { UnsignedWebhookThrottle } from '../../throttling/unsigned-webhook-throttle';
 import { SignedParams, verifyV2Signature, verifyV3Signature } from './plivo-signature';
+
+/** A flood of forged requests writes one warning per this long, with the count in between. */
+const REFUSAL_LOG_INTERVAL_MS = 10_000;
 
 /**
  * Only Plivo may change a message's status. The URL that was signed is rebuilt from
  * PUBLIC_BASE_URL and the request path — never from Host or X-Forwarded-*, which whoever sits
- * in front of us (or an attacker) controls.
+ * in front of us (or an attacker) controls. A refused request counts in its IP's bucket of
+ * unsigned requests (UnsignedWebhookThrottle): past WEBHOOK_UNSIGNED_THROTTLE_LIMIT, a 429.
  */
 @Injectable()
 export class PlivoSignatureGuard implements CanActivate {
@@ -22,17 +28,19 @@ export class PlivoSignatureGuard implements CanActivate {
   private readonly tokens: string[];
   private readonly allowV2: boolean;
   private readonly publicBaseUrl: string;
+  private readonly refusalLog = new LogSampler(REFUSAL_LOG_INTERVAL_MS);
 
   constructor(
     config: ConfigService<AllConfig, true>,
     private readonly metrics: MetricsService,
+    private readonly unsignedThrottle: UnsignedWebhookThrottle,
   ) {
     this.tokens = config.get('plivo.webhookTokens', { infer: true });
     this.allowV2 = config.get('plivo.webhookAllowV2', { infer: true });
     this.publicBaseUrl = config.get('app.publicBaseUrl', { infer: true });
   }
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request>();
     const url = this.publicBaseUrl + req.originalUrl;
     const header = (name: string) => {
@@ -66,13 +74,18 @@ export class PlivoSignatureGuard implements CanActivate {
       status: 'unknown',
       verdict: 'forged',
     });
-    this.logger.warn(
-      {
-        path: req.path,
-        scheme: v3 !== undefined ? 'v3' : header('x-plivo-signature-v2') ? 'v2' : 'none',
-      },
-      'Refused a webhook with a missing or invalid Plivo signature',
-    );
+    const logged = this.refusalLog.take();
+    if (logged)
+      this.logger.warn(
+        {
+          path: req.path,
+          scheme: v3 !== undefined ? 'v3' : header('x-plivo-signature-v2') ? 'v2' : 'none',
+          // Refused since the previous line (at most one per REFUSAL_LOG_INTERVAL_MS).
+          notLogged: logged.skipped,
+        },
+        'Refused a webhook with a missing or invalid Plivo signature',
+      );
+    await this.unsignedThrottle.count(context);
     throw new ForbiddenException({
       message: 'Missing or invalid Plivo signature',
       code: 'INVALID_SIGNATURE',

@@ -54,7 +54,7 @@ import { StatusCallbacksService } from './status-callbacks.service';
 )
 @ApiErrorResponse(
   429,
-  'The webhook rate limit (WEBHOOK_THROTTLE_LIMIT, counting signed requests only) is reached: Plivo retries later.',
+  'The webhook rate limit (WEBHOOK_THROTTLE_LIMIT, counting signed requests only) is reached: Plivo retries later. Or, for a request with a missing or invalid signature, that of unsigned requests (WEBHOOK_UNSIGNED_THROTTLE_LIMIT).',
   ['RATE_LIMITED'],
   RATE_LIMIT_HEADERS,
 )

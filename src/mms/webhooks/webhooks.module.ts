@@ -5,6 +5,7 @@ import { MetricsModule } from '../../metrics/metrics.module';
 import { MessageLogModule } from '../message-log/message-log.module';
 import { OptOutsModule } from '../opt-outs/opt-outs.module';
 import { SendModule } from '../send/send.module';
+import { UnsignedWebhookThrottle } from '../../throttling/unsigned-webhook-throttle';
 import { InboundKeywordsService } from './inbound-keywords.service';
 import { InboundMessagesService } from './inbound-messages.service';
 import { PlivoWebhooksController } from './plivo-webhooks.controller';
@@ -26,6 +27,12 @@ import { UnmatchedCallback, UnmatchedCallbackSchema } from './unmatched-callback
     MongooseModule.forFeature([{ name: UnmatchedCallback.name, schema: UnmatchedCallbackSchema }]),
   ],
   controllers: [PlivoWebhooksController],
-  providers: [StatusCallbacksService, InboundMessagesService, InboundKeywordsService],
+  // UnsignedWebhookThrottle: PlivoSignatureGuard counts the requests it refuses there.
+  providers: [
+    StatusCallbacksService,
+    InboundMessagesService,
+    InboundKeywordsService,
+    UnsignedWebhookThrottle,
+  ],
 })
 export class WebhooksModule {}
