@@ -23,6 +23,8 @@ const SANDBOX_DEFAULTS: Environment = {
   NODE_ENV: 'development',
   SERVER_HOST: '127.0.0.1',
   THROTTLE_LIMIT: '100000',
+  // Forged webhooks are what one tries in a sandbox (and what Schemathesis sends by the hundred).
+  WEBHOOK_UNSIGNED_THROTTLE_LIMIT: '100000',
   SHUTDOWN_DELAY_MS: '0',
 };
 

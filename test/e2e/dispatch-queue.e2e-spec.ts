@@ -167,7 +167,7 @@ describe('dispatch queue (e2e)', () => {
     // moving the stored validUntil back, as if the replicas had been down until then.
     const res = await request(t.baseUrl)
       .post('/send-mms')
-      .send({ ...SEED, sendAt: inSeconds(1), validUntil: inSeconds(2) })
+      .send({ ...SEED, sendAt: inSeconds(1), validUntil: inSeconds(7) })
       .expect(202);
     await logs().updateOne(
       { _id: res.body.messageId },

@@ -533,7 +533,12 @@ describe('hostile input (fast-check, e2e: real app, real database, Plivo simulat
   beforeAll(async () => {
     snapshot = prototypeSnapshot();
     // The client rate limit (100 per 15 min by default) would turn most runs into 429s.
-    t = await createTestApp({ THROTTLE_LIMIT: '1000000', WEBHOOK_THROTTLE_LIMIT: '1000000' });
+    t = await createTestApp({
+      THROTTLE_LIMIT: '1000000',
+      WEBHOOK_THROTTLE_LIMIT: '1000000',
+      // Hundreds of forged webhooks on purpose, from one address.
+      WEBHOOK_UNSIGNED_THROTTLE_LIMIT: '1000000',
+    });
   });
   afterAll(async () => t?.close());
 

@@ -247,7 +247,7 @@ describe('every query the service runs is served by an index (e2e)', () => {
         (q) =>
           q.method === 'findOneAndUpdate' &&
           q.filter.status === 'pending' &&
-          'createdAt' in q.filter,
+          'updatedAt' in q.filter,
       ),
     ).toBe(true);
     // Opt-outs: STOP (the list, the reply window, the confirmation), a refused send, START,
