@@ -9,6 +9,7 @@ import { AllConfig } from '../../config/config.type';
 import { StatusCallbacksConfig } from '../../config/status-callbacks.config';
 import { MetricsService } from '../../metrics/metrics.service';
 import { describeError } from '../../shared/describe-error';
+import { StopSignal } from '../../shared/stop-signal';
 import { CallbackEvent } from '../message-log/callback-event.schema';
 import {
   AttemptOutcome,
@@ -47,9 +48,7 @@ export class CallbackWorker implements OnApplicationBootstrap, BeforeApplication
   private claimTurn: Promise<unknown> = Promise.resolve();
   /** Claims that failed in a row (the database unreachable). */
   private claimFailures = 0;
-  private stopped = false;
-  /** Wakes the lanes that are waiting for the next poll (shutdown). */
-  private readonly wake = new AbortController();
+  private readonly stop = new StopSignal();
 
   constructor(
     private readonly outbox: CallbackOutboxRepository,
@@ -80,7 +79,7 @@ export class CallbackWorker implements OnApplicationBootstrap, BeforeApplication
 
   /** One more lane, up to STATUS_CALLBACK_CONCURRENCY. */
   private openLane(): void {
-    if (this.stopped || this.laneCount >= this.settings.concurrency) return;
+    if (this.stop.stopped || this.laneCount >= this.settings.concurrency) return;
     this.laneCount++;
     const lane: Promise<void> = this.lane()
       .catch((error: unknown) =>
@@ -92,8 +91,7 @@ export class CallbackWorker implements OnApplicationBootstrap, BeforeApplication
 
   /** Before the database connection closes, so deliveries under way record their outcome. */
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    this.wake.abort();
+    this.stop.stop();
     // A delivery under way ends within STATUS_CALLBACK_TIMEOUT_MS; one cut short anyway is
     // redelivered by another replica once its lease ends (at least once).
     await Promise.allSettled([...this.lanes]);
@@ -107,7 +105,7 @@ export class CallbackWorker implements OnApplicationBootstrap, BeforeApplication
    */
   private async lane(): Promise<void> {
     try {
-      while (!this.stopped) {
+      while (!this.stop.stopped) {
         let claim: ClaimedMessage | undefined;
         try {
           claim = await this.claimInTurn();
@@ -122,7 +120,7 @@ export class CallbackWorker implements OnApplicationBootstrap, BeforeApplication
               'Status callbacks: claiming failed',
             );
           if (this.laneCount - this.delivering > 1) return;
-          await this.pause(
+          await this.stop.pause(
             Math.min(30_000, this.settings.pollMs * 2 ** Math.min(this.claimFailures, 15)),
           );
           continue;
@@ -130,12 +128,12 @@ export class CallbackWorker implements OnApplicationBootstrap, BeforeApplication
         if (!claim) {
           // Checked and left in one step, so two idle lanes cannot both see two and both leave.
           if (this.laneCount - this.delivering > 1) return;
-          await this.pause(this.settings.pollMs);
+          await this.stop.pause(this.settings.pollMs);
           continue;
         }
         try {
           this.openLane();
-          if (this.stopped) {
+          if (this.stop.stopped) {
             // Claimed as shutdown began: handed back at once rather than held for its lease.
             await this.outbox.settle(claim).catch(() => undefined);
             return;
@@ -182,19 +180,6 @@ export class CallbackWorker implements OnApplicationBootstrap, BeforeApplication
       await this.outbox.settle(claim);
     }
     return undefined;
-  }
-
-  private pause(ms: number): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wake.signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wake.signal.addEventListener('abort', done, { once: true });
-    });
   }
 
   private async deliver(claim: ClaimedMessage): Promise<void> {

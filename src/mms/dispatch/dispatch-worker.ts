@@ -9,6 +9,7 @@ import { AllConfig } from '../../config/config.type';
 import { DispatchConfig } from '../../config/dispatch.config';
 import { MetricsService } from '../../metrics/metrics.service';
 import { describeError } from '../../shared/describe-error';
+import { StopSignal } from '../../shared/stop-signal';
 import { ClaimedSend, DispatchQueueRepository } from './dispatch-queue.repository';
 import { DispatchMessageUseCase } from './usecases/dispatch-message/dispatch-message.usecase';
 
@@ -36,8 +37,7 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
   /** Lanes waiting to poll again: one is enough, the others end. */
   private idleLanes = 0;
   private claimFailures = 0;
-  private stopped = false;
-  private readonly wake = new AbortController();
+  private readonly stop = new StopSignal();
   private backlogTimer?: NodeJS.Timeout;
 
   constructor(
@@ -58,14 +58,13 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
 
   /** Before the database connection closes: dispatches under way finish and record. */
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    this.wake.abort();
+    this.stop.stop();
     clearInterval(this.backlogTimer);
     await Promise.allSettled([...this.lanes]);
   }
 
   private openLane(): void {
-    if (this.stopped || this.laneCount >= this.settings.concurrency) return;
+    if (this.stop.stopped || this.laneCount >= this.settings.concurrency) return;
     this.laneCount++;
     const lane: Promise<void> = this.lane()
       .catch((error: unknown) =>
@@ -77,7 +76,7 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
 
   private async lane(): Promise<void> {
     try {
-      while (!this.stopped) {
+      while (!this.stop.stopped) {
         let claim: ClaimedSend | undefined;
         try {
           const now = new Date();
@@ -97,7 +96,7 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
               'Dispatch: claiming failed',
             );
           if (this.laneCount > 1) return;
-          await this.pause(
+          await this.stop.pause(
             Math.min(10_000, this.settings.pollMs * 2 ** Math.min(this.claimFailures, 10)),
           );
           continue;
@@ -108,14 +107,14 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
           if (this.idleLanes > 0) return;
           this.idleLanes++;
           try {
-            await this.pause(this.settings.pollMs);
+            await this.stop.pause(this.settings.pollMs);
           } finally {
             this.idleLanes--;
           }
           continue;
         }
         this.openLane();
-        if (this.stopped) {
+        if (this.stop.stopped) {
           await this.queue.release(claim, claim.slotAt ?? claim.sendAt).catch(() => undefined);
           return;
         }
@@ -128,7 +127,7 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
 
   private async run(claim: ClaimedSend): Promise<void> {
     try {
-      await this.dispatch.execute(claim, () => this.stopped);
+      await this.dispatch.execute(claim, () => this.stop.stopped);
     } catch (error) {
       // Before the hand-over (a check or a write failed): its lease runs out and it is claimed
       // again. After it, the log says pending and the reconciler settles it as unknown.
@@ -137,19 +136,6 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
         'Dispatch failed; the message is retried when its lease ends',
       );
     }
-  }
-
-  private pause(ms: number): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wake.signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wake.signal.addEventListener('abort', done, { once: true });
-    });
   }
 
   private async refreshBacklog(): Promise<void> {
