@@ -9,8 +9,8 @@ import { startGateway } from './start-gateway';
  * open: without real Plivo and MongoDB settings, or without API keys, it refuses to start,
  * whatever NODE_ENV says (NODE_ENV=development must not turn a real gateway into one any caller
  * can use as an admin), and NODE_ENV defaults to production here. The sandbox, with a Plivo
- * simulator and an embedded database, has its own entry point outside the build
- * (sandbox/main.ts, `npm start`).
+ * simulator and an embedded database, has its own entry point outside the build (`npm start`),
+ * which nothing here imports.
  */
 const REQUIRED = ['PLIVO_AUTH_ID', 'PLIVO_AUTH_TOKEN', 'PLIVO_SENDER_NUMBER', 'MONGODB_URI'];
 

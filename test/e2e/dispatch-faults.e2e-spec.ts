@@ -6,10 +6,9 @@ import { MessageLog } from '../../src/mms/message-log/message-log.schema';
 import { DisposableDatabase } from '../support/disposable-database';
 import { eventually } from '../support/eventually';
 import {
-  productionEnv,
   SpawnedService,
-  spawnService,
   testDatabaseUri,
+  startProductionService,
 } from '../support/spawned-service';
 import { createTestApp, TestApp } from '../support/test-app';
 
@@ -63,35 +62,30 @@ describe('dispatch queue faults (e2e)', () => {
       await plivo.stop();
     });
 
-    const start = async () => {
-      const service = await spawnService(
-        productionEnv(
-          {
-            mongodbUri: uri,
-            plivo: { baseUrl: plivo.baseUrl, authId: AUTH_ID, authToken: token },
-            apiKeys: `shop:${API_KEY}`,
-          },
-          {
-            // 1 MMS/s with a 1.5 s horizon: of three messages due together, the first goes at
-            // once, the second is claimed and waits 1 s for its slot, the third (slot 2 s
-            // away) goes back to the queue with its slot. A lease of 3 s outlasts that wait.
-            PACING_ACCOUNT_MMS_PER_SECOND: '1',
-            DISPATCH_POLL_MS: '1500',
-            DISPATCH_LEASE_MS: '4000',
-            // The hung call is not retried before the kill. The longest request is then
-            // 3000 + 100 + 5000 ms: the reconciler takes a message pending that long as unknown.
-            PLIVO_TIMEOUT_MS: '3000',
-            PLIVO_SEND_DEADLINE_MS: '3000',
-            MEDIA_PREFLIGHT_TIMEOUT_MS: '100',
-            PENDING_RECONCILE_AFTER_MS: '8100',
-            PENDING_RECONCILE_INTERVAL_MS: '500',
-          },
-        ),
+    const start = () =>
+      startProductionService(
+        {
+          mongodbUri: uri,
+          plivo: { baseUrl: plivo.baseUrl, authId: AUTH_ID, authToken: token },
+          apiKeys: `shop:${API_KEY}`,
+        },
+        {
+          // 1 MMS/s with a 1.5 s horizon: of three messages due together, the first goes at
+          // once, the second is claimed and waits 1 s for its slot, the third (slot 2 s
+          // away) goes back to the queue with its slot. A lease of 3 s outlasts that wait.
+          PACING_ACCOUNT_MMS_PER_SECOND: '1',
+          DISPATCH_POLL_MS: '1500',
+          DISPATCH_LEASE_MS: '4000',
+          // The hung call is not retried before the kill. The longest request is then
+          // 3000 + 100 + 5000 ms: the reconciler takes a message pending that long as unknown.
+          PLIVO_TIMEOUT_MS: '3000',
+          PLIVO_SEND_DEADLINE_MS: '3000',
+          MEDIA_PREFLIGHT_TIMEOUT_MS: '100',
+          PENDING_RECONCILE_AFTER_MS: '8100',
+          PENDING_RECONCILE_INTERVAL_MS: '500',
+        },
+        services,
       );
-      services.push(service);
-      await service.waitForOutput(/listening on port/);
-      return service;
-    };
 
     it('each message is sent at most once: the claimed ones after the restart, the one in Plivo’s hands never again (pending, then unknown)', async () => {
       const first = await start();

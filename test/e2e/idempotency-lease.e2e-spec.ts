@@ -12,10 +12,9 @@ import { hashBody } from '../../src/mms/send/idempotency/idempotency.interceptor
 import { IdempotencyRecord } from '../../src/mms/send/idempotency/idempotency-record.schema';
 import { eventually } from '../support/eventually';
 import {
-  productionEnv,
-  spawnService,
   SpawnedService,
   testDatabaseUri,
+  startProductionService,
 } from '../support/spawned-service';
 import { createTestApp, TEST_SENDER, TestApp } from '../support/test-app';
 
@@ -52,27 +51,22 @@ describe('Idempotency-Key after a crash (e2e)', () => {
       await plivo.stop();
     });
 
-    const start = async () => {
-      const service = await spawnService(
-        productionEnv(
-          {
-            mongodbUri: uri,
-            plivo: { baseUrl: plivo.baseUrl, authId: AUTH_ID, authToken: token },
-            apiKeys: `shop:${API_KEY}`,
-          },
-          {
-            // The lease is this deadline + the preflight timeout + 5 s: 13.1 s, well past the
-            // restart, so the first repeat certainly falls inside it.
-            PLIVO_SEND_DEADLINE_MS: '8000',
-            PLIVO_TIMEOUT_MS: '8000',
-            MEDIA_PREFLIGHT_TIMEOUT_MS: '100',
-          },
-        ),
+    const start = () =>
+      startProductionService(
+        {
+          mongodbUri: uri,
+          plivo: { baseUrl: plivo.baseUrl, authId: AUTH_ID, authToken: token },
+          apiKeys: `shop:${API_KEY}`,
+        },
+        {
+          // The lease is this deadline + the preflight timeout + 5 s: 13.1 s, well past the
+          // restart, so the first repeat certainly falls inside it.
+          PLIVO_SEND_DEADLINE_MS: '8000',
+          PLIVO_TIMEOUT_MS: '8000',
+          MEDIA_PREFLIGHT_TIMEOUT_MS: '100',
+        },
+        services,
       );
-      services.push(service);
-      await service.waitForOutput(/listening on port/);
-      return service;
-    };
     const post = (service: SpawnedService) =>
       request(service.baseUrl)
         .post('/send-mms')

@@ -16,10 +16,9 @@ import { PLIVO_WEBHOOK_ROUTES } from '../../src/mms/plivo/webhook-routes';
 import { eventually } from '../support/eventually';
 import { postSigned } from '../support/plivo-signing';
 import {
-  productionEnv,
-  spawnService,
   SpawnedService,
   testDatabaseUri,
+  startProductionService,
 } from '../support/spawned-service';
 import { createTestApp, TEST_SENDER, TestApp } from '../support/test-app';
 
@@ -64,32 +63,27 @@ describe('messages left pending by a stopped request (e2e)', () => {
       await receiver.close();
     });
 
-    const start = async () => {
-      const service = await spawnService(
-        productionEnv(
-          {
-            mongodbUri: uri,
-            plivo: { baseUrl: plivo.baseUrl, authId: AUTH_ID, authToken: token },
-            apiKeys: `shop:${API_KEY}`,
-          },
-          {
-            // The longest request, and so the reconciler's threshold: 2000 + 100 + 5000 ms.
-            PLIVO_SEND_DEADLINE_MS: '2000',
-            PLIVO_TIMEOUT_MS: '2000',
-            MEDIA_PREFLIGHT_TIMEOUT_MS: '100',
-            PENDING_RECONCILE_INTERVAL_MS: '200',
-            MEDIA_ALLOW_HTTP: 'true',
-            STATUS_CALLBACK_SECRET: SECRET,
-            STATUS_CALLBACK_ALLOWED_HOSTS: new URL(hookUrl).host,
-            STATUS_CALLBACK_POLL_MS: '50',
-            THROTTLE_LIMIT: '100000', // the test polls GET /messages/:id
-          },
-        ),
+    const start = () =>
+      startProductionService(
+        {
+          mongodbUri: uri,
+          plivo: { baseUrl: plivo.baseUrl, authId: AUTH_ID, authToken: token },
+          apiKeys: `shop:${API_KEY}`,
+        },
+        {
+          // The longest request, and so the reconciler's threshold: 2000 + 100 + 5000 ms.
+          PLIVO_SEND_DEADLINE_MS: '2000',
+          PLIVO_TIMEOUT_MS: '2000',
+          MEDIA_PREFLIGHT_TIMEOUT_MS: '100',
+          PENDING_RECONCILE_INTERVAL_MS: '200',
+          MEDIA_ALLOW_HTTP: 'true',
+          STATUS_CALLBACK_SECRET: SECRET,
+          STATUS_CALLBACK_ALLOWED_HOSTS: new URL(hookUrl).host,
+          STATUS_CALLBACK_POLL_MS: '50',
+          THROTTLE_LIMIT: '100000', // the test polls GET /messages/:id
+        },
+        services,
       );
-      services.push(service);
-      await service.waitForOutput(/listening on port/);
-      return service;
-    };
     const getMessage = (service: SpawnedService, id: string) =>
       request(service.baseUrl).get(`/messages/${id}`).set('X-API-Key', API_KEY).expect(200);
 

@@ -20,10 +20,9 @@ import { UNREACHABLE } from '../../src/shared/outbound-address';
 import { eventually } from '../support/eventually';
 import { postSigned } from '../support/plivo-signing';
 import {
-  productionEnv,
-  spawnService,
   SpawnedService,
   testDatabaseUri,
+  startProductionService,
 } from '../support/spawned-service';
 import { createTestApp, TEST_SENDER, TestApp } from '../support/test-app';
 
@@ -973,28 +972,23 @@ describe('status callbacks to the client (e2e)', () => {
       await receiver.close();
     });
 
-    const start = async () => {
-      const service = await spawnService(
-        productionEnv(
-          {
-            mongodbUri: uri,
-            plivo: { baseUrl: plivo.baseUrl, authId: AUTH_ID, authToken: token },
-            apiKeys: `shop:${API_KEY}`,
-          },
-          {
-            // The receiver is plain http on loopback: allowed by name, http allowed.
-            MEDIA_ALLOW_HTTP: 'true',
-            ...FAST,
-            STATUS_CALLBACK_TIMEOUT_MS: '1000',
-            STATUS_CALLBACK_SECRET: SECRET,
-            STATUS_CALLBACK_ALLOWED_HOSTS: hostPort(hookUrl),
-          },
-        ),
+    const start = () =>
+      startProductionService(
+        {
+          mongodbUri: uri,
+          plivo: { baseUrl: plivo.baseUrl, authId: AUTH_ID, authToken: token },
+          apiKeys: `shop:${API_KEY}`,
+        },
+        {
+          // The receiver is plain http on loopback: allowed by name, http allowed.
+          MEDIA_ALLOW_HTTP: 'true',
+          ...FAST,
+          STATUS_CALLBACK_TIMEOUT_MS: '1000',
+          STATUS_CALLBACK_SECRET: SECRET,
+          STATUS_CALLBACK_ALLOWED_HOSTS: hostPort(hookUrl),
+        },
+        services,
       );
-      services.push(service);
-      await service.waitForOutput(/listening on port/);
-      return service;
-    };
     const getMessage = (service: SpawnedService, id: string) =>
       request(service.baseUrl).get(`/messages/${id}`).set('X-API-Key', API_KEY).expect(200);
 

@@ -127,3 +127,18 @@ export function productionEnv(
     ...extra,
   };
 }
+
+/**
+ * Spawns the production service (productionEnv) and waits until it listens; `started` collects
+ * it, so the spec's afterAll kills every one (the tests kill and restart it on one database).
+ */
+export async function startProductionService(
+  settings: ProductionSettings,
+  extra: Record<string, string>,
+  started: SpawnedService[],
+): Promise<SpawnedService> {
+  const service = await spawnService(productionEnv(settings, extra));
+  started.push(service);
+  await service.waitForOutput(/listening on port/);
+  return service;
+}

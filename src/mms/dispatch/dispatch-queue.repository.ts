@@ -13,11 +13,10 @@ import { StatusChange } from '../message-log/status-change';
 /** The fields of a held message that leave the document with it (hand-over, cancel, expiry). */
 export const DISPATCH_FIELDS = ['dispatchDueAt', 'dispatchLease', 'slotAt'];
 
-/** A scheduled message a dispatcher holds until `leaseUntil`. */
+/** A scheduled message a dispatcher holds (its token) until the lease written on it ends. */
 export interface ClaimedSend {
   id: Types.ObjectId;
   token: string;
-  leaseUntil: Date;
   clientId: string;
   sender: string;
   recipient: string;
@@ -77,7 +76,6 @@ export class DispatchQueueRepository {
     return {
       id: doc._id as Types.ObjectId,
       token,
-      leaseUntil,
       clientId: doc.clientId as string,
       sender: doc.sender as string,
       recipient: doc.recipient as string,
