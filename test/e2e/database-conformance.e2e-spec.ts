@@ -374,7 +374,10 @@ describe('database conformance (e2e): the MongoDB behaviours the service relies 
       );
       // Keywords act once per MessageUUID whatever they change: racing STOPs (different
       // messages) on a new pair are all recorded, one changes the state; the same message
-      // delivered by several racers acts once.
+      // delivered by several racers acts once. Known gap of the SecantusDB stand-in: an upsert
+      // that races the pair's creation now and then applies its write but returns no document
+      // (MongoDB always returns the post-image). applyKeyword decides by this message's own
+      // entry and reads the record back when the write returned none, so the property holds.
       const keyword = (uuid: string) =>
         repository.applyKeyword('+14155550100', '+14155550124', 'opt-out', {
           source: 'keyword',

@@ -101,8 +101,16 @@ export class OptOutsRepository {
           pipeline,
           { upsert: true, returnDocument: 'after', includeResultMetadata: false },
         );
-        const last = (after?.history as OptOutChange[] | undefined)?.at(-1);
-        return last?.applied === false ? 'unchanged' : 'changed';
+        // This message's own entry decides. Read back from the record when the write returned
+        // no document (an upsert that raced the pair's creation; see database-conformance).
+        const own = (history: unknown) =>
+          (history as OptOutChange[] | undefined)?.find(
+            (entry) => entry.inboundMessageId === change.inboundMessageId,
+          );
+        const entry = own(after?.history) ?? own((await this.find(sender, recipient))?.history);
+        if (entry) return entry.applied === false ? 'unchanged' : 'changed';
+        if (attempt >= 3) throw new Error('Opt-out keyword: the write left no entry (three tries)');
+        continue;
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
         if (attempt === 2) return 'replayed';
