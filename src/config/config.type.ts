@@ -7,6 +7,7 @@ import type { OptOutsConfig } from './opt-outs.config';
 import type { PendingReconcilerConfig } from './pending-reconciler.config';
 import type { PlivoConfig } from './plivo.config';
 import type { SendConfig } from './send.config';
+import type { SendersConfig } from './senders.config';
 import type { StatusCallbacksConfig } from './status-callbacks.config';
 
 /** The shape read through `ConfigService<AllConfig, true>` with `{ infer: true }`. */
@@ -20,5 +21,6 @@ export interface AllConfig {
   optOuts: OptOutsConfig;
   statusCallbacks: StatusCallbacksConfig;
   dispatch: DispatchConfig;
+  senders: SendersConfig;
   pendingReconciler: PendingReconcilerConfig;
 }

@@ -8,6 +8,7 @@ import { buildOptOutsConfig } from './opt-outs.config';
 import { buildPendingReconcilerConfig } from './pending-reconciler.config';
 import { buildPlivoConfig, PlivoConfig } from './plivo.config';
 import { buildSendConfig, SendConfig } from './send.config';
+import { buildSendersConfig } from './senders.config';
 import { buildStatusCallbacksConfig } from './status-callbacks.config';
 import { ConfigurationError, Environment, withoutBlanks } from './validate-config';
 
@@ -39,13 +40,19 @@ export function loadConfiguration(env: Environment, sandbox?: SandboxState): All
     statusCallbacks: section(() => buildStatusCallbacksConfig(vars)),
     dispatch: section(() => buildDispatchConfig(vars, sandbox)),
   };
+  // Pools name clients and exclude PLIVO_SENDER_NUMBER: checked once both are valid.
+  const { clients, plivo } = config;
+  const senders =
+    clients && plivo
+      ? section(() => buildSendersConfig(vars, clients, plivo.senderNumber))
+      : undefined;
   const longest = config.plivo && config.send && longestRequestMs(config.plivo, config.send);
   // Checked against the longest request, so only once the two it is made of are valid.
   const pendingReconciler = longest
     ? section(() => buildPendingReconcilerConfig(vars, longest))
     : undefined;
   if (problems.length > 0) throw new ConfigurationError(problems);
-  return { ...config, pendingReconciler } as AllConfig;
+  return { ...config, senders, pendingReconciler } as AllConfig;
 }
 
 /**

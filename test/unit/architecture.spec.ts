@@ -63,6 +63,9 @@ const ALLOWED: Record<string, string[]> = {
   'mms/opt-outs': ['shared', 'config', 'auth', 'metrics'],
   'mms/client-callbacks': ['shared', 'config', 'metrics', 'mms/message-log'],
   'mms/pacing': ['shared', 'config'],
+  // Sender pools: which numbers a client has, which one a send goes from (sticky, area code,
+  // soonest under pacing), and GET /senders.
+  'mms/senders': ['shared', 'config', 'auth', 'metrics', 'mms/message-log', 'mms/pacing'],
   'mms/send': [
     'shared',
     'config',
@@ -74,6 +77,7 @@ const ALLOWED: Record<string, string[]> = {
     'mms/opt-outs',
     'mms/client-callbacks',
     'mms/pacing',
+    'mms/senders',
   ],
   // The queue sends what the gateway holds through the send path's delivery (DeliverMessageUseCase).
   'mms/dispatch': [
@@ -86,6 +90,7 @@ const ALLOWED: Record<string, string[]> = {
     'mms/media',
     'mms/opt-outs',
     'mms/pacing',
+    'mms/senders',
     'mms/send',
     'mms/messages',
   ],
@@ -98,13 +103,15 @@ const ALLOWED: Record<string, string[]> = {
     'mms/plivo',
     'mms/message-log',
     'mms/opt-outs',
+    'mms/client-callbacks',
+    'mms/senders',
     // Inbound STOP/START/HELP replies go out through the send path (SendReplyUseCase): logged,
     // counted and suppression-checked like any message. send/ never imports webhooks/.
     'mms/send',
     // The webhooks' rate limit is a route guard after the signature guard (WebhookThrottlerGuard).
     'throttling',
   ],
-  mms: ['mms/send', 'mms/messages', 'mms/webhooks', 'mms/opt-outs', 'mms/dispatch'],
+  mms: ['mms/send', 'mms/messages', 'mms/webhooks', 'mms/opt-outs', 'mms/dispatch', 'mms/senders'],
 };
 
 describe('architecture of src/', () => {
