@@ -145,6 +145,17 @@ export class SendMmsDto {
   mediaIds?: string[];
 
   @ApiPropertyOptional({
+    example: '+14155550100',
+    pattern: E164_PATTERN.source,
+    format: E164_FORMAT,
+    description:
+      "The number to send from: one of the caller's pool (SENDER_NUMBERS; else PLIVO_SENDER_NUMBER), else 403 SENDER_NOT_ALLOWED. Default: the gateway chooses (the number this recipient last exchanged messages with, else one with the recipient's area code, else the soonest free under pacing); GET /messages/:id shows it.",
+  })
+  @IsOptionalNotNull()
+  @Validate(IsE164PhoneNumber)
+  senderNumber?: string;
+
+  @ApiPropertyOptional({
     ...URL_SCHEMA,
     example: 'https://example.com/hooks/mms-status',
     description:

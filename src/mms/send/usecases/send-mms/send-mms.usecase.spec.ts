@@ -221,6 +221,7 @@ function setup(steps: Step[], retry = { maxRetries: 2, sendDeadlineMs: 10_000 })
   const optOuts = new FakeOptOuts(events);
   const config = stubConfig({
     'plivo.senderNumber': SENDER,
+    senders: { pools: {}, defaultPool: [SENDER], owners: {}, inboundCallbackUrls: {} },
     'app.publicBaseUrl': BASE_URL,
     send: { mediaPreflight: false, fallbackToSms: false },
     dispatch: { validityDefaultS: 10_800, maxWaitMs: 1000 },

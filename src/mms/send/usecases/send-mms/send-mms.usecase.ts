@@ -1,19 +1,19 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { ForbiddenException, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Types } from 'mongoose';
 import { Client } from '../../../../auth/client';
 import { AllConfig } from '../../../../config/config.type';
 import { DispatchConfig } from '../../../../config/dispatch.config';
+import { poolOfClient, SendersConfig } from '../../../../config/senders.config';
 import { MetricsService } from '../../../../metrics/metrics.service';
 import { isDuplicateKeyError } from '../../../../shared/duplicate-key';
 import { RetryableHttpException } from '../../../../shared/retryable.exception';
 import { CallbackTarget } from '../../../client-callbacks/callback-target';
 import { MediaPreflight } from '../../../media/media-preflight';
-import { MediaUrlPolicy, MediaUrlRef } from '../../../media/media-url-policy';
+import { MediaUrlPolicy } from '../../../media/media-url-policy';
 import { MessageLogRepository, Schedule } from '../../../message-log/message-log.repository';
 import { OptOutsService } from '../../../opt-outs/opt-outs.service';
 import { Pacer } from '../../../pacing/pacer';
-import { MAX_MEDIA } from '../../../plivo/plivo-limits';
 import { SendMmsDto } from '../../dto/send-mms.dto';
 import { SendMmsResponseDto } from '../../dto/send-mms-response.dto';
 import { acceptedResponse, scheduledResponse } from '../../accepted-response';
@@ -21,6 +21,7 @@ import { ReservedMessageIdInUseException } from '../../idempotency/reserved-mess
 import { DeliverMessageUseCase } from '../deliver-message/deliver-message.usecase';
 import { ChannelPlan, planChannel } from './destination-policy';
 import { SendWindow, sendWindowOf } from './send-window';
+import { assertMediaCount, mediaUrlsOf } from './media-count';
 
 /** Plivo's shortest message_expiry (5 s), kept free at the end of every validity. */
 const MIN_EXPIRY_MS = 5000;
@@ -33,6 +34,8 @@ export interface SendContext {
 
 interface SendRequest {
   dto: SendMmsDto;
+  /** The number it goes from (one of the caller's pool). */
+  sender: string;
   statusCallbackUrl?: string;
   mediaUrls: string[];
   mediaIds: string[];
@@ -48,7 +51,7 @@ interface SendRequest {
  */
 @Injectable()
 export class SendMmsUseCase {
-  private readonly senderNumber: string;
+  private readonly senders: SendersConfig;
   private readonly preflightEnabled: boolean;
   private readonly fallbackToSms: boolean;
   private readonly dispatch: DispatchConfig;
@@ -67,23 +70,20 @@ export class SendMmsUseCase {
     const send = config.get('send', { infer: true });
     this.preflightEnabled = send.mediaPreflight;
     this.fallbackToSms = send.fallbackToSms;
-    this.senderNumber = config.get('plivo.senderNumber', { infer: true });
+    this.senders = config.get('senders', { infer: true });
     this.dispatch = config.get('dispatch', { infer: true });
   }
 
   async execute(dto: SendMmsDto, context: SendContext): Promise<SendMmsResponseDto> {
     // The window first: a bad sendAt or validUntil is a 400 like any other field.
     const window = sendWindowOf(dto, this.dispatch.validityDefaultS);
+    const sender = this.senderOf(dto, context.client.id);
     // A recipient who opted out of this sender: 422 first (one indexed read), before media is
     // even fetched. Not logged (see README "Opt-outs"), counted as refused. The SMS fallback and
     // the retries go to the same (sender, recipient), so this one check covers them.
-    await this.optOuts.assertNotOptedOut(
-      this.senderNumber,
-      dto.destinationNumber,
-      context.client.id,
-    );
+    await this.optOuts.assertNotOptedOut(sender, dto.destinationNumber, context.client.id);
     // Checks that need no log: refused here, nothing is written and nothing is sent.
-    const request = await this.check(dto, context.client.id, window);
+    const request = await this.check(dto, sender, context.client.id, window);
     const schedule = await this.scheduleOf(request);
     // Logged before Plivo is called: a crash in between leaves a pending record, never an
     // unrecorded message. A database failure here throws before anything is sent.
@@ -95,7 +95,7 @@ export class SendMmsUseCase {
     const { acceptance, plan } = await this.deliver.execute({
       id,
       clientId: context.client.id,
-      sender: this.senderNumber,
+      sender: request.sender,
       recipient: dto.destinationNumber,
       text: dto.messageText,
       mediaUrls: request.mediaUrls,
@@ -129,7 +129,7 @@ export class SendMmsUseCase {
         const held = await this.logs.countHeld(plan.channel, window.sendAt);
         const earliest = await this.pacer.estimate(
           plan.channel,
-          this.senderNumber,
+          request.sender,
           window.sendAt,
           held,
         );
@@ -138,12 +138,7 @@ export class SendMmsUseCase {
       return { sendAt: window.sendAt };
     }
     if (!this.pacer.paces(plan.channel)) return undefined;
-    const reservation = await this.pacer.reserve(
-      plan.channel,
-      this.senderNumber,
-      new Date(),
-      latest,
-    );
+    const reservation = await this.pacer.reserve(plan.channel, request.sender, new Date(), latest);
     if ('refusedUntil' in reservation) throw backlogFull(reservation.refusedUntil, latest);
     const wait = reservation.slot.getTime() - Date.now();
     if (wait > this.dispatch.maxWaitMs)
@@ -171,7 +166,7 @@ export class SendMmsUseCase {
           clientId: context.client.id,
           channel: request.plan.channel,
           fallbackReason: request.plan.channel === 'sms' ? request.plan.fallbackReason : undefined,
-          sender: this.senderNumber,
+          sender: request.sender,
           recipient: dto.destinationNumber,
           text: dto.messageText,
           mediaUrls: request.mediaUrls,
@@ -189,7 +184,12 @@ export class SendMmsUseCase {
   }
 
   /** Media count, address policy, optional preflight, then MMS or SMS fallback (or 4xx). */
-  private async check(dto: SendMmsDto, clientId: string, window: SendWindow): Promise<SendRequest> {
+  private async check(
+    dto: SendMmsDto,
+    sender: string,
+    clientId: string,
+    window: SendWindow,
+  ): Promise<SendRequest> {
     const statusCallbackUrl = this.callbackTarget.resolve(dto.statusCallbackUrl, clientId);
     const media = mediaUrlsOf(dto);
     const mediaUrls = media.map((m) => m.url);
@@ -200,7 +200,22 @@ export class SendMmsUseCase {
       await this.preflight.assertDeliverable(mediaUrls, Buffer.byteLength(dto.messageText));
     const fallbackAllowed = dto.fallbackToSms ?? this.fallbackToSms;
     const plan = planChannel(dto, mediaUrls, mediaIds, fallbackAllowed);
-    return { dto, statusCallbackUrl, mediaUrls, mediaIds, fallbackAllowed, plan, window };
+    return { dto, sender, statusCallbackUrl, mediaUrls, mediaIds, fallbackAllowed, plan, window };
+  }
+
+  /**
+   * The number the message goes from: the one the request names, which must be in the caller's
+   * pool (403 SENDER_NOT_ALLOWED, nothing sent), else the pool's first.
+   */
+  private senderOf(dto: SendMmsDto, clientId: string): string {
+    const pool = poolOfClient(this.senders, clientId);
+    if (dto.senderNumber === undefined) return pool[0];
+    if (pool.includes(dto.senderNumber)) return dto.senderNumber;
+    throw new ForbiddenException({
+      message: `senderNumber ${dto.senderNumber} is not one of this client's sender numbers (SENDER_NUMBERS); nothing was sent`,
+      code: 'SENDER_NOT_ALLOWED',
+      errors: [{ field: 'senderNumber', messages: ['not one of your sender numbers'] }],
+    });
   }
 }
 
@@ -220,23 +235,4 @@ function backlogFull(earliest: Date, latest: Date): RetryableHttpException {
     503,
     retryAfter,
   );
-}
-
-/** mediaUrl then mediaUrls, in order, each with the field it came in, for the errors. */
-function mediaUrlsOf(dto: SendMmsDto): MediaUrlRef[] {
-  return [
-    ...(dto.mediaUrl ? [{ url: dto.mediaUrl, field: 'mediaUrl' }] : []),
-    ...(dto.mediaUrls ?? []).map((url, i) => ({ url, field: `mediaUrls[${i}]` })),
-  ];
-}
-
-/** 1 to 10 media across mediaUrl, mediaUrls and mediaIds (a rule across fields, so not in the DTO). */
-function assertMediaCount(count: number): void {
-  if (count >= 1 && count <= MAX_MEDIA) return;
-  const message = `between 1 and ${MAX_MEDIA} media are required in total across mediaUrl, mediaUrls and mediaIds (got ${count})`;
-  throw new BadRequestException({
-    message,
-    code: 'VALIDATION_FAILED',
-    errors: [{ field: 'media', messages: [message] }],
-  });
 }
