@@ -79,6 +79,20 @@ const ALLOWED: Record<string, string[]> = {
     'mms/pacing',
     'mms/senders',
   ],
+  // Campaigns: one request to many recipients, created in bulk as ordinary held messages.
+  'mms/campaigns': [
+    'shared',
+    'config',
+    'auth',
+    'metrics',
+    'mms/message-log',
+    'mms/media',
+    'mms/opt-outs',
+    'mms/client-callbacks',
+    'mms/pacing',
+    'mms/senders',
+    'mms/send',
+  ],
   // The queue sends what the gateway holds through the send path's delivery (DeliverMessageUseCase).
   'mms/dispatch': [
     'shared',
@@ -91,6 +105,7 @@ const ALLOWED: Record<string, string[]> = {
     'mms/opt-outs',
     'mms/pacing',
     'mms/senders',
+    'mms/campaigns',
     'mms/send',
     'mms/messages',
   ],
@@ -111,7 +126,15 @@ const ALLOWED: Record<string, string[]> = {
     // The webhooks' rate limit is a route guard after the signature guard (WebhookThrottlerGuard).
     'throttling',
   ],
-  mms: ['mms/send', 'mms/messages', 'mms/webhooks', 'mms/opt-outs', 'mms/dispatch', 'mms/senders'],
+  mms: [
+    'mms/send',
+    'mms/messages',
+    'mms/webhooks',
+    'mms/opt-outs',
+    'mms/dispatch',
+    'mms/senders',
+    'mms/campaigns',
+  ],
 };
 
 describe('architecture of src/', () => {
