@@ -46,7 +46,8 @@ export class MetricsService {
 
   readonly dispatchLag = new Histogram({
     name: 'mms_dispatch_lag_seconds',
-    help: 'From a held message being due (its sendAt or pacing slot) to its hand-over to Plivo',
+    help: 'From a held message being due (its sendAt or pacing slot) to its hand-over to Plivo, by sender number',
+    labelNames: ['sender'] as const,
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
     registers: [this.registry],
   });

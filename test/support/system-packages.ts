@@ -67,6 +67,12 @@ function needs(): Need[] {
       why: 'the Swagger UI browser test (playwright-core)',
       present: () => existsSync(chromium),
     },
+    {
+      command: 'promtool',
+      pkg: 'prometheus',
+      why: 'validating deploy/prometheus/alerts.yaml (test/e2e/operations.e2e-spec.ts)',
+      present: () => onPath('promtool'),
+    },
   ];
   const schemathesis = schemathesisNeed();
   if (schemathesis) list.push(schemathesis);

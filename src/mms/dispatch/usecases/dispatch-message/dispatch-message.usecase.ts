@@ -63,7 +63,10 @@ export class DispatchMessageUseCase {
     }
     if (this.tooLate(claim)) return this.expire(claim);
     if ((await this.queue.handOver(claim)) !== 'applied') return 'lost-lease';
-    this.metrics.dispatchLag.observe(Math.max(0, Date.now() - due.getTime()) / 1000);
+    this.metrics.dispatchLag.observe(
+      { sender: claim.sender },
+      Math.max(0, Date.now() - due.getTime()) / 1000,
+    );
     try {
       await this.deliver.execute({
         id: claim.id,
