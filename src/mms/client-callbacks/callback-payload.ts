@@ -2,8 +2,13 @@ import { ApiProperty } from '@nestjs/swagger';
 import { CallbackEvent } from '../message-log/callback-event.schema';
 import { MESSAGE_STATUSES } from '../message-log/message-status';
 
-/** The JSON body a client receives (README "Status callbacks to your service"). */
+/**
+ * The JSON body a client receives (README "Status callbacks to your service"): a status change,
+ * or (message.received) an inbound message to one of its numbers. Events stored before events
+ * had a type are status changes.
+ */
 export function callbackPayload(messageId: string, event: CallbackEvent) {
+  if (event.type === 'message.received') return receivedPayload(messageId, event);
   return {
     id: event.id,
     type: 'message.status',
@@ -16,6 +21,26 @@ export function callbackPayload(messageId: string, event: CallbackEvent) {
     channel: event.channel,
     occurredAt: new Date(event.occurredAt).toISOString(),
     sequence: event.sequence,
+  };
+}
+
+function receivedPayload(messageId: string, event: CallbackEvent) {
+  const received = event.received;
+  if (!received) throw new Error(`message.received event ${event.id} has no message`);
+  return {
+    id: event.id,
+    type: 'message.received',
+    messageId,
+    from: received.from,
+    to: received.to,
+    text: received.text ?? null,
+    media: (received.media ?? []).map((m) => ({ url: m.url, contentType: m.contentType ?? null })),
+    channel: event.channel,
+    plivoMessageUuid: event.plivoMessageUuid ?? null,
+    keyword: received.keyword
+      ? { kind: received.keyword.kind, effect: received.keyword.effect }
+      : null,
+    receivedAt: new Date(event.occurredAt).toISOString(),
   };
 }
 
