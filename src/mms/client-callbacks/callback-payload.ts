@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { CallbackEvent } from '../message-log/callback-event.schema';
+import { CallbackEvent, KEYWORD_EFFECTS } from '../message-log/callback-event.schema';
 import { MESSAGE_STATUSES } from '../message-log/message-status';
 
 /**
@@ -75,4 +75,58 @@ export class StatusCallbackPayloadDto {
   occurredAt: string;
   @ApiProperty({ example: 1, description: '1, 2, 3… per message: apply in this order.' })
   sequence: number;
+}
+
+export class ReceivedMediaDto {
+  @ApiProperty({ example: 'https://media.plivo.com/…' })
+  url: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "Always null for now: Plivo's inbound webhook gives MMS media URLs only.",
+  })
+  contentType: string | null;
+}
+
+export class ReceivedKeywordDto {
+  @ApiProperty({ enum: ['opt-out', 'opt-in', 'help'] })
+  kind: string;
+  @ApiProperty({
+    enum: KEYWORD_EFFECTS,
+    description: 'unchanged: a STOP already opted out, a START not opted out, a HELP.',
+  })
+  effect: string;
+}
+
+/** The message.received body, for the OpenAPI document (`callbacks` of the inbound webhook). */
+export class MessageReceivedPayloadDto {
+  @ApiProperty({
+    example: 'evt_665f1c2e9d3b4a0012345679',
+    description: 'Unique per event, also in X-Mms-Event-Id: deduplicate on it (at least once).',
+  })
+  id: string;
+  @ApiProperty({ enum: ['message.received'] })
+  type: 'message.received';
+  @ApiProperty({ example: '665f1c2e9d3b4a0012345678', description: 'GET /messages/{messageId}.' })
+  messageId: string;
+  @ApiProperty({ example: '+14157654321', description: 'Who sent it.' })
+  from: string;
+  @ApiProperty({ example: '+14155550101', description: 'Your number that received it.' })
+  to: string;
+  @ApiProperty({ type: String, nullable: true })
+  text: string | null;
+  @ApiProperty({ type: [ReceivedMediaDto] })
+  media: ReceivedMediaDto[];
+  @ApiProperty({ enum: ['mms', 'sms'] })
+  channel: string;
+  @ApiProperty({ type: String, nullable: true })
+  plivoMessageUuid: string | null;
+  @ApiProperty({
+    type: ReceivedKeywordDto,
+    nullable: true,
+    description: 'STOP, START or HELP (the gateway already acted on it), else null.',
+  })
+  keyword: ReceivedKeywordDto | null;
+  @ApiProperty({ example: '2026-11-30T15:24:45.234Z' })
+  receivedAt: string;
 }
