@@ -4,6 +4,7 @@ import type { AllConfig } from './config.type';
 import { buildDatabaseConfig } from './database.config';
 import { buildDispatchConfig } from './dispatch.config';
 import { buildHttpConfig } from './http.config';
+import { inboundCallbackProblems } from './inbound-callbacks.config';
 import { buildOptOutsConfig } from './opt-outs.config';
 import { buildPendingReconcilerConfig } from './pending-reconciler.config';
 import { buildPlivoConfig, PlivoConfig } from './plivo.config';
@@ -46,6 +47,11 @@ export function loadConfiguration(env: Environment, sandbox?: SandboxState): All
     clients && plivo
       ? section(() => buildSendersConfig(vars, clients, plivo.senderNumber))
       : undefined;
+  // message.received events are signed and delivered like status callbacks: checked against
+  // their settings once both sections are valid.
+  const { statusCallbacks } = config;
+  if (senders && statusCallbacks && clients)
+    problems.push(...inboundCallbackProblems(senders, statusCallbacks, clients));
   const longest = config.plivo && config.send && longestRequestMs(config.plivo, config.send);
   // Checked against the longest request, so only once the two it is made of are valid.
   const pendingReconciler = longest

@@ -208,6 +208,28 @@ describe('health, errors, request ids and the OpenAPI document (e2e)', () => {
         'type',
       ].sort(),
     );
+    // So is the message.received event a number's owner receives (INBOUND_CALLBACK_URLS).
+    const received =
+      doc.paths[PLIVO_WEBHOOK_ROUTES.inbound].post.callbacks.messageReceived.INBOUND_CALLBACK_URLS
+        .post;
+    const receivedRef = received.requestBody.content['application/json'].schema.$ref as string;
+    expect(
+      Object.keys(doc.components.schemas[receivedRef.split('/').pop()!].properties).sort(),
+    ).toEqual(
+      [
+        'channel',
+        'from',
+        'id',
+        'keyword',
+        'media',
+        'messageId',
+        'plivoMessageUuid',
+        'receivedAt',
+        'text',
+        'to',
+        'type',
+      ].sort(),
+    );
     const send = doc.paths['/send-mms'].post;
     expect(Object.keys(send.responses).sort()).toEqual([
       '202',

@@ -1,4 +1,5 @@
 import { mongo, Types } from 'mongoose';
+import { CallbackEvent, InboundKeyword } from './callback-event.schema';
 import { literal } from './pipeline';
 
 interface EventFacts {
@@ -23,6 +24,7 @@ export function appendCallbackEventStages(when: unknown, facts: EventFacts): mon
   const at = literal(facts.occurredAt);
   const event: Record<string, unknown> = {
     id: literal(newEventId()),
+    type: 'message.status',
     // Events are never removed: the next sequence is the count so far plus one.
     sequence: { $add: [{ $size: { $ifNull: ['$callbackEvents', []] } }, 1] },
     status: '$status',
@@ -44,6 +46,8 @@ export function appendCallbackEventStages(when: unknown, facts: EventFacts): mon
             when,
             { $ne: [{ $ifNull: ['$statusCallbackUrl', null] }, null] },
             { $ne: ['$callbackStopped', true] },
+            // An inbound message's URL is for its message.received event only.
+            { $ne: ['$direction', 'inbound'] },
           ],
         },
       },
@@ -68,6 +72,52 @@ export function appendCallbackEventStages(when: unknown, facts: EventFacts): mon
     },
     { $unset: ['__emit', '__previous'] },
   ];
+}
+
+/** An inbound message as its owner's `message.received` event tells it. */
+export interface ReceivedFacts {
+  from: string;
+  to: string;
+  text?: string;
+  mediaUrls: string[];
+  channel: 'mms' | 'sms';
+  plivoMessageUuid: string;
+  keyword?: InboundKeyword;
+  receivedAt: Date;
+}
+
+/**
+ * The fields of an inbound message's document that put its `message.received` event in the
+ * outbox, due now: written by the insert that stores the message, so a stored message has its
+ * event and a duplicate webhook (the unique MessageUUID) adds neither. Plivo gives no content
+ * type for MMS media (https://www.plivo.com/docs/messaging/api/message/handling-incoming lists
+ * `Media<n>` URLs only), so each is null.
+ */
+export function receivedEventFields(url: string, facts: ReceivedFacts) {
+  const event: CallbackEvent = {
+    id: newEventId(),
+    type: 'message.received',
+    sequence: 1,
+    received: {
+      from: facts.from,
+      to: facts.to,
+      text: facts.text ?? null,
+      media: facts.mediaUrls.map((mediaUrl) => ({ url: mediaUrl, contentType: null })),
+      keyword: facts.keyword ?? null,
+    },
+    plivoMessageUuid: facts.plivoMessageUuid,
+    channel: facts.channel,
+    occurredAt: facts.receivedAt,
+    state: 'pending',
+    attempts: 0,
+    nextAttemptAt: facts.receivedAt,
+  };
+  return {
+    statusCallbackUrl: url,
+    callbackHost: callbackHostOf(url),
+    callbackEvents: [event],
+    callbackDueAt: facts.receivedAt,
+  };
 }
 
 /**

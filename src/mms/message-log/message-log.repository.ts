@@ -5,6 +5,7 @@ import { STATUS_RANK } from './message-status';
 import { AttemptRecord, MessageLog, StatusHistoryEntry } from './message-log.schema';
 import { StatusChange, statusChangePipeline } from './status-change';
 import { appendCallbackEventStages, callbackHostOf } from './callback-outbox';
+import { inboundDocument } from './inbound-document';
 import { definedEntries, literal } from './pipeline';
 import { isDuplicateKeyError } from '../../shared/duplicate-key';
 import {
@@ -147,30 +148,14 @@ export class MessageLogRepository {
       .exec();
   }
 
-  /** Stores an inbound message once: a retried webhook hits the unique UUID index. */
+  /**
+   * Stores an inbound message once: a retried webhook hits the unique UUID index. With a
+   * callbackUrl, its `message.received` event is in the same insert, so across retries and
+   * replicas the event exists exactly once.
+   */
   async createInbound(message: NewInboundMessage): Promise<'stored' | 'duplicate'> {
-    const now = new Date();
     try {
-      await this.model.create({
-        direction: 'inbound',
-        ...(message.clientId ? { clientId: message.clientId } : {}),
-        channel: message.type,
-        sender: message.from,
-        recipient: message.to,
-        text: message.text,
-        mediaUrls: message.mediaUrls,
-        mediaIds: [],
-        status: 'received',
-        statusRank: STATUS_RANK.received,
-        plivoMessageUuid: message.messageUuid,
-        ...(message.errorCode && !/^0+$/.test(message.errorCode)
-          ? { errorCode: message.errorCode }
-          : {}),
-        ...(message.mediaCount !== undefined
-          ? { delivery: { MediaCount: String(message.mediaCount) } }
-          : {}),
-        statusHistory: [{ status: 'received', at: now, source: 'plivo-inbound', applied: true }],
-      });
+      await this.model.create(inboundDocument(message, new Date()));
       return 'stored';
     } catch (error) {
       if (isDuplicateKeyError(error)) return 'duplicate';

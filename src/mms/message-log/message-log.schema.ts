@@ -2,6 +2,7 @@ import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Types } from 'mongoose';
 import { MESSAGE_STATUSES, MessageStatus, StatusSource } from './message-status';
 import { CallbackEvent, CallbackEventSchema } from './callback-event.schema';
+import { InboundKeyword, InboundKeywordSchema } from './callback-event.schema';
 
 @Schema({ _id: false })
 export class StatusHistoryEntry {
@@ -59,8 +60,9 @@ export class MessageLog {
 
   /**
    * The client that may read this message: the sender's API client for outbound messages; for
-   * inbound ones, the client INBOUND_CLIENTS names for the receiving number (if any). Admin
-   * keys read every message.
+   * inbound ones, the receiving number's owner when it arrived (INBOUND_CLIENTS, else the
+   * SENDER_NUMBERS pool holding it; none for the shared PLIVO_SENDER_NUMBER). Admin keys read
+   * every message.
    */
   @Prop({ type: String })
   clientId?: string;
@@ -85,6 +87,10 @@ export class MessageLog {
   /** A message the gateway sent on its own: opt-out-confirmation, opt-in-confirmation, help. */
   @Prop()
   reason?: string;
+
+  /** An inbound STOP, START or HELP, and what it did to the opt-out list. */
+  @Prop({ type: InboundKeywordSchema })
+  keyword?: InboundKeyword;
 
   @Prop({ type: [String], default: [] })
   mediaUrls: string[];
@@ -132,7 +138,7 @@ export class MessageLog {
   @Prop({ type: Object })
   delivery?: Record<string, string>;
 
-  /** Where status callback events go (the request's statusCallbackUrl, or the client's default). */
+  /** Where callback events go: the request's, the client's default; inbound: the owner's. */
   @Prop()
   statusCallbackUrl?: string;
 

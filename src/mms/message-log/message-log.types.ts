@@ -1,14 +1,19 @@
 import { Types } from 'mongoose';
 import { MessageStatus } from './message-status';
 import { MessageLog } from './message-log.schema';
+import { InboundKeyword } from './callback-event.schema';
 
 /** The shapes the message log's repository reads and writes. */
 
 /** An inbound message as Plivo's webhook described it. */
 export interface NewInboundMessage {
   messageUuid: string;
-  /** The client that may read it (INBOUND_CLIENTS), if any. */
+  /** The client that owns it (INBOUND_CLIENTS, else the pool holding the number), if any. */
   clientId?: string;
+  /** STOP, START or HELP, and what it did (keywords act before the message is stored). */
+  keyword?: InboundKeyword;
+  /** The owner's INBOUND_CALLBACK_URLS entry: its `message.received` event goes there. */
+  callbackUrl?: string;
   from: string;
   to: string;
   type: 'mms' | 'sms';

@@ -16,6 +16,7 @@ export function toMessageDto(log: MessageLogRecord): MessageDto {
     clientId: log.clientId,
     channel: log.channel,
     ...(log.reason ? { reason: log.reason } : {}),
+    ...(log.keyword ? { keyword: { kind: log.keyword.kind, effect: log.keyword.effect } } : {}),
     sender: log.sender,
     recipient: log.recipient,
     text: log.text,
@@ -61,6 +62,7 @@ function statusCallbackView(log: MessageLogRecord): ClientStatusCallbackDto {
       for (const field of EVENT_VIEW_FIELDS)
         if (event[field] !== null && event[field] !== undefined) view[field] = event[field];
       if (event !== head) delete view.nextAttemptAt;
+      view.type ??= 'message.status'; // stored before events had a type
       return view as unknown as StatusCallbackEventDto;
     }),
   };
@@ -68,6 +70,7 @@ function statusCallbackView(log: MessageLogRecord): ClientStatusCallbackDto {
 
 const EVENT_VIEW_FIELDS = [
   'id',
+  'type',
   'sequence',
   'status',
   'previousStatus',

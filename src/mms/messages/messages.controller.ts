@@ -36,7 +36,7 @@ export class MessagesController {
   @ApiOperation({
     summary: 'List logged messages, newest first, with cursor pagination',
     description:
-      "Only the caller's messages: those its API key's client sent, and the inbound messages of the numbers INBOUND_CLIENTS names it for. Admin keys (ADMIN_API_KEYS) list every client's.",
+      "Only the caller's messages: those its API key's client sent, and the inbound messages of the numbers it owns (INBOUND_CLIENTS, else its SENDER_NUMBERS pool). Admin keys (ADMIN_API_KEYS) list every client's.",
   })
   @ApiResponse({ status: 200, type: MessageListDto })
   @ApiErrorResponse(400, 'Invalid filter or limit, or a cursor this API did not return.', [

@@ -1,7 +1,9 @@
 import { Body, Controller, HttpCode, Post, Query, Res, UseGuards } from '@nestjs/common';
 import {
   ApiBody,
+  ApiCallbacks,
   ApiConsumes,
+  ApiExtraModels,
   ApiHeader,
   ApiOperation,
   ApiQuery,
@@ -23,6 +25,7 @@ import { normalizeParams, parseInboundMessage } from './plivo-callback';
 import { PLIVO_WEBHOOK_ROUTES } from '../plivo/webhook-routes';
 import { PlivoSignatureGuard } from './plivo-signature.guard';
 import { InboundMessagesService } from './inbound-messages.service';
+import { MessageReceivedPayloadDto } from '../client-callbacks/callback-payload';
 import { StatusCallbacksService } from './status-callbacks.service';
 
 /**
@@ -110,6 +113,19 @@ export class PlivoWebhooksController {
     summary: 'Plivo inbound message webhook (the application `message_url`)',
     description:
       'Stores an inbound SMS/MMS with every Media<n> URL in order; answers 200 with an empty body. Listed by GET /messages?direction=inbound.',
+  })
+  // The owner's signed message.received event, through the status callbacks' outbox.
+  @ApiExtraModels(MessageReceivedPayloadDto)
+  @ApiCallbacks({
+    name: 'messageReceived',
+    callbackUrl: 'INBOUND_CALLBACK_URLS',
+    method: 'post',
+    requestBody: { type: MessageReceivedPayloadDto },
+    expectedResponse: {
+      status: 204,
+      description:
+        "Sent to the URL INBOUND_CALLBACK_URLS gives the number's owner, signed like status callbacks. Any 2xx: delivered. 410: stopped. Anything else: retried with backoff until STATUS_CALLBACK_MAX_AGE_MS.",
+    },
   })
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiBody({ type: InboundMessageCallbackDto })

@@ -4,7 +4,13 @@ import { FieldHints } from '../../../shared/field-hints';
 import { PageLimit } from '../../../shared/page-limit';
 import { E164_FORMAT, E164_PATTERN, IsE164PhoneNumber } from '../../../shared/is-e164-phone-number';
 import { MESSAGE_STATUSES, MessageStatus } from '../../message-log/message-status';
-import { CALLBACK_EVENT_STATES, CallbackEventState } from '../../message-log/callback-event.schema';
+import {
+  CALLBACK_EVENT_STATES,
+  CALLBACK_EVENT_TYPES,
+  CallbackEventState,
+  CallbackEventType,
+  KEYWORD_EFFECTS,
+} from '../../message-log/callback-event.schema';
 import { CURSOR_PATTERN } from '../cursor';
 
 export class StatusHistoryEntryDto {
@@ -22,15 +28,30 @@ export class StatusHistoryEntryDto {
   detail?: string;
 }
 
+export class InboundKeywordDto {
+  @ApiProperty({ enum: ['opt-out', 'opt-in', 'help'] })
+  kind: 'opt-out' | 'opt-in' | 'help';
+  @ApiProperty({
+    enum: KEYWORD_EFFECTS,
+    description: 'unchanged: a STOP already opted out, a START not opted out, a HELP.',
+  })
+  effect: string;
+}
+
 export class StatusCallbackEventDto {
   @ApiProperty({ example: 'evt_665f1c2e9d3b4a0012345679', description: 'The X-Mms-Event-Id.' })
   id: string;
+  @ApiProperty({
+    enum: CALLBACK_EVENT_TYPES,
+    description: 'message.status (a status change) or message.received (an inbound message).',
+  })
+  type: CallbackEventType;
   @ApiProperty({ example: 1 })
   sequence: number;
-  @ApiProperty({ enum: MESSAGE_STATUSES })
-  status: MessageStatus;
-  @ApiProperty({ enum: MESSAGE_STATUSES })
-  previousStatus: MessageStatus;
+  @ApiPropertyOptional({ enum: MESSAGE_STATUSES, description: 'message.status events.' })
+  status?: MessageStatus;
+  @ApiPropertyOptional({ enum: MESSAGE_STATUSES, description: 'message.status events.' })
+  previousStatus?: MessageStatus;
   @ApiPropertyOptional()
   errorCode?: string;
   @ApiProperty()
@@ -75,7 +96,7 @@ export class MessageDto {
   @ApiPropertyOptional({
     example: 'marketing',
     description:
-      'The client that may read it: the sender for outbound messages; for inbound ones, the client INBOUND_CLIENTS names for the receiving number.',
+      'The client that may read it: the sender for outbound messages; for inbound ones, the owner of the receiving number when it arrived (INBOUND_CLIENTS, else the SENDER_NUMBERS pool holding it; none for the shared PLIVO_SENDER_NUMBER).',
   })
   clientId?: string;
   @ApiProperty({ enum: ['mms', 'sms'] })
@@ -85,6 +106,11 @@ export class MessageDto {
     description: 'Set on the replies the gateway sends on its own to STOP, START and HELP.',
   })
   reason?: string;
+  @ApiPropertyOptional({
+    type: () => InboundKeywordDto,
+    description: 'An inbound STOP, START or HELP, and what it did to the opt-out list.',
+  })
+  keyword?: InboundKeywordDto;
   @ApiProperty({ example: '+14155550100' })
   sender: string;
   @ApiProperty({ example: '+14157654321' })
