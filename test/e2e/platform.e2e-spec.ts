@@ -258,6 +258,7 @@ describe('health, errors, request ids and the OpenAPI document (e2e)', () => {
       'mediaUrls',
       'messageText',
       'sendAt',
+      'senderNumber',
       'statusCallbackUrl',
       'validUntil',
     ]);
