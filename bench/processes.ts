@@ -1,13 +1,13 @@
 /**
  * The processes a run measures: the built service (`node dist/main.js`, after
- * `node dist/db-indexes.js`) and the bare baseline,
+ * `node dist/db-indexes.js`) and the two baselines (bare, same-stack),
  * each started in a temp dir and waited for, stopped with SIGTERM (SIGKILL after 15 s); and the
  * wait for them to go idle between scenarios.
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import ts from 'typescript';
 import { freePort } from '../sandbox/embedded-database';
@@ -24,9 +24,10 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-export interface BareBaseline {
+export interface Baseline {
   baseUrl: string;
   child: ChildProcess;
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -122,32 +123,60 @@ export async function startService(
   };
 }
 
+/** A baseline: the bare one (bench/bare-baseline.ts) or the same-stack one (bench/lean-baseline/). */
+export type BaselineKind = 'bare' | 'lean';
+
+const BASELINES: Record<BaselineKind, { files: string[]; entry: string; portVar: string }> = {
+  bare: { files: ['bare-baseline.ts'], entry: 'bare-baseline.js', portVar: 'BARE_PORT' },
+  lean: {
+    files: readdirSync(join(__dirname, 'lean-baseline'))
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'))
+      .map((f) => `lean-baseline/${f}`),
+    entry: 'lean-baseline/lean-main.js',
+    portVar: 'LEAN_PORT',
+  },
+};
+
 /**
- * The baseline runs as plain JavaScript (transpiled here with the project's TypeScript), so its
- * process carries no ts-node/TypeScript compiler in memory: lean like a real deployment.
+ * Transpiles bench files (and the profiler hook) with the project's TypeScript into
+ * `<workDir>/dist/bench/`, as plain CommonJS: the baselines' processes carry no ts-node or
+ * TypeScript compiler in memory (lean like a real deployment), and a CPU profile names their
+ * frames `app:bench/…`, as it names the service's `app:…`.
  */
-export async function startBareBaseline(
-  env: Record<string, string>,
-  workDir: string,
-): Promise<BareBaseline> {
-  const port = await freePort();
-  const { outputText } = ts.transpileModule(
-    readFileSync(join(__dirname, 'bare-baseline.ts'), 'utf8'),
-    {
+export function transpileBenchFiles(files: string[], workDir: string): string {
+  const outDir = join(workDir, 'dist', 'bench');
+  for (const file of files) {
+    const { outputText } = ts.transpileModule(readFileSync(join(__dirname, file), 'utf8'), {
       compilerOptions: {
         module: ts.ModuleKind.CommonJS,
         target: ts.ScriptTarget.ES2022,
         esModuleInterop: true,
+        experimentalDecorators: true,
+        emitDecoratorMetadata: true,
       },
-    },
-  );
-  const script = join(workDir, 'bare-baseline.js');
-  writeFileSync(script, outputText);
-  const child = spawn(process.execPath, [script], {
+    });
+    const out = join(outDir, file.replace(/\.ts$/, '.js'));
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, outputText);
+  }
+  return outDir;
+}
+
+/** Starts a baseline in its own process and waits for its `… listening` line. */
+export async function startBaseline(
+  kind: BaselineKind,
+  env: Record<string, string>,
+  workDir: string,
+  nodeArgs: string[] = [],
+): Promise<Baseline> {
+  const port = await freePort();
+  const { files, entry, portVar } = BASELINES[kind];
+  const script = join(transpileBenchFiles(files, workDir), entry);
+  const child = spawn(process.execPath, [...nodeArgs, script], {
     cwd: workDir,
     env: childEnv({
-      BARE_PORT: String(port),
-      // The script runs from a temp dir: resolve the driver from this repository.
+      [portVar]: String(port),
+      // The scripts run from a temp dir: resolve their packages from this repository.
       NODE_PATH: join(ROOT, 'node_modules'),
       ...env,
     }),
@@ -155,14 +184,14 @@ export async function startBareBaseline(
   });
   const output = collectOutput(child);
   const until = Date.now() + 30000;
-  while (!/bare-baseline listening/.test(output())) {
+  while (!new RegExp(`${kind}-baseline listening`).test(output())) {
     if (child.exitCode !== null || Date.now() > until) {
       child.kill('SIGKILL');
-      throw new Error(`the bare baseline did not start:\n${output()}`);
+      throw new Error(`the ${kind} baseline did not start:\n${output()}`);
     }
     await sleep(20);
   }
-  return { baseUrl: `http://127.0.0.1:${port}`, child, stop: () => stopChild(child) };
+  return { baseUrl: `http://127.0.0.1:${port}`, child, output, stop: () => stopChild(child) };
 }
 
 /**
