@@ -3,6 +3,7 @@
  * with its processes sampled, then a drain again (so the next scenario starts clean).
  */
 import autocannon from 'autocannon';
+import { loadavg } from 'node:os';
 import type { BenchOptions } from './cli';
 import type { PreparedRequest } from './callbacks';
 import type { ProfileSummary } from './profile-summary';
@@ -29,6 +30,8 @@ export interface ScenarioResult {
   timeouts: number;
   statusCodes: Record<string, number>;
   processes: Record<string, ProcStats>;
+  /** The machine's 1-minute load average at the end of the measured window (2 cores here). */
+  loadAverage?: number;
   /** CPU time of the answering process over the measured window, ms. */
   cpuMs?: number;
   /** cpuMs / 2xx answered: what one request costs the process that answered it. */
@@ -92,6 +95,7 @@ export async function runScenario(
   sampler.start();
   const r = await autocannonRun(options, url, options.durationS, makeRequest());
   const processes = sampler.stop();
+  const loadAverage = round(loadavg()[0], 2);
   const profile = await scenario.profiler?.stop();
   const memoryAfter = scenario.memoryOf ? await scenario.memoryOf() : undefined;
   const drainMs = await drain();
@@ -104,6 +108,7 @@ export async function runScenario(
       ? round(result.cpuMs / result.ok2xx, 2)
       : undefined;
   result.profile = profile;
+  result.loadAverage = loadAverage;
   if (drainMs > 1000)
     result.notes.push(
       `the requests abandoned at the end took ${round(drainMs / 1000)} s more to finish`,

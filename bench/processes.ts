@@ -5,7 +5,16 @@
  * wait for them to go idle between scenarios.
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -31,13 +40,50 @@ export interface Baseline {
   stop(): Promise<void>;
 }
 
-/** The last 20,000 characters the child wrote (stdout and stderr). */
-function collectOutput(child: ChildProcess): () => string {
-  let out = '';
-  const add = (chunk: Buffer) => (out = (out + chunk.toString()).slice(-20000));
-  child.stdout?.on('data', add);
-  child.stderr?.on('data', add);
-  return () => out;
+/**
+ * A file in the run's temp dir for a child's stdout and stderr, and a reader of its last 20,000
+ * characters. A file, not a pipe to the bench: the bench's event loop is busy generating load,
+ * and a pipe it drains late fills up, after which pino's synchronous writes in the child fail
+ * with EAGAIN and retry, a cost a container's log driver never imposes.
+ */
+let logFiles = 0;
+function outputFile(workDir: string, name: string): { fd: number; output(): string } {
+  const dir = join(workDir, 'logs');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}-${++logFiles}.log`);
+  const fd = openSync(file, 'a');
+  return {
+    fd,
+    output: () => {
+      const size = statSync(file).size;
+      const length = Math.min(size, 20000);
+      const buffer = Buffer.alloc(length);
+      const reader = openSync(file, 'r');
+      try {
+        readSync(reader, buffer, 0, length, size - length);
+      } finally {
+        closeSync(reader);
+      }
+      return buffer.toString('utf8');
+    },
+  };
+}
+
+/** Spawns node with its output to a file (outputFile); the parent's copy of the fd is closed. */
+function spawnNode(
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+  logName: string,
+): { child: ChildProcess; output(): string } {
+  const log = outputFile(cwd, logName);
+  const child = spawn(process.execPath, args, {
+    cwd,
+    env: childEnv(env),
+    stdio: ['ignore', log.fd, log.fd],
+  });
+  closeSync(log.fd);
+  return { child, output: log.output };
 }
 
 function stopChild(child: ChildProcess, timeoutMs = 15000): Promise<void> {
@@ -94,12 +140,12 @@ export async function startService(
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const started = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist', 'main.js')], {
+  const { child, output } = spawnNode(
+    [...nodeArgs, join(ROOT, 'dist', 'main.js')],
     cwd, // not the repo: a developer's .env must not leak into the measured configuration
-    env: childEnv({ SERVER_PORT: String(port), PUBLIC_BASE_URL: baseUrl, ...env }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output = collectOutput(child);
+    { SERVER_PORT: String(port), PUBLIC_BASE_URL: baseUrl, ...env },
+    'service',
+  );
   let portOpenMs = -1;
   for (;;) {
     if (child.exitCode !== null)
@@ -172,17 +218,17 @@ export async function startBaseline(
   const port = await freePort();
   const { files, entry, portVar } = BASELINES[kind];
   const script = join(transpileBenchFiles(files, workDir), entry);
-  const child = spawn(process.execPath, [...nodeArgs, script], {
-    cwd: workDir,
-    env: childEnv({
+  const { child, output } = spawnNode(
+    [...nodeArgs, script],
+    workDir,
+    {
       [portVar]: String(port),
       // The scripts run from a temp dir: resolve their packages from this repository.
       NODE_PATH: join(ROOT, 'node_modules'),
       ...env,
-    }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output = collectOutput(child);
+    },
+    `${kind}-baseline`,
+  );
   const until = Date.now() + 30000;
   while (!new RegExp(`${kind}-baseline listening`).test(output())) {
     if (child.exitCode !== null || Date.now() > until) {

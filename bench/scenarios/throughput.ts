@@ -133,7 +133,10 @@ function printResults(
     `  its CPU was ${results.map((r) => `${r.processes.bench.cpuPercent}%`).join(' / ')} in the ${results.length} scenarios;`,
   );
   log(
-    `  other processes on the machine used ${results.map((r) => `${r.processes.others?.cpuPercent ?? '?'}%`).join(' / ')} of the ${cpus().length * 100}% available)`,
+    `  other processes on the machine used ${results.map((r) => `${r.processes.others?.cpuPercent ?? '?'}%`).join(' / ')} of the ${cpus().length * 100}% available;`,
+  );
+  log(
+    `  load average (1 min) at the end of each: ${results.map((r) => r.loadAverage).join(' / ')})`,
   );
   for (const r of results) for (const note of r.notes) log(`  ${r.name}: ${note}`);
 }
