@@ -213,14 +213,14 @@ function printProfiles(profiling: Profiling): string | undefined {
 
 /** The lines of pino's output at warn (40) and above, and any line that is not pino's. */
 function warningLines(output: string): string[] {
-  return output
-    .trim()
-    .split('\n')
-    .filter((line) => {
-      try {
-        return ((JSON.parse(line) as { level?: number }).level ?? 40) >= 40;
-      } catch {
-        return line.trim() !== '';
-      }
-    });
+  const lines = output.trim().split('\n');
+  // The output is its last 20,000 characters: the first line may be cut.
+  if (output.length >= 20000) lines.shift();
+  return lines.filter((line) => {
+    try {
+      return ((JSON.parse(line) as { level?: number }).level ?? 40) >= 40;
+    } catch {
+      return line.trim() !== '';
+    }
+  });
 }
