@@ -42,9 +42,10 @@ export interface Baseline {
 
 /**
  * A file in the run's temp dir for a child's stdout and stderr, and a reader of its last 20,000
- * characters. A file, not a pipe to the bench: the bench's event loop is busy generating load,
- * and a pipe it drains late fills up, after which pino's synchronous writes in the child fail
- * with EAGAIN and retry, a cost a container's log driver never imposes.
+ * characters. A file, not a pipe to the bench: the bench's event loop is busy generating load
+ * and would drain a pipe late; a full pipe makes the child's log writes wait or retry (pino's
+ * sonic-boom retries on EAGAIN), which a container's log driver does not impose. With the
+ * request logs at info (one line per request) that would be charged to the measured process.
  */
 let logFiles = 0;
 function outputFile(workDir: string, name: string): { fd: number; output(): string } {
