@@ -4,7 +4,7 @@
  * Not part of `npm test`. See bench/README.md for what is measured and why.
  *
  *   npm run bench                                 # build, then the throughput run (~2 min)
- *   npm run bench -- --profile                    # same, with the service under --cpu-prof
+ *   npm run bench -- --profile                    # same, with a CPU profile of each scenario
  *   npm run bench -- --seed 100000                # flat-cost mode: empty vs 100k seeded messages
  *   npm run bench:flat                            # flat-cost mode with 1,000,000 messages
  *   npm run bench -- --client-callbacks           # + webhooks with a stalled client, outbox soak
@@ -16,7 +16,8 @@
  * operation, 200), --budget S (flat: seconds per operation at most, 20), --min-samples N (3),
  * --flat-ops a,b (operations measured on the seeded collection: send, callback, getById,
  * listFirstPage, listDeepPage; all by default), --service-node-args "--flag …" (extra node flags
- * for the service, e.g. "--max-old-space-size=128"), --keep-db, --client-callbacks (after the
+ * for the service and the baselines, e.g. "--max-old-space-size=128"), --log-level L (LOG_LEVEL
+ * of the service and the same-stack baseline; the ConfigMap's, info), --keep-db, --client-callbacks (after the
  * throughput run: webhook latency while a client's endpoint stalls, then RSS while a dead one's
  * events wait in MongoDB), --callback-messages N (sends with a stalled client's URL; default: as
  * many as the send run created), --soak-messages N (20000), --soak S (20), --dispatch (after the
@@ -27,6 +28,7 @@
  * instead of the embedded server (chooseDatabaseServer) in a temp dir.
  */
 import { parseArgs } from 'node:util';
+import { configMapValue } from './environment';
 import { runBench } from './main';
 import { FLAT_OPS, type FlatOp } from './scenarios/flat-ops';
 
@@ -47,6 +49,8 @@ export interface BenchOptions {
   /** Operations measured on the seeded collection (the empty one gets all of them). */
   seededOps: ReadonlySet<FlatOp>;
   keepDb: boolean;
+  /** LOG_LEVEL of the service and the same-stack baseline (--log-level; the ConfigMap's). */
+  logLevel: string;
   /** --service-node-args, split into flags. */
   serviceNodeArgs: string[];
   /** After the throughput run: the client-callbacks scenarios (scenarios/client-callbacks.ts). */
@@ -86,6 +90,7 @@ export function parseOptions(args: string[]): BenchOptions {
       'min-samples': { type: 'string', default: '3' },
       'flat-ops': { type: 'string', default: FLAT_OPS.join(',') },
       'keep-db': { type: 'boolean', default: false },
+      'log-level': { type: 'string' },
       'service-node-args': { type: 'string', default: '' },
       'client-callbacks': { type: 'boolean', default: false },
       'callback-messages': { type: 'string' },
@@ -119,6 +124,7 @@ export function parseOptions(args: string[]): BenchOptions {
     flatMinSamples: Number(opts['min-samples']),
     seededOps: flatOps(opts['flat-ops']),
     keepDb: opts['keep-db'],
+    logLevel: opts['log-level'] ?? configMapValue('LOG_LEVEL') ?? 'info',
     serviceNodeArgs: opts['service-node-args'].split(' ').filter(Boolean),
     clientCallbacks: opts['client-callbacks'],
     callbackMessages:

@@ -12,7 +12,7 @@ import { freePort, startEmbeddedDatabase } from '../sandbox/embedded-database';
 import { PlivoSimulator, type RecordedRequest } from '../sandbox/plivo-simulator';
 import { StatusReceiver } from '../sandbox/plivo-simulator/status-receiver';
 import type { BenchOptions } from './cli';
-import { API_KEY, AUTH_ID, CLIENT_ID, METRICS_TOKEN, RESULTS_DIR, ROOT, SENDER } from './fixtures';
+import { API_KEY, AUTH_ID, CLIENT_ID, METRICS_TOKEN, ROOT, SENDER } from './fixtures';
 import { findDatabasePid } from './processes';
 import { log } from './report';
 import { round } from './stats';
@@ -143,14 +143,19 @@ export async function startClientEndpoints(cleanups: Cleanups): Promise<ClientEn
   };
 }
 
-export function serviceEnv(database: Database, simulator: Simulator): Record<string, string> {
+export function serviceEnv(
+  database: Database,
+  simulator: Simulator,
+  options: BenchOptions,
+): Record<string, string> {
   return {
     NODE_ENV: 'production',
     API_KEYS: `${CLIENT_ID}:${API_KEY}`,
     INBOUND_CLIENTS: `${SENDER}:${CLIENT_ID}`,
     THROTTLE_LIMIT: '100000000',
     WEBHOOK_THROTTLE_LIMIT: '100000000',
-    LOG_LEVEL: 'warn',
+    // Production's (the ConfigMap's): one request line per request, as the same-stack baseline.
+    LOG_LEVEL: options.logLevel,
     METRICS_ENABLED: 'true',
     METRICS_TOKEN,
     SHUTDOWN_DELAY_MS: '0',
@@ -175,36 +180,25 @@ export const PACING_OFF = {
   PACING_ACCOUNT_SMS_PER_SECOND: '0',
 };
 
+/** A value of deploy/k8s/configmap.yaml's data (a quoted string), undefined if absent. */
+export function configMapValue(name: string): string | undefined {
+  const text = readFileSync(join(ROOT, 'deploy', 'k8s', 'configmap.yaml'), 'utf8');
+  return new RegExp(`^\\s*${name}:\\s*"([^"]*)"`, 'm').exec(text)?.[1];
+}
+
 /** NODE_OPTIONS as deploy/k8s/configmap.yaml ships it (split into flags). */
 function manifestNodeOptions(): string[] {
-  const text = readFileSync(join(ROOT, 'deploy', 'k8s', 'configmap.yaml'), 'utf8');
-  const match = /^\s*NODE_OPTIONS:\s*"([^"]*)"/m.exec(text);
-  return match ? match[1].split(' ').filter(Boolean) : [];
+  return (configMapValue('NODE_OPTIONS') ?? '').split(' ').filter(Boolean);
 }
 
 export interface NodeFlags {
   /**
-   * For every start of the service: the ConfigMap's NODE_OPTIONS (the settings the manifests
-   * ship), then --service-node-args, e.g. "--max-old-space-size=128".
+   * For every start of the service and of the baselines: the ConfigMap's NODE_OPTIONS (the
+   * settings the manifests ship), then --service-node-args, e.g. "--max-old-space-size=128".
    */
   common: string[];
-  /** For the start that takes the load: `common`, plus --cpu-prof under --profile. */
-  loaded: string[];
-  /** Where --profile writes the CPU profile. */
-  profileFile: string;
 }
 
-export function serviceNodeFlags(options: BenchOptions, stamp: string): NodeFlags {
-  const common = [...manifestNodeOptions(), ...options.serviceNodeArgs];
-  const profileName = `service-${stamp}.cpuprofile`;
-  const profiling = [
-    '--cpu-prof',
-    `--cpu-prof-dir=${RESULTS_DIR}`,
-    `--cpu-prof-name=${profileName}`,
-  ];
-  return {
-    common,
-    loaded: [...common, ...(options.profile ? profiling : [])],
-    profileFile: join(RESULTS_DIR, profileName),
-  };
+export function serviceNodeFlags(options: BenchOptions): NodeFlags {
+  return { common: [...manifestNodeOptions(), ...options.serviceNodeArgs] };
 }

@@ -3,8 +3,11 @@
  * with its processes sampled, then a drain again (so the next scenario starts clean).
  */
 import autocannon from 'autocannon';
+import { loadavg } from 'node:os';
 import type { BenchOptions } from './cli';
 import type { PreparedRequest } from './callbacks';
+import type { ProfileSummary } from './profile-summary';
+import type { ScenarioProfiler } from './profiling';
 import { log } from './report';
 import { round, type ProcSampler, type ProcStats } from './stats';
 
@@ -12,6 +15,10 @@ export type AutocannonRequest = NonNullable<autocannon.Options['requests']>[numb
 
 export interface ScenarioResult {
   name: string;
+  /** Who answered: the gateway, the bare baseline or the same-stack baseline. */
+  service: ServiceName;
+  /** The key in `processes` of the process that answered (its CPU is `cpuMsPerRequest`). */
+  measured: string;
   durationS: number;
   requests: number;
   ok2xx: number;
@@ -23,15 +30,30 @@ export interface ScenarioResult {
   timeouts: number;
   statusCodes: Record<string, number>;
   processes: Record<string, ProcStats>;
+  /** The machine's 1-minute load average at the end of the measured window (2 cores here). */
+  loadAverage?: number;
+  /** CPU time of the answering process over the measured window, ms. */
+  cpuMs?: number;
+  /** cpuMs / 2xx answered: what one request costs the process that answered it. */
+  cpuMsPerRequest?: number;
+  /** --profile: the summary of the answering process's CPU profile over the measured window. */
+  profile?: ProfileSummary;
   /** From the service's /metrics right after the run (before draining). */
   memoryAfter?: Record<string, number>;
   notes: string[];
   ratioToBaseline?: number;
 }
 
+export type ServiceName = 'gateway' | 'bare baseline' | 'same-stack baseline';
+
 export interface Scenario {
   name: string;
   url: string;
+  /** Who answers (default: the gateway), and its key in the sampler's processes ('service'). */
+  service?: ServiceName;
+  measured?: string;
+  /** --profile: the answering process's CPU profile over the measured window. */
+  profiler?: ScenarioProfiler;
   /** A fresh request (and its counters) for the warm-up, then for the measured run. */
   makeRequest: () => AutocannonRequest;
   sampler: () => ProcSampler;
@@ -68,18 +90,32 @@ export async function runScenario(
     await autocannonRun(options, url, options.warmupS, makeRequest());
     await drain();
   }
+  await scenario.profiler?.start();
   const sampler = scenario.sampler();
   sampler.start();
   const r = await autocannonRun(options, url, options.durationS, makeRequest());
   const processes = sampler.stop();
+  const loadAverage = round(loadavg()[0], 2);
+  const profile = await scenario.profiler?.stop();
   const memoryAfter = scenario.memoryOf ? await scenario.memoryOf() : undefined;
   const drainMs = await drain();
   const result = scenarioResult(name, r, processes, memoryAfter, scenario.notes?.() ?? []);
+  result.service = scenario.service ?? 'gateway';
+  result.measured = scenario.measured ?? 'service';
+  result.cpuMs = processes[result.measured]?.cpuMs;
+  result.cpuMsPerRequest =
+    result.cpuMs !== undefined && result.ok2xx > 0
+      ? round(result.cpuMs / result.ok2xx, 2)
+      : undefined;
+  result.profile = profile;
+  result.loadAverage = loadAverage;
   if (drainMs > 1000)
     result.notes.push(
       `the requests abandoned at the end took ${round(drainMs / 1000)} s more to finish`,
     );
-  log(`${result.rps} req/s, p99 ${result.latencyMs.p99} ms`);
+  log(
+    `${result.rps} req/s, p99 ${result.latencyMs.p99} ms, ${result.cpuMsPerRequest ?? '-'} CPU ms/req`,
+  );
   return result;
 }
 
@@ -99,6 +135,8 @@ function scenarioResult(
     );
   return {
     name,
+    service: 'gateway',
+    measured: 'service',
     durationS: r.duration,
     requests: r.requests.total,
     ok2xx: r['2xx'],

@@ -19,8 +19,9 @@ import {
 } from './environment';
 import { RESULTS_DIR, ROOT } from './fixtures';
 import { closeConnections, serviceMemory } from './http';
-import { buildIndexes, sleep, startService, waitForIdle, type Service } from './processes';
-import { formatProfileSummary, summarizeCpuProfile } from './profile-summary';
+import { buildIndexes, startService, waitForIdle, type Service } from './processes';
+import { formatProfileSummary } from './profile-summary';
+import { Profiling } from './profiling';
 import {
   log,
   printMachine,
@@ -57,8 +58,9 @@ export async function runBench(options: BenchOptions): Promise<void> {
     const clientEndpoints = options.clientCallbacks
       ? await startClientEndpoints(cleanups)
       : undefined;
-    const env = { ...serviceEnv(database, simulator), ...clientEndpoints?.serviceEnv };
-    const flags = serviceNodeFlags(options, stamp);
+    const env = { ...serviceEnv(database, simulator, options), ...clientEndpoints?.serviceEnv };
+    const flags = serviceNodeFlags(options);
+    const profiling = options.profile ? new Profiling(workDir, stamp) : undefined;
     log(
       `Plivo simulator at ${simulator.url} (latency ${options.plivoLatencyMs} ms, callbacks ${options.callbacks ? 'on' : 'off'}); database: ${database.kind}${database.startMs ? ` (started in ${database.startMs} ms)` : ''}`,
     );
@@ -66,7 +68,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
     log(
       `Indexes built by npm run db:indexes (node dist/db-indexes.js) in ${buildIndexes(env, workDir)} ms`,
     );
-    const { service, startups } = await startServiceThrice(options, env, flags, workDir);
+    const { service, startups } = await startServiceThrice(env, flags, workDir, profiling);
     cleanups.add(() => service.stop());
 
     const report = reportHeader({
@@ -84,6 +86,9 @@ export async function runBench(options: BenchOptions): Promise<void> {
       simulator,
       clientEndpoints,
       workDir,
+      serviceEnv: env,
+      serviceNodeArgs: flags.common,
+      profiling,
       sampler: (extra = {}) =>
         new ProcSampler({ service: service.child.pid, database: database.pid, ...extra }),
       drain: () => waitForIdle([service.child.pid, database.pid]),
@@ -93,7 +98,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
     Object.assign(report, mode.report);
 
     await stopLoadedService(ctx, report);
-    if (options.profile) report.profile = await readProfile(flags.profileFile);
+    if (profiling) report.profileSummaries = printProfiles(profiling);
     const dispatch = options.dispatch
       ? await runDispatch(ctx, env, flags, mode.sendRps, cleanups)
       : undefined;
@@ -119,10 +124,10 @@ function build(options: BenchOptions): void {
 
 /** Two starts for their startup time only, then the one that takes the load. */
 async function startServiceThrice(
-  options: BenchOptions,
   env: Record<string, string>,
   flags: NodeFlags,
   workDir: string,
+  profiling: Profiling | undefined,
 ): Promise<{ service: Service; startups: Service['startup'][] }> {
   log(
     'Starting the service 3 times (node dist/main.js, NODE_ENV=production): start → first 200 from /health/ready',
@@ -136,10 +141,14 @@ async function startServiceThrice(
     );
     await s.stop();
   }
-  const service = await startService(env, flags.loaded, workDir);
+  const service = await startService(
+    { ...env, ...profiling?.env },
+    [...flags.common, ...(profiling?.nodeArgs ?? [])],
+    workDir,
+  );
   startups.push(service.startup);
   log(
-    `  #3: ready in ${service.startup.readyMs} ms after spawn${options.profile ? ' (under --cpu-prof)' : ''}; this one takes the load`,
+    `  #3: ready in ${service.startup.readyMs} ms after spawn${profiling ? ' (with the profiler hook)' : ''}; this one takes the load`,
   );
   return { service, startups };
 }
@@ -183,22 +192,35 @@ async function stopLoadedService(ctx: BenchContext, report: Report): Promise<voi
     log(
       `note: the service exited with ${service.child.exitCode ?? service.child.signalCode}; last output:\n${service.output().slice(-2000)}`,
     );
-  else if (service.output().trim())
-    log(
-      `service output (warn and above):\n${service.output().trim().split('\n').slice(-10).join('\n')}`,
-    );
+  else {
+    const warnings = warningLines(service.output());
+    if (warnings.length) log(`service output (warn and above):\n${warnings.slice(-10).join('\n')}`);
+  }
   report.serviceRssAtEndMb = rssEnd !== undefined ? round(rssEnd / 1024) : undefined;
 }
 
-/** The summary of the loaded service's CPU profile (node writes it on exit; wait up to 5 s). */
-async function readProfile(file: string) {
-  for (let i = 0; i < 50 && !existsSync(file); i++) await sleep(100);
-  if (!existsSync(file)) {
-    log(`no CPU profile found at ${file}`);
-    return undefined;
+/** --profile: the send scenarios' summaries printed, every scenario's written to a file. */
+function printProfiles(profiling: Profiling): string | undefined {
+  for (const s of profiling.summaries.filter((p) => /baseline|send/.test(p.scenario))) {
+    log('');
+    log(`${s.scenario}:`);
+    log(formatProfileSummary(s));
   }
-  const profile = summarizeCpuProfile(file, 25);
-  log('');
-  log(formatProfileSummary(profile));
-  return profile;
+  const file = profiling.write();
+  if (file) log(`\nCPU profile summaries of every scenario: ${file}`);
+  return file;
+}
+
+/** The lines of pino's output at warn (40) and above, and any line that is not pino's. */
+function warningLines(output: string): string[] {
+  const lines = output.trim().split('\n');
+  // The output is its last 20,000 characters: the first line may be cut.
+  if (output.length >= 20000) lines.shift();
+  return lines.filter((line) => {
+    try {
+      return ((JSON.parse(line) as { level?: number }).level ?? 40) >= 40;
+    } catch {
+      return line.trim() !== '';
+    }
+  });
 }

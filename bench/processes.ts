@@ -1,13 +1,22 @@
 /**
  * The processes a run measures: the built service (`node dist/main.js`, after
- * `node dist/db-indexes.js`) and the bare baseline,
+ * `node dist/db-indexes.js`) and the two baselines (bare, same-stack),
  * each started in a temp dir and waited for, stopped with SIGTERM (SIGKILL after 15 s); and the
  * wait for them to go idle between scenarios.
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { request } from 'node:http';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import ts from 'typescript';
 import { freePort } from '../sandbox/embedded-database';
@@ -24,19 +33,58 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-export interface BareBaseline {
+export interface Baseline {
   baseUrl: string;
   child: ChildProcess;
+  output(): string;
   stop(): Promise<void>;
 }
 
-/** The last 20,000 characters the child wrote (stdout and stderr). */
-function collectOutput(child: ChildProcess): () => string {
-  let out = '';
-  const add = (chunk: Buffer) => (out = (out + chunk.toString()).slice(-20000));
-  child.stdout?.on('data', add);
-  child.stderr?.on('data', add);
-  return () => out;
+/**
+ * A file in the run's temp dir for a child's stdout and stderr, and a reader of its last 20,000
+ * characters. A file, not a pipe to the bench: the bench's event loop is busy generating load
+ * and would drain a pipe late; a full pipe makes the child's log writes wait or retry (pino's
+ * sonic-boom retries on EAGAIN), which a container's log driver does not impose. With the
+ * request logs at info (one line per request) that would be charged to the measured process.
+ */
+let logFiles = 0;
+function outputFile(workDir: string, name: string): { fd: number; output(): string } {
+  const dir = join(workDir, 'logs');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}-${++logFiles}.log`);
+  const fd = openSync(file, 'a');
+  return {
+    fd,
+    output: () => {
+      const size = statSync(file).size;
+      const length = Math.min(size, 20000);
+      const buffer = Buffer.alloc(length);
+      const reader = openSync(file, 'r');
+      try {
+        readSync(reader, buffer, 0, length, size - length);
+      } finally {
+        closeSync(reader);
+      }
+      return buffer.toString('utf8');
+    },
+  };
+}
+
+/** Spawns node with its output to a file (outputFile); the parent's copy of the fd is closed. */
+function spawnNode(
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+  logName: string,
+): { child: ChildProcess; output(): string } {
+  const log = outputFile(cwd, logName);
+  const child = spawn(process.execPath, args, {
+    cwd,
+    env: childEnv(env),
+    stdio: ['ignore', log.fd, log.fd],
+  });
+  closeSync(log.fd);
+  return { child, output: log.output };
 }
 
 function stopChild(child: ChildProcess, timeoutMs = 15000): Promise<void> {
@@ -93,12 +141,12 @@ export async function startService(
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const started = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist', 'main.js')], {
+  const { child, output } = spawnNode(
+    [...nodeArgs, join(ROOT, 'dist', 'main.js')],
     cwd, // not the repo: a developer's .env must not leak into the measured configuration
-    env: childEnv({ SERVER_PORT: String(port), PUBLIC_BASE_URL: baseUrl, ...env }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output = collectOutput(child);
+    { SERVER_PORT: String(port), PUBLIC_BASE_URL: baseUrl, ...env },
+    'service',
+  );
   let portOpenMs = -1;
   for (;;) {
     if (child.exitCode !== null)
@@ -122,47 +170,75 @@ export async function startService(
   };
 }
 
+/** A baseline: the bare one (bench/bare-baseline.ts) or the same-stack one (bench/lean-baseline/). */
+export type BaselineKind = 'bare' | 'lean';
+
+const BASELINES: Record<BaselineKind, { files: string[]; entry: string; portVar: string }> = {
+  bare: { files: ['bare-baseline.ts'], entry: 'bare-baseline.js', portVar: 'BARE_PORT' },
+  lean: {
+    files: readdirSync(join(__dirname, 'lean-baseline'))
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'))
+      .map((f) => `lean-baseline/${f}`),
+    entry: 'lean-baseline/lean-main.js',
+    portVar: 'LEAN_PORT',
+  },
+};
+
 /**
- * The baseline runs as plain JavaScript (transpiled here with the project's TypeScript), so its
- * process carries no ts-node/TypeScript compiler in memory: lean like a real deployment.
+ * Transpiles bench files (and the profiler hook) with the project's TypeScript into
+ * `<workDir>/dist/bench/`, as plain CommonJS: the baselines' processes carry no ts-node or
+ * TypeScript compiler in memory (lean like a real deployment), and a CPU profile names their
+ * frames `app:bench/…`, as it names the service's `app:…`.
  */
-export async function startBareBaseline(
-  env: Record<string, string>,
-  workDir: string,
-): Promise<BareBaseline> {
-  const port = await freePort();
-  const { outputText } = ts.transpileModule(
-    readFileSync(join(__dirname, 'bare-baseline.ts'), 'utf8'),
-    {
+export function transpileBenchFiles(files: string[], workDir: string): string {
+  const outDir = join(workDir, 'dist', 'bench');
+  for (const file of files) {
+    const { outputText } = ts.transpileModule(readFileSync(join(__dirname, file), 'utf8'), {
       compilerOptions: {
         module: ts.ModuleKind.CommonJS,
         target: ts.ScriptTarget.ES2022,
         esModuleInterop: true,
+        experimentalDecorators: true,
+        emitDecoratorMetadata: true,
       },
-    },
-  );
-  const script = join(workDir, 'bare-baseline.js');
-  writeFileSync(script, outputText);
-  const child = spawn(process.execPath, [script], {
-    cwd: workDir,
-    env: childEnv({
-      BARE_PORT: String(port),
-      // The script runs from a temp dir: resolve the driver from this repository.
+    });
+    const out = join(outDir, file.replace(/\.ts$/, '.js'));
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, outputText);
+  }
+  return outDir;
+}
+
+/** Starts a baseline in its own process and waits for its `… listening` line. */
+export async function startBaseline(
+  kind: BaselineKind,
+  env: Record<string, string>,
+  workDir: string,
+  nodeArgs: string[] = [],
+): Promise<Baseline> {
+  const port = await freePort();
+  const { files, entry, portVar } = BASELINES[kind];
+  const script = join(transpileBenchFiles(files, workDir), entry);
+  const { child, output } = spawnNode(
+    [...nodeArgs, script],
+    workDir,
+    {
+      [portVar]: String(port),
+      // The scripts run from a temp dir: resolve their packages from this repository.
       NODE_PATH: join(ROOT, 'node_modules'),
       ...env,
-    }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output = collectOutput(child);
+    },
+    `${kind}-baseline`,
+  );
   const until = Date.now() + 30000;
-  while (!/bare-baseline listening/.test(output())) {
+  while (!new RegExp(`${kind}-baseline listening`).test(output())) {
     if (child.exitCode !== null || Date.now() > until) {
       child.kill('SIGKILL');
-      throw new Error(`the bare baseline did not start:\n${output()}`);
+      throw new Error(`the ${kind} baseline did not start:\n${output()}`);
     }
     await sleep(20);
   }
-  return { baseUrl: `http://127.0.0.1:${port}`, child, stop: () => stopChild(child) };
+  return { baseUrl: `http://127.0.0.1:${port}`, child, output, stop: () => stopChild(child) };
 }
 
 /**

@@ -1,6 +1,8 @@
 /**
- * Summarises a V8 .cpuprofile (from `node --cpu-prof`): self time per function and per
- * package, so a bench run can say where the service spends its CPU.
+ * Summarises a V8 .cpuprofile (from `node --cpu-prof`, or bench/profiler-hook.ts under
+ * `npm run bench -- --profile`): self time per package, per function, and per function of our
+ * own code (`app:` frames: the service's dist/, the baselines' dist/bench/), so a bench run can
+ * say where the service spends its CPU.
  *
  *   node -r ts-node/register/transpile-only bench/profile-summary.ts bench/results/x.cpuprofile
  */
@@ -40,6 +42,8 @@ export interface ProfileSummary {
   idleMs: number;
   topFunctions: ProfileEntry[];
   byPackage: ProfileEntry[];
+  /** Our own functions only (the `app:` categories). */
+  ownFunctions: ProfileEntry[];
 }
 
 /** node_modules/<pkg> (scoped kept), node:internal modules, our dist/ files, V8 pseudo-frames. */
@@ -81,6 +85,7 @@ export function summarizeCpuProfile(file: string, top = 25): ProfileSummary {
   });
   const fnTotals = new Map<string, number>();
   const pkgTotals = new Map<string, number>();
+  const ownTotals = new Map<string, number>();
   let idleUs = 0;
   let totalUs = 0;
   for (const [id, us] of selfUs) {
@@ -98,6 +103,7 @@ export function summarizeCpuProfile(file: string, top = 25): ProfileSummary {
     fnTotals.set(name, (fnTotals.get(name) ?? 0) + us);
     const pkg = categoryOf(url, functionName);
     pkgTotals.set(pkg, (pkgTotals.get(pkg) ?? 0) + us);
+    if (pkg.startsWith('app:')) ownTotals.set(name, (ownTotals.get(name) ?? 0) + us);
   }
   const busyUs = totalUs - idleUs;
   const rank = (m: Map<string, number>) =>
@@ -116,21 +122,24 @@ export function summarizeCpuProfile(file: string, top = 25): ProfileSummary {
     idleMs: Math.round(idleUs / 1000),
     topFunctions: rank(fnTotals),
     byPackage: rank(pkgTotals),
+    ownFunctions: rank(ownTotals),
   };
 }
 
 export function formatProfileSummary(s: ProfileSummary): string {
+  const rows = (entries: ProfileEntry[]) =>
+    entries.map(
+      (e) => `    ${e.pct.toFixed(1).padStart(5)}%  ${String(e.selfMs).padStart(7)} ms  ${e.name}`,
+    );
   const lines = [
     `CPU profile ${s.file}`,
     `  wall ${s.wallMs} ms, busy ${s.busyMs} ms, idle ${s.idleMs} ms (percentages are of busy time)`,
     '  self time by package:',
-    ...s.byPackage.map(
-      (e) => `    ${e.pct.toFixed(1).padStart(5)}%  ${String(e.selfMs).padStart(7)} ms  ${e.name}`,
-    ),
+    ...rows(s.byPackage),
     '  top functions (self time):',
-    ...s.topFunctions.map(
-      (e) => `    ${e.pct.toFixed(1).padStart(5)}%  ${String(e.selfMs).padStart(7)} ms  ${e.name}`,
-    ),
+    ...rows(s.topFunctions),
+    '  our own functions (self time):',
+    ...rows(s.ownFunctions),
   ];
   return lines.join('\n');
 }

@@ -81,6 +81,8 @@ export interface ProcStats {
   rssEndMb?: number;
   /** Average CPU over the window, in % of one core. */
   cpuPercent?: number;
+  /** CPU time (user + system) over the window, ms (10 ms resolution: USER_HZ). */
+  cpuMs?: number;
 }
 
 /** Samples VmRSS (every 100 ms, max kept) and CPU time of some processes over a window. */
@@ -150,6 +152,8 @@ export class ProcSampler {
         ticks !== undefined && start !== undefined
           ? round(ticksToCores(ticks - start, seconds) * 100)
           : undefined,
+      cpuMs:
+        ticks !== undefined && start !== undefined ? ((ticks - start) * 1000) / CLK_TCK : undefined,
     };
   }
 }

@@ -1,6 +1,7 @@
 import type { BenchOptions } from '../cli';
 import type { ClientEndpoints, Database, Simulator } from '../environment';
 import type { Service } from '../processes';
+import type { Profiling } from '../profiling';
 import type { Report, Target } from '../report';
 import type { ProcSampler } from '../stats';
 
@@ -13,6 +14,12 @@ export interface BenchContext {
   /** The status callback receivers (--client-callbacks only). */
   clientEndpoints?: ClientEndpoints;
   workDir: string;
+  /** The service's environment (the baselines take its log level and limits). */
+  serviceEnv: Record<string, string>;
+  /** The node flags of every start (the ConfigMap's NODE_OPTIONS…): the baselines get them too. */
+  serviceNodeArgs: string[];
+  /** --profile: the per-scenario CPU profiles. */
+  profiling?: Profiling;
   /** A sampler of the service and the database (plus `extra` processes), not started. */
   sampler(extra?: Record<string, number | undefined>): ProcSampler;
   /** Waits until the service and the database are idle; resolves to the time waited (ms). */

@@ -11,6 +11,7 @@ export function getByIdScenario(ctx: BenchContext, created: Created[]): Promise<
   return runScenario(ctx.options, {
     name: `GET ${MESSAGES_PATH}/:id`,
     url: ctx.service.baseUrl,
+    profiler: ctx.profiling?.scenario(`GET ${MESSAGES_PATH}/:id`, ctx.service.child),
     makeRequest: () => rotatingRequest(gets, 'GET', { n: 0 }),
     sampler: () => ctx.sampler(),
     drain: () => ctx.drain(),

@@ -30,6 +30,7 @@ export async function sendScenario(
   const result = await runScenario(ctx.options, {
     name: `POST ${SEND_PATH}`,
     url: ctx.service.baseUrl,
+    profiler: ctx.profiling?.scenario(`POST ${SEND_PATH}`, ctx.service.child),
     makeRequest: () => sendRequest(created),
     sampler: () => ctx.sampler(),
     drain: () => ctx.drain(),

@@ -22,6 +22,7 @@ export async function webhookScenario(
   return runScenario(ctx.options, {
     name,
     url: ctx.service.baseUrl,
+    profiler: ctx.profiling?.scenario(name, ctx.service.child),
     makeRequest: () => rotatingRequest(events, 'POST', counter, answers),
     sampler: () => ctx.sampler(),
     drain: () => ctx.drain(),
