@@ -72,6 +72,10 @@ export class MessageLog {
   @Prop({ required: true })
   sender: string;
 
+  /** How an outbound message's sender was chosen (src/mms/senders: requested, sticky…). */
+  @Prop({ type: String })
+  senderChoice?: string;
+
   @Prop({ required: true })
   recipient: string;
 
@@ -238,3 +242,6 @@ MessageLogSchema.index(
   { dispatchDueAt: 1 },
   { partialFilterExpression: { dispatchDueAt: { $exists: true } } },
 );
+// Sticky sender (senders/): a recipient's latest inbound message. Partial: no outbound writes.
+const INBOUND_ONLY = { partialFilterExpression: { direction: 'inbound' } };
+MessageLogSchema.index({ sender: 1, _id: -1 }, INBOUND_ONLY);

@@ -17,6 +17,7 @@ export function toMessageDto(log: MessageLogRecord): MessageDto {
     channel: log.channel,
     ...(log.reason ? { reason: log.reason } : {}),
     sender: log.sender,
+    ...(log.senderChoice ? { senderChoice: log.senderChoice } : {}),
     recipient: log.recipient,
     text: log.text,
     mediaUrls: log.mediaUrls ?? [],
