@@ -25,7 +25,9 @@ export class SenderActivityRepository {
     };
     const [outbound, inbound] = await Promise.all([
       this.model.collection.findOne(
-        { clientId, recipient, direction: 'outbound', sender: { $in: pool } },
+        // No `direction`: the planner would take {clientId, direction, _id} over the narrower
+        // index; an inbound message's recipient is one of our numbers, never the customer's.
+        { clientId, recipient, sender: { $in: pool } },
         newestFirst,
       ),
       this.model.collection.findOne(
