@@ -9,6 +9,7 @@ import {
   StatusChangeResult,
 } from '../message-log/message-log.repository';
 import { StatusChange } from '../message-log/status-change';
+import { SenderActivityRepository } from '../senders/sender-activity.repository';
 
 /** The fields of a held message that leave the document with it (hand-over, cancel, expiry). */
 export const DISPATCH_FIELDS = ['dispatchDueAt', 'dispatchLease', 'slotAt'];
@@ -43,6 +44,7 @@ export class DispatchQueueRepository {
   constructor(
     @InjectModel(MessageLog.name) private readonly model: Model<MessageLog>,
     private readonly logs: MessageLogRepository,
+    private readonly activity: SenderActivityRepository,
   ) {}
 
   /** The scheduled message due first, if it is due by `horizon`, leased until now + leaseMs. */
@@ -147,19 +149,14 @@ export class DispatchQueueRepository {
   /** Held messages per sender, and the due time of the one due first (index-served). */
   async backlog(): Promise<{ bySender: Map<string, number>; firstDue?: Date }> {
     const held = { dispatchDueAt: { $exists: true } };
-    const [groups, first] = await Promise.all([
-      this.model.collection
-        .aggregate<{ _id: string; n: number }>([
-          { $match: held },
-          { $group: { _id: '$sender', n: { $sum: 1 } } },
-        ])
-        .toArray(),
+    const [bySender, first] = await Promise.all([
+      this.activity.heldBySender(),
       this.model.collection.findOne(held, {
         sort: { dispatchDueAt: 1 },
         projection: { sendAt: 1, slotAt: 1 },
       }),
     ]);
     const firstDue = (first?.slotAt ?? first?.sendAt) as Date | undefined;
-    return { bySender: new Map(groups.map((g) => [g._id, g.n])), firstDue };
+    return { bySender, firstDue };
   }
 }

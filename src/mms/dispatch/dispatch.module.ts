@@ -5,6 +5,7 @@ import { MetricsModule } from '../../metrics/metrics.module';
 import { OptOutsModule } from '../opt-outs/opt-outs.module';
 import { PacingModule } from '../pacing/pacing.module';
 import { SendModule } from '../send/send.module';
+import { SendersModule } from '../senders/senders.module';
 import { CancelMessageController } from './cancel-message.controller';
 import { DispatchQueueRepository } from './dispatch-queue.repository';
 import { DispatchWorker } from './dispatch-worker';
@@ -18,7 +19,15 @@ import { DispatchMessageUseCase } from './usecases/dispatch-message/dispatch-mes
  * reconciler of messages a stopped request or dispatcher left `pending`.
  */
 @Module({
-  imports: [MessageLogModule, SendModule, PacingModule, OptOutsModule, MediaModule, MetricsModule],
+  imports: [
+    MessageLogModule,
+    SendModule,
+    SendersModule,
+    PacingModule,
+    OptOutsModule,
+    MediaModule,
+    MetricsModule,
+  ],
   controllers: [CancelMessageController],
   providers: [
     DispatchQueueRepository,

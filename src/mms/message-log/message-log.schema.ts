@@ -1,3 +1,7 @@
+/*
+ * Long on purpose: the message document, every field with what it means, and every index with
+ * the query it serves, in one place (the outbox, the queue and the reads all live in it).
+ */
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Types } from 'mongoose';
 import { MESSAGE_STATUSES, MessageStatus, StatusSource } from './message-status';
@@ -73,6 +77,10 @@ export class MessageLog {
 
   @Prop({ required: true })
   sender: string;
+
+  /** How an outbound message's sender was chosen (src/mms/senders: requested, sticky…). */
+  @Prop({ type: String })
+  senderChoice?: string;
 
   @Prop({ required: true })
   recipient: string;
@@ -244,3 +252,6 @@ MessageLogSchema.index(
   { dispatchDueAt: 1 },
   { partialFilterExpression: { dispatchDueAt: { $exists: true } } },
 );
+// Sticky sender (senders/): a recipient's latest inbound message. Partial: no outbound writes.
+const INBOUND_ONLY = { partialFilterExpression: { direction: 'inbound' } };
+MessageLogSchema.index({ sender: 1, _id: -1 }, INBOUND_ONLY);

@@ -142,6 +142,28 @@ export class Pacer {
     return new Date(Math.max(...times));
   }
 
+  /** Whether each sender number has a cap of its own on this channel. */
+  pacesSenders(channel: Channel): boolean {
+    return this.settings.sender[channel] > 0;
+  }
+
+  /**
+   * `estimate` for several senders of one channel (a pool), from one read of its document: the
+   * earliest slot each could take at or after `at`, in the order given.
+   */
+  async estimateEach(channel: Channel, senders: string[], at: Date): Promise<Date[]> {
+    if (!this.paces(channel)) return senders.map(() => at);
+    const doc = await this.model.collection.findOne({ _id: channel as never });
+    const now = Date.now();
+    return senders.map((sender) => {
+      const times = this.bucketsOf(channel, sender).map((b) => {
+        const next = doc?.[b.field];
+        return Math.max(at.getTime(), now, typeof next === 'number' ? next : now);
+      });
+      return new Date(Math.max(at.getTime(), ...times));
+    });
+  }
+
   private bucketsOf(channel: Channel, sender: string): Bucket[] {
     const buckets: Bucket[] = [];
     const account = this.settings.account[channel];
