@@ -168,14 +168,21 @@ export class DispatchMessageUseCase {
     const grace = this.pacer.slotGraceMs(plan.channel, campaignBucket);
     if (claim.slotAt && claim.slotAt.getTime() >= now.getTime() - grace) return claim.slotAt;
     const notBefore = claim.sendAt > now ? claim.sendAt : now;
+    const latest = claim.validUntil.getTime() - MIN_EXPIRY_MS;
+    // A campaign's slot is only taken within the horizon: one far ahead would move the account's
+    // and the sender's buckets there too, holding back every other message behind the campaign.
     const reservation = await this.pacer.reserve(
       plan.channel,
       claim.sender,
       notBefore,
-      new Date(claim.validUntil.getTime() - MIN_EXPIRY_MS),
+      new Date(campaignBucket ? Math.min(latest, now.getTime() + this.horizonMs) : latest),
       campaignBucket,
     );
-    if ('refusedUntil' in reservation) return 'expired';
+    if ('refusedUntil' in reservation) {
+      if (!campaignBucket || reservation.refusedUntil.getTime() > latest) return 'expired';
+      await this.queue.release(claim, reservation.refusedUntil);
+      return 'later';
+    }
     if (reservation.slot.getTime() - now.getTime() <= this.horizonMs) return reservation.slot;
     await this.queue.release(claim, reservation.slot, reservation.slot);
     return 'later';
