@@ -29,6 +29,8 @@ export interface ClaimedSend {
   sendAt: Date;
   validUntil: Date;
   slotAt?: Date;
+  /** The campaign it belongs to, if any (its state is read before it goes). */
+  campaignId?: Types.ObjectId;
 }
 
 /**
@@ -69,6 +71,7 @@ export class DispatchQueueRepository {
           sendAt: 1,
           validUntil: 1,
           slotAt: 1,
+          campaignId: 1,
           createdAt: 1,
         },
         includeResultMetadata: false,
@@ -89,6 +92,7 @@ export class DispatchQueueRepository {
       sendAt: (doc.sendAt as Date | undefined) ?? (doc.createdAt as Date),
       validUntil: doc.validUntil as Date,
       slotAt: (doc.slotAt as Date | undefined) ?? undefined,
+      campaignId: (doc.campaignId as Types.ObjectId | undefined) ?? undefined,
     };
   }
 
@@ -103,6 +107,19 @@ export class DispatchQueueRepository {
         $set: { dispatchDueAt: dueAt, ...(slotAt ? { slotAt } : {}) },
         $unset: { dispatchLease: '' },
       },
+    );
+    return result.modifiedCount === 1;
+  }
+
+  /**
+   * Takes the message out of the queue, still `scheduled` (its campaign is paused), if the lease
+   * is still ours: the pause holds even when the pause's own write stopped half-way, and a
+   * resume makes it due again.
+   */
+  async drop(claim: ClaimedSend): Promise<boolean> {
+    const result = await this.model.collection.updateOne(
+      { _id: claim.id, status: 'scheduled', dispatchLease: claim.token },
+      { $unset: Object.fromEntries(DISPATCH_FIELDS.map((f) => [f, ''])) },
     );
     return result.modifiedCount === 1;
   }

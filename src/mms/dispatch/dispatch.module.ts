@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CampaignDispatchModule } from '../campaigns/campaign-dispatch.module';
 import { MediaModule } from '../media/media.module';
 import { MessageLogModule } from '../message-log/message-log.module';
 import { MetricsModule } from '../../metrics/metrics.module';
@@ -11,6 +12,7 @@ import { DispatchQueueRepository } from './dispatch-queue.repository';
 import { DispatchWorker } from './dispatch-worker';
 import { PendingReconciler } from './pending-reconciler';
 import { CancelMessageUseCase } from './usecases/cancel-message/cancel-message.usecase';
+import { CampaignGate } from './usecases/dispatch-message/campaign-gate';
 import { DispatchMessageUseCase } from './usecases/dispatch-message/dispatch-message.usecase';
 
 /**
@@ -27,12 +29,14 @@ import { DispatchMessageUseCase } from './usecases/dispatch-message/dispatch-mes
     OptOutsModule,
     MediaModule,
     MetricsModule,
+    CampaignDispatchModule,
   ],
   controllers: [CancelMessageController],
   providers: [
     DispatchQueueRepository,
     DispatchWorker,
     DispatchMessageUseCase,
+    CampaignGate,
     CancelMessageUseCase,
     PendingReconciler,
   ],
