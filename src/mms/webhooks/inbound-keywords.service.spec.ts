@@ -36,11 +36,8 @@ describe('latestChangeIsBy', () => {
 /** The repository's semantics in memory: a change applies once per message, when it changes. */
 class MemoryOptOuts {
   readonly records = new Map<string, OptOutRecord>();
-  async isOptedOut(senders: string[], recipient: string) {
-    return (await this.findAll(senders, recipient)).some((r) => r.optedOut);
-  }
-  async findAll(senders: string[], recipient: string) {
-    return senders.flatMap((s) => this.records.get(`${s}|${recipient}`) ?? []);
+  async isOptedOut([sender]: string[], recipient: string) {
+    return (await this.find(sender, recipient))?.optedOut === true; // OPT_OUT_SCOPE=number
   }
   async find(sender: string, recipient: string) {
     return this.records.get(`${sender}|${recipient}`) ?? null;
@@ -95,10 +92,7 @@ describe('InboundMessagesService: the STOP confirmation across Plivo retries', (
     HELP_REPLY: 'Help: reply STOP.',
   });
   const config = {
-    get: (key: string) =>
-      ({ optOuts: optOutsConfig, senders: { optOutScope: 'number' } })[key] ?? {
-        inboundClients: {},
-      },
+    get: () => ({ ...optOutsConfig, inboundClients: {}, optOutScope: 'number' }), // every namespace
   } as unknown as ConfigService<AllConfig, true>;
 
   function setUp(storing: Array<() => Promise<'stored' | 'duplicate'>>) {
