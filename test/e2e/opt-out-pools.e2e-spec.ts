@@ -91,7 +91,8 @@ describe('opt-outs across a pool (e2e)', () => {
 
   it('a START replayed after a later STOP to the other number of the pool lifts nothing', async () => {
     const me = recipient();
-    await inbound(me, A1, 'STOP');
+    // The START finds only its own number opted out: A1's record never saw its MessageUUID.
+    await inbound(me, A2, 'STOP');
     await inbound(me, A2, 'START', 'pool-start-replayed');
     await inbound(me, A1, 'STOP');
     await inbound(me, A2, 'START', 'pool-start-replayed'); // the same webhook again

@@ -122,7 +122,8 @@ describe('OptOutsService: opt-outs across a pool (OPT_OUT_SCOPE)', () => {
 
   it('pool: a START replayed after a later STOP to another number of the pool lifts nothing', async () => {
     const { service, keyword } = setUp();
-    await keyword(A1, 'opt-out');
+    // The START finds only its own number opted out: A1's record never saw its MessageUUID.
+    await keyword(A2, 'opt-out');
     await keyword(A2, 'opt-in', 'start-1');
     await keyword(A1, 'opt-out', 'stop-2');
     expect(await keyword(A2, 'opt-in', 'start-1')).toBe('replayed');
