@@ -92,6 +92,8 @@ const ALLOWED: Record<string, string[]> = {
     'mms/pacing',
     'mms/senders',
     'mms/send',
+    // GET /campaigns/{id}/messages: the message view and cursor of GET /messages.
+    'mms/messages',
   ],
   // The queue sends what the gateway holds through the send path's delivery (DeliverMessageUseCase).
   'mms/dispatch': [

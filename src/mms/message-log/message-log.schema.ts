@@ -194,6 +194,10 @@ export class MessageLog {
   @Prop()
   slotAt?: Date;
 
+  /** The campaign this message is one recipient of (POST /campaigns). */
+  @Prop({ type: Types.ObjectId })
+  campaignId?: Types.ObjectId;
+
   createdAt: Date;
   updatedAt: Date;
 }
@@ -238,3 +242,8 @@ MessageLogSchema.index(
   { dispatchDueAt: 1 },
   { partialFilterExpression: { dispatchDueAt: { $exists: true } } },
 );
+// Campaigns (partial: only their messages): one message per recipient, so a retried or resumed
+// creation never adds one twice; and the progress counts and pages by status.
+const inCampaign = { partialFilterExpression: { campaignId: { $exists: true } } };
+MessageLogSchema.index({ campaignId: 1, recipient: 1 }, { unique: true, ...inCampaign });
+MessageLogSchema.index({ campaignId: 1, status: 1, _id: 1 }, inCampaign);

@@ -26,6 +26,20 @@ export interface ListOptOutsFilter {
 export class OptOutsRepository {
   constructor(@InjectModel(OptOut.name) private readonly model: Model<OptOut>) {}
 
+  /**
+   * The (sender, recipient) pairs opted out among these senders and recipients: one read on
+   * the unique {sender, recipient} index (a campaign's check, a batch at a time).
+   */
+  async optedOutPairs(senders: string[], recipients: string[]) {
+    return this.model
+      .find(
+        { sender: { $in: senders }, recipient: { $in: recipients }, optedOut: true },
+        { sender: 1, recipient: 1, _id: 0 },
+      )
+      .lean<{ sender: string; recipient: string }[]>()
+      .exec();
+  }
+
   /** The send path's check: one read on the unique index, nothing cached. */
   async isOptedOut(sender: string, recipient: string): Promise<boolean> {
     const doc = await this.model
