@@ -60,7 +60,8 @@ export class CampaignControlController {
   @Post(':id/cancel')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
-    summary: 'Cancel: every message not yet handed to Plivo becomes canceled (with its status callback)',
+    summary:
+      'Cancel: every message not yet handed to Plivo becomes canceled (with its status callback)',
   })
   @ApiParam(CAMPAIGN_ID_PARAM)
   @ApiResponse({ status: 200, type: CampaignDto })

@@ -1,12 +1,5 @@
 import { Body, Controller, Get, Param, Post, Query, UseInterceptors } from '@nestjs/common';
-import {
-  ApiBody,
-  ApiHeader,
-  ApiOperation,
-  ApiParam,
-  ApiResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { Types } from 'mongoose';
 import { ApiKeyAuth } from '../../auth/api-key-auth.decorator';
@@ -89,17 +82,16 @@ export class CampaignsController {
       'IDEMPOTENCY_KEY_REQUIRED',
     ],
   )
-  @ApiErrorResponse(403, 'senderNumber is not one of the caller\'s numbers.', [
-    'SENDER_NOT_ALLOWED',
-  ])
+  @ApiErrorResponse(403, "senderNumber is not one of the caller's numbers.", ['SENDER_NOT_ALLOWED'])
   @ApiErrorResponse(409, 'A request with this Idempotency-Key is still in flight.', [
     'IDEMPOTENCY_IN_FLIGHT',
   ])
   @ApiErrorResponse(413, 'The body is larger than CAMPAIGN_BODY_LIMIT.', ['PAYLOAD_TOO_LARGE'])
-  @ApiErrorResponse(422, 'This Idempotency-Key came with another body, or media cannot be delivered.', [
-    'IDEMPOTENCY_KEY_REUSED',
-    'MEDIA_NOT_DELIVERABLE',
-  ])
+  @ApiErrorResponse(
+    422,
+    'This Idempotency-Key came with another body, or media cannot be delivered.',
+    ['IDEMPOTENCY_KEY_REUSED', 'MEDIA_NOT_DELIVERABLE'],
+  )
   createCampaign(
     @Body() dto: CreateCampaignDto,
     @CurrentClient() client: Client,
@@ -131,7 +123,9 @@ export class CampaignsController {
   }
 
   @Get(':id/messages')
-  @ApiOperation({ summary: "The campaign's messages (per-recipient results), in the request's order" })
+  @ApiOperation({
+    summary: "The campaign's messages (per-recipient results), in the request's order",
+  })
   @ApiParam(CAMPAIGN_ID_PARAM)
   @ApiResponse({ status: 200, type: MessageListDto })
   @ApiErrorResponse(400, 'Invalid status or limit, or a cursor this API did not return.', [

@@ -1,5 +1,5 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-import { Types } from 'mongoose';
+import { SchemaTypes, Types } from 'mongoose';
 import { MESSAGE_STATUSES, MessageStatus, StatusSource } from './message-status';
 import { CallbackEvent, CallbackEventSchema } from './callback-event.schema';
 
@@ -195,7 +195,7 @@ export class MessageLog {
   slotAt?: Date;
 
   /** The campaign this message is one recipient of (POST /campaigns). */
-  @Prop({ type: Types.ObjectId })
+  @Prop({ type: SchemaTypes.ObjectId })
   campaignId?: Types.ObjectId;
 
   createdAt: Date;

@@ -32,7 +32,10 @@ export class CampaignCreatedDto {
   status: string;
   @ApiProperty({ type: CampaignCountsDto })
   counts: CampaignCountsDto;
-  @ApiPropertyOptional({ type: [RecipientErrorDto], description: 'Invalid recipients by position.' })
+  @ApiPropertyOptional({
+    type: [RecipientErrorDto],
+    description: 'Invalid recipients by position.',
+  })
   errors?: RecipientErrorDto[];
 }
 
@@ -42,7 +45,8 @@ export class CampaignDto {
   @ApiProperty({ enum: CAMPAIGN_STATUSES }) status: string;
   @ApiProperty({ type: CampaignCountsDto }) counts: CampaignCountsDto;
   @ApiProperty({
-    description: 'Messages per status now (scheduled, pending, queued, sent, delivered, canceled…).',
+    description:
+      'Messages per status now (scheduled, pending, queued, sent, delivered, canceled…).',
     type: 'object',
     additionalProperties: { type: 'integer' },
   })

@@ -84,7 +84,11 @@ export class CreateCampaignDto {
   @MaxLength(MAX_RECIPIENT_LENGTH, { each: true })
   recipients: string[];
 
-  @ApiPropertyOptional({ example: '+14155550100', pattern: E164_PATTERN.source, format: E164_FORMAT })
+  @ApiPropertyOptional({
+    example: '+14155550100',
+    pattern: E164_PATTERN.source,
+    format: E164_FORMAT,
+  })
   @IsOptionalNotNull()
   @Validate(IsE164PhoneNumber)
   senderNumber?: string;
@@ -121,7 +125,10 @@ export class CreateCampaignDto {
   @Max(MAX_PER_SECOND)
   maxPerSecond?: number;
 
-  @ApiPropertyOptional({ example: 'https://example.com/hooks/mms-status', maxLength: MAX_URL_LENGTH })
+  @ApiPropertyOptional({
+    example: 'https://example.com/hooks/mms-status',
+    maxLength: MAX_URL_LENGTH,
+  })
   @IsOptionalNotNull()
   @IsString()
   @Validate(IsHttpUrl)

@@ -58,7 +58,10 @@ export class CreateCampaignUseCase {
       if (existing && existing.status !== 'creating') return answerFrom(existing, plan);
     }
     const dueAt = start ?? new Date();
-    await this.messages.insertHeld(id, plan.messages.map((m) => this.messageOf(m, dto, plan, client)));
+    await this.messages.insertHeld(
+      id,
+      plan.messages.map((m) => this.messageOf(m, dto, plan, client)),
+    );
     await this.messages.makeDue(id, dueAt);
     const done = await this.campaigns.finishCreating(id, status, plan.counts);
     return done ? answerFrom(done, plan) : answer(id, status, plan);
