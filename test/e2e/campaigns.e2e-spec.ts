@@ -114,10 +114,9 @@ describe('campaigns (e2e)', () => {
     for (let i = 1; i < polls.length; i++)
       expect(polls[i].scheduled ?? 0).toBeLessThanOrEqual(polls[i - 1].scheduled ?? 0);
     expect(polls.length).toBeGreaterThan(2);
-    for (const to of distinct) expect(requestsTo(to)).toHaveLength(to === optedOut ? 1 : 1); // the STOP reply only, for optedOut
-    expect(requestsTo(optedOut).every((r) => !JSON.stringify(r.body).includes('Spring sale'))).toBe(
-      true,
-    );
+    for (const to of distinct.filter((n) => n !== optedOut)) expect(requestsTo(to)).toHaveLength(1);
+    // The opted-out recipient got nothing of the campaign (a STOP confirmation at most).
+    expect(requestsTo(optedOut)).toHaveLength(before);
     expect(await logs().countDocuments({ campaignId: id })).toBe(44);
     expect(await logs().countDocuments({ campaignId: id, recipient: optedOut })).toBe(0);
   }, 30000);
