@@ -1,3 +1,4 @@
+import { Types } from 'mongoose';
 import request from 'supertest';
 import { MessageLog } from '../../src/mms/message-log/message-log.schema';
 import { Campaign } from '../../src/mms/campaigns/campaign.schema';
@@ -356,5 +357,33 @@ describe('campaigns (e2e)', () => {
     expect(again.body.campaignId).toBe(first.body.campaignId);
     expect(await campaigns().countDocuments()).toBe(1);
     expect(await logs().countDocuments({ campaignId: first.body.campaignId })).toBe(2);
+  });
+
+  it('the campaign queries use the {campaignId, …} indexes (no collection scan)', async () => {
+    const { body } = await post(
+      campaign([number(600), number(601)], {
+        sendAt: new Date(Date.now() + 3600_000).toISOString(),
+      }),
+    ).expect(201);
+    const campaignId = new Types.ObjectId(body.campaignId as string);
+    const explainFind = (filter: object, sort: object = {}) =>
+      logs()
+        .collection.find(filter, { sort: sort as never })
+        .explain();
+    const plans = [
+      await explainFind({ campaignId, status: 'scheduled' }, { _id: 1 }),
+      await explainFind({ campaignId, status: 'scheduled', dispatchDueAt: { $exists: false } }),
+      await explainFind({ campaignId, recipient: number(600) }),
+      await logs()
+        .collection.aggregate([
+          { $match: { campaignId } },
+          { $group: { _id: '$status', n: { $sum: 1 } } },
+        ])
+        .explain(),
+    ].map((p) => JSON.stringify(p));
+    for (const plan of plans) {
+      expect(plan).not.toContain('COLLSCAN');
+      expect(plan).toMatch(/campaignId_1_(status|recipient)_1/);
+    }
   });
 });
