@@ -1,10 +1,19 @@
 import { Body, Controller, Get, Param, Post, Query, UseInterceptors } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiHeader,
+  ApiOperation,
+  ApiParam,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { Types } from 'mongoose';
 import { ApiKeyAuth } from '../../auth/api-key-auth.decorator';
 import { Client, CurrentClient } from '../../auth/client';
 import {
+  ACCEPT_POST_HEADER,
   ApiErrorResponse,
   RATE_LIMIT_HEADERS,
   RETRY_AFTER_HEADER,
@@ -66,6 +75,7 @@ export class CampaignsController {
     summary: 'Send one message to many recipients',
     description: `1 to ${MAX_RECIPIENTS} recipients, normalised to E.164 (duplicates dropped, opted-out recipients suppressed, invalid ones reported by position); each becomes an ordinary message (GET /messages/{id}, status callbacks, cancel) sent by the dispatch queue. Body limit: CAMPAIGN_BODY_LIMIT (1 MB by default).`,
   })
+  @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
   @ApiBody({ type: CreateCampaignDto })
   @ApiResponse({ status: 201, type: CampaignCreatedDto })
   @ApiErrorResponse(
@@ -86,7 +96,17 @@ export class CampaignsController {
   @ApiErrorResponse(409, 'A request with this Idempotency-Key is still in flight.', [
     'IDEMPOTENCY_IN_FLIGHT',
   ])
-  @ApiErrorResponse(413, 'The body is larger than CAMPAIGN_BODY_LIMIT.', ['PAYLOAD_TOO_LARGE'])
+  @ApiErrorResponse(
+    413,
+    'The body is larger than CAMPAIGN_BODY_LIMIT (1 MB by default), or a form has too many fields.',
+    ['PAYLOAD_TOO_LARGE'],
+  )
+  @ApiErrorResponse(
+    415,
+    'The body is neither application/json nor application/x-www-form-urlencoded, or its charset or Content-Encoding is not supported.',
+    ['UNSUPPORTED_MEDIA_TYPE'],
+    ACCEPT_POST_HEADER,
+  )
   @ApiErrorResponse(
     422,
     'This Idempotency-Key came with another body, or media cannot be delivered.',

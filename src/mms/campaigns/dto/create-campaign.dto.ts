@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -16,6 +16,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { E164_FORMAT, E164_PATTERN, IsE164PhoneNumber } from '../../../shared/is-e164-phone-number';
+import { formBoolean, formList, isFormBody } from '../../../shared/form-body';
 import { IsHttpUrl } from '../../../shared/is-http-url';
 import { IsOptionalNotNull } from '../../../shared/optional';
 import { MaxCodePoints, NOT_BLANK } from '../../../shared/text';
@@ -55,6 +56,7 @@ export class CreateCampaignDto {
 
   @ApiPropertyOptional({ type: [String], maxItems: MAX_MEDIA })
   @IsOptionalNotNull()
+  @Transform(formList)
   @IsArray()
   @ArrayMaxSize(MAX_MEDIA)
   @IsString({ each: true })
@@ -64,6 +66,7 @@ export class CreateCampaignDto {
 
   @ApiPropertyOptional({ type: [String], maxItems: MAX_MEDIA })
   @IsOptionalNotNull()
+  @Transform(formList)
   @IsArray()
   @ArrayMaxSize(MAX_MEDIA)
   @Matches(MEDIA_ID_PATTERN, { each: true, message: 'each of mediaIds must be a Plivo media id' })
@@ -77,6 +80,7 @@ export class CreateCampaignDto {
     description:
       'Phone numbers (E.164, or a national US/Canadian spelling). Each is normalised to E.164: repeats are dropped and counted, invalid ones reported by position in `errors` (or the whole request refused with strict: true).',
   })
+  @Transform(formList)
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_RECIPIENTS)
@@ -105,7 +109,8 @@ export class CreateCampaignDto {
 
   @ApiPropertyOptional({
     type: DeliveryWindowDto,
-    description: 'Quiet hours: messages go out only between start and end in timeZone.',
+    description:
+      'Quiet hours: messages go out only between start and end in timeZone (a JSON body only: a form has no nested fields).',
   })
   @IsOptionalNotNull()
   @ValidateNested()
@@ -120,6 +125,11 @@ export class CreateCampaignDto {
     description: "The campaign's own cap (messages per second), below the configured rates.",
   })
   @IsOptionalNotNull()
+  @Transform(({ value, obj }: { value: unknown; obj: object }) =>
+    isFormBody(obj) && typeof value === 'string' && /^\d+(\.\d+)?$/.test(value)
+      ? Number(value)
+      : value,
+  )
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @IsPositive()
   @Max(MAX_PER_SECOND)
@@ -137,11 +147,13 @@ export class CreateCampaignDto {
 
   @ApiPropertyOptional({ default: false })
   @IsOptionalNotNull()
+  @Transform(formBoolean)
   @IsBoolean()
   fallbackToSms?: boolean;
 
   @ApiPropertyOptional({ default: false, description: 'Answer the counts; write nothing.' })
   @IsOptionalNotNull()
+  @Transform(formBoolean)
   @IsBoolean()
   dryRun?: boolean;
 
@@ -150,6 +162,7 @@ export class CreateCampaignDto {
     description: 'Refuse the whole request (400) when any recipient is invalid.',
   })
   @IsOptionalNotNull()
+  @Transform(formBoolean)
   @IsBoolean()
   strict?: boolean;
 }
