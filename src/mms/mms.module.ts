@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CampaignsModule } from './campaigns/campaigns.module';
 import { DispatchModule } from './dispatch/dispatch.module';
 import { MessagesModule } from './messages/messages.module';
 import { OptOutsModule } from './opt-outs/opt-outs.module';
@@ -11,7 +12,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
  * and the opt-out list (opt-outs/, also checked by send/ and fed by webhooks/), the sender
  * pools (senders/: the choice of a sender, GET /senders), built on the
  * Plivo adapter (plivo/), the message log (message-log/) and the media checks (media/); the
- * reconciler of messages left pending (dispatch/). It exports nothing: the app only mounts its
+ * reconciler of messages left pending (dispatch/); campaigns (campaigns/). It exports nothing: the app only mounts its
  * routes.
  */
 @Module({
@@ -22,6 +23,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
     OptOutsModule,
     DispatchModule,
     SendersModule,
+    CampaignsModule,
   ],
 })
 export class MmsModule {}

@@ -28,6 +28,20 @@ export class OptOutsRepository {
   constructor(@InjectModel(OptOut.name) private readonly model: Model<OptOut>) {}
 
   /**
+   * The (sender, recipient) pairs opted out among these senders and recipients: one read on
+   * the unique {sender, recipient} index (a campaign's check, a batch at a time).
+   */
+  async optedOutPairs(senders: string[], recipients: string[]) {
+    return this.model
+      .find(
+        { sender: { $in: senders }, recipient: { $in: recipients }, optedOut: true },
+        { sender: 1, recipient: 1, _id: 0 },
+      )
+      .lean<{ sender: string; recipient: string }[]>()
+      .exec();
+  }
+
+  /**
    * The send path's check: whether the recipient opted out of any of `senders` (a number's
    * opt-out scope). One read on the unique (sender, recipient) index, one seek per sender,
    * nothing cached.

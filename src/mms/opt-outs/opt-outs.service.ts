@@ -40,6 +40,11 @@ export class OptOutsService {
     return this.repository.isOptedOut(this.scopeOf(sender), recipient);
   }
 
+  /** Pairs opted out among these senders and recipients (a campaign's bulk check). */
+  optedOutPairs(senders: string[], recipients: string[]) {
+    return this.repository.optedOutPairs(senders, recipients);
+  }
+
   /**
    * The send path's gate: 422 RECIPIENT_OPTED_OUT (counted as refused) when the recipient
    * opted out of this sender or of another number of its scope. One indexed read; nothing is
