@@ -6,6 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { HttpExceptionFilter } from './http/http-exception.filter';
+import { linkDocsPages } from './http/openapi-docs-links';
 import { describeFormBodies } from './http/openapi-form-bodies';
 import {
   bodyParserErrorHandler,
@@ -108,6 +109,8 @@ export function configureApp(app: INestApplication): INestApplication {
     );
     // A form body's lists, described as a form carries them (src/http/openapi-form-bodies.ts).
     describeFormBodies(document);
+    // Each route links its page of docs/ (src/http/openapi-docs-links.ts).
+    linkDocsPages(document, http.docsBaseUrl);
     SwaggerModule.setup('docs', app, document, {
       jsonDocumentUrl: 'docs-json',
       swaggerOptions: { persistAuthorization: true },

@@ -45,4 +45,14 @@ describe('buildHttpConfig: /metrics and /docs', () => {
     expect(docs({ NODE_ENV: 'development' })).toBe(true);
     expect(docs({ NODE_ENV: 'development', DOCS_ENABLED: 'false' })).toBe(false);
   });
+
+  it('DOCS_BASE_URL: an http(s) URL, read as a folder (a trailing slash added); else refused by name', () => {
+    const base = (env: Record<string, string>) => buildHttpConfig(env).docsBaseUrl;
+    expect(base({})).toBeUndefined();
+    expect(base({ DOCS_BASE_URL: 'https://example.com/repo/blob/main/docs' })).toBe(
+      'https://example.com/repo/blob/main/docs/',
+    );
+    expect(base({ DOCS_BASE_URL: 'https://example.com/docs/' })).toBe('https://example.com/docs/');
+    expect(() => buildHttpConfig({ DOCS_BASE_URL: 'docs/' })).toThrow(/DOCS_BASE_URL/);
+  });
 });

@@ -13,6 +13,11 @@ class HttpEnv {
   @IsIn(['true', 'false'])
   DOCS_ENABLED?: string;
 
+  /** Where docs/ is published (a repository's docs/ folder, a docs site): Swagger UI links there. */
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'DOCS_BASE_URL must be an http(s) URL' })
+  DOCS_BASE_URL?: string;
+
   @IsOptional()
   @IsString()
   CORS_ORIGINS?: string;
@@ -88,6 +93,8 @@ class HttpEnv {
 
 export interface HttpConfig {
   docsEnabled: boolean;
+  /** The published docs/ folder, ending in `/`: each route's Swagger entry links its page there. */
+  docsBaseUrl?: string;
   corsOrigins: string[];
   trustProxy: boolean | number | string;
   bodyLimit: string;
@@ -133,6 +140,7 @@ export function buildHttpConfig(env: Environment): HttpConfig {
   if (problems.length > 0) throw new ConfigurationError(problems);
   return {
     docsEnabled: valid.DOCS_ENABLED === undefined ? !production : valid.DOCS_ENABLED === 'true',
+    docsBaseUrl: valid.DOCS_BASE_URL?.replace(/\/?$/, '/'),
     corsOrigins: splitList(valid.CORS_ORIGINS),
     trustProxy: parseTrustProxy(valid.TRUST_PROXY),
     bodyLimit: valid.BODY_LIMIT ?? '100kb',

@@ -1,11 +1,14 @@
 import request from 'supertest';
 import { createTestApp, TestApp } from '../support/test-app';
 import { PLIVO_WEBHOOK_ROUTES } from '../../src/mms/plivo/webhook-routes';
+import { readmeSeedRequest } from '../support/readme-seed';
+
+const DOCS_BASE_URL = 'https://docs.example.test/gateway/docs';
 
 describe('health, errors, request ids and the OpenAPI document (e2e)', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp();
+    t = await createTestApp({ DOCS_BASE_URL });
   });
   afterAll(async () => t?.close());
 
@@ -152,6 +155,44 @@ describe('health, errors, request ids and the OpenAPI document (e2e)', () => {
       limit: { type: 'integer', minimum: 1, maximum: 100 },
       cursor: { type: 'string', minLength: 32, maxLength: 32, pattern: expect.any(String) },
     });
+  });
+
+  it('every operation links its page of docs/ (under DOCS_BASE_URL), for Swagger UI to show', async () => {
+    const doc = (await request(t.baseUrl).get('/docs-json').expect(200)).body;
+    const links = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(
+      ([path, item]) =>
+        Object.entries(item).map(([method, operation]) => [
+          `${method.toUpperCase()} ${path}`,
+          (operation as { externalDocs?: { url: string } }).externalDocs?.url,
+        ]),
+    );
+    expect(links.length).toBeGreaterThan(20);
+    const unlinked = links.filter(([, url]) => !url?.startsWith(`${DOCS_BASE_URL}/`));
+    expect(unlinked).toEqual([]);
+    expect(doc.paths['/send-mms'].post.externalDocs).toEqual({
+      description: 'docs/api.md#post-send-mms',
+      url: `${DOCS_BASE_URL}/api.md#post-send-mms`,
+    });
+    expect(doc.paths['/messages/{id}/cancel'].post.externalDocs.url).toBe(
+      `${DOCS_BASE_URL}/dispatch.md#cancel`,
+    );
+  });
+
+  it("POST /send-mms's first example is the README quick start's curl body, in both encodings", async () => {
+    const doc = (await request(t.baseUrl).get('/docs-json').expect(200)).body;
+    const seed = readmeSeedRequest();
+    expect(seed).toEqual(expect.objectContaining({ destinationNumber: expect.any(String) }));
+    const content = doc.paths['/send-mms'].post.requestBody.content;
+    for (const type of ['application/json', 'application/x-www-form-urlencoded']) {
+      const examples = Object.values(content[type].examples ?? {}) as { value: unknown }[];
+      expect({ type, first: examples[0]?.value }).toEqual({ type, first: seed });
+    }
+    // And the README's curl is answered as it says (202 queued).
+    const sent = await request(t.baseUrl)
+      .post('/send-mms')
+      .send(seed as object)
+      .expect(202);
+    expect(sent.body.status).toBe('queued');
   });
 
   it('serves Swagger UI at /docs and an OpenAPI document listing every route and field', async () => {

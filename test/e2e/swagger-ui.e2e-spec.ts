@@ -11,10 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrowserContext, chromium, Locator, Page } from 'playwright-core';
 import { createTestApp, TestApp } from '../support/test-app';
+import { readmeSeedRequest } from '../support/readme-seed';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const KEY = 'swagger-ui-key-0123456789abcdef';
 const SCREENSHOT = '/tmp/swagger-ui.png';
+const DOCS_BASE_URL = 'https://docs.example.test/gateway/docs/';
 
 interface SentRequest {
   method: string;
@@ -36,7 +38,7 @@ describe('Swagger UI in a browser (e2e)', () => {
         `Chromium not found at ${CHROMIUM}: this test needs a real browser. ` +
           'Install it with `apt-get update && apt-get install -y chromium` (as root).',
       );
-    t = await createTestApp({ API_KEYS: KEY });
+    t = await createTestApp({ API_KEYS: KEY, DOCS_BASE_URL });
     userDataDir = mkdtempSync(join(tmpdir(), 'swagger-ui-chromium-'));
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
@@ -144,6 +146,21 @@ describe('Swagger UI in a browser (e2e)', () => {
 
     await listMessages().locator('.live-responses-table').scrollIntoViewIfNeeded();
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(unexpectedErrors()).toEqual([]);
+  });
+
+  it("POST /send-mms links its docs page and shows the README's seed request as its example", async () => {
+    const sendMms = page.locator('.opblock.opblock-post').filter({
+      has: page.locator('.opblock-summary-path[data-path="/send-mms"]'),
+    });
+    await sendMms.locator('.opblock-summary').click();
+    const link = sendMms.locator('.opblock-external-docs-wrapper a');
+    await link.waitFor();
+    await expect(link.getAttribute('href')).resolves.toBe(`${DOCS_BASE_URL}api.md#post-send-mms`);
+    // The example Swagger UI shows (and "Try it out" fills in) is the first one: the seed's.
+    const example = sendMms.locator('.opblock-section-request-body .highlight-code').first();
+    await example.waitFor();
+    expect(JSON.parse(await example.innerText())).toEqual(readmeSeedRequest());
     expect(unexpectedErrors()).toEqual([]);
   });
 });

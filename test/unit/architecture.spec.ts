@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import * as ts from 'typescript';
+import { flowchartEdges, mermaidBlocks } from '../support/markdown';
 
 const ROOT = resolve(__dirname, '../..');
 const SRC = join(ROOT, 'src');
@@ -277,6 +278,20 @@ describe('architecture of src/', () => {
     const phantom = listed.filter((path) => !statSync(join(ROOT, path), { throwIfNoEntry: false }));
     expect(listed.length).toBeGreaterThan(30);
     expect({ missing, phantom }).toEqual({ missing: [], phantom: [] });
+  });
+
+  it("docs/architecture.md's module diagram draws exactly these layers: every area, every arrow", () => {
+    const docs = readFileSync(join(ROOT, 'docs', 'architecture.md'), 'utf8');
+    const diagram = mermaidBlocks(docs).find((block) => /^flowchart/m.test(block)) ?? '';
+    const { nodes, edges } = flowchartEdges(diagram);
+    const allowed = Object.entries(ALLOWED).flatMap(([from, to]) =>
+      to.map((t) => `${from} → ${t}`),
+    );
+    expect(edges.length).toBeGreaterThan(20);
+    expect({ nodes: [...nodes].sort(), edges: [...edges].sort() }).toEqual({
+      nodes: Object.keys(ALLOWED).sort(),
+      edges: allowed.sort(),
+    });
   });
 
   it('no two classes of src/ share a name: Swagger names each schema by its class, and merges two', () => {

@@ -1,0 +1,41 @@
+import type { OpenAPIObject } from '@nestjs/swagger';
+
+/**
+ * The page of docs/ that documents each route, by path prefix (the first that matches): Swagger
+ * UI shows it as the operation's "Find more details here" link. test/unit/docs-links.spec.ts
+ * checks that each page and heading exists; platform.e2e-spec.ts that every route has one.
+ */
+export const DOCS_PAGES: [prefix: string, page: string][] = [
+  ['/send-mms', 'api.md#post-send-mms'],
+  ['/messages/{id}/cancel', 'dispatch.md#cancel'],
+  ['/messages', 'api.md#get-messagesid-and-get-messages'],
+  ['/campaigns', 'dispatch.md#campaigns'],
+  ['/senders', 'dispatch.md#sender-numbers'],
+  ['/opt-outs', 'opt-outs.md#the-opt-out-api'],
+  ['/webhooks/plivo', 'api.md#status-and-webhooks-called-by-plivo'],
+  ['/health', 'operations.md#health-metrics-shutdown'],
+  ['/metrics', 'operations.md#health-metrics-shutdown'],
+];
+
+/** The docs page of a route (repo-relative, under docs/), if the table names one. */
+export function docsPageOf(path: string): string | undefined {
+  return DOCS_PAGES.find(([prefix]) => path === prefix || path.startsWith(`${prefix}/`))?.[1];
+}
+
+/**
+ * Links each operation to its docs page: `<baseUrl><page>` when DOCS_BASE_URL says where docs/
+ * is published (a repository's docs/ folder, a docs site), else the path in the repository.
+ */
+export function linkDocsPages(document: OpenAPIObject, baseUrl?: string): OpenAPIObject {
+  for (const [path, item] of Object.entries(document.paths)) {
+    const page = docsPageOf(path);
+    if (!page) continue;
+    for (const operation of [item.get, item.put, item.post, item.delete, item.patch])
+      if (operation)
+        operation.externalDocs = {
+          description: `docs/${page}`,
+          url: baseUrl ? `${baseUrl}${page}` : `docs/${page}`,
+        };
+  }
+  return document;
+}
