@@ -11,7 +11,7 @@ import { mongo } from 'mongoose';
  *  3. the stand-in: SecantusDB's Rust server `secantusd-rs` (`SECANTUSD_PATH`, else on PATH,
  *     else built on first use by scripts/install-secantusdb.sh into a per-user cache). It passes
  *     test/e2e/database-conformance (atomic conditional and pipeline updates, unique, partial and
- *     TTL indexes, index-planned queries); the README's "Database" section says why it was
+ *     TTL indexes, index-planned queries); docs/database.md says why it was
  *     chosen. It is GPL-2.0 and runs as a separate process only.
  * No package here ships a mongod (mongodb-memory-server downloads one at run time, which a
  * closed network refuses).

@@ -141,7 +141,7 @@ async function main(): Promise<void> {
         "sandbox: pacing is off (Plivo's rates are not applied; set PACING_ACCOUNT_MMS_PER_SECOND to try it)",
       );
     console.log(
-      `sandbox: simulate an inbound MMS with POST ${simulatorUrl}/sandbox/inbound (see README)`,
+      `sandbox: simulate an inbound MMS with POST ${simulatorUrl}/sandbox/inbound (see docs/api.md)`,
     );
     console.log(
       `sandbox: a test client endpoint records status callbacks at ${simulatorUrl}/client-callbacks/… (GET ${simulatorUrl}/client-callbacks lists them)`,

@@ -1,6 +1,5 @@
 /**
- * A client of the gateway: the endpoint its status callbacks (README "Status callbacks to your
- * service") are POSTed to. It records every request with the verdict of the client-side
+ * A client of the gateway: the endpoint its status callbacks (docs/status-callbacks.md) are POSTed to. It records every request with the verdict of the client-side
  * signature check, and answers what a test or the sandbox walkthrough asks (failures, 410,
  * slowness). The simulator mounts it under /client-callbacks/…; tests can run it alone.
  *

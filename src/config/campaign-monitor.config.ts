@@ -17,7 +17,7 @@ class CampaignMonitorEnv {
   CAMPAIGN_CREATING_TIMEOUT_MS?: number;
 }
 
-/** The campaign monitor (README "Campaigns"): completion, its event, creations that died. */
+/** The campaign monitor (docs/dispatch.md "Campaigns"): completion, its event, creations that died. */
 export interface CampaignMonitorConfig {
   /** How often each running campaign is looked at (and how often each replica polls). */
   intervalMs: number;

@@ -72,7 +72,7 @@ export interface ChannelRates {
   sms: number;
 }
 
-/** The gateway's dispatch queue: scheduled sends, validity and pacing (README "Pacing"). */
+/** The gateway's dispatch queue: scheduled sends, validity and pacing (docs/dispatch.md "Pacing"). */
 export interface DispatchConfig {
   /** Account-wide caps, shared by every replica (0 = off). */
   account: ChannelRates;

@@ -17,7 +17,7 @@ class PendingReconcilerEnv {
   PENDING_RECONCILE_INTERVAL_MS?: number;
 }
 
-/** The reconciler of messages left `pending` by a request that stopped (README "POST /send-mms"). */
+/** The reconciler of messages left `pending` by a request that stopped (docs/api.md "POST /send-mms"). */
 export interface PendingReconcilerConfig {
   /** A message still pending this long after its request began can no longer be answered. */
   afterMs: number;

@@ -69,7 +69,7 @@ class StatusCallbacksEnv {
   STATUS_CALLBACK_CLIENT_CONCURRENCY?: number;
 }
 
-/** Signed status callbacks to clients (README "Status callbacks to your service"). */
+/** Signed status callbacks to clients (docs/status-callbacks.md). */
 export interface StatusCallbacksConfig {
   /** Signing secrets, newest first; empty = callbacks off (a statusCallbackUrl is refused). */
   secrets: string[];

@@ -7,11 +7,11 @@ import type { OpenAPIObject } from '@nestjs/swagger';
  */
 export const DOCS_PAGES: [prefix: string, page: string][] = [
   ['/send-mms', 'api.md#post-send-mms'],
-  ['/messages/{id}/cancel', 'dispatch.md#cancel'],
+  ['/messages/{id}/cancel', 'dispatch.md#scheduling-cancel-expiry-and-pacing'],
   ['/messages', 'api.md#get-messagesid-and-get-messages'],
   ['/campaigns', 'dispatch.md#campaigns'],
   ['/senders', 'dispatch.md#sender-numbers'],
-  ['/opt-outs', 'opt-outs.md#the-opt-out-api'],
+  ['/opt-outs', 'opt-outs.md#opt-outs'],
   ['/webhooks/plivo', 'api.md#status-and-webhooks-called-by-plivo'],
   ['/health', 'operations.md#health-metrics-shutdown'],
   ['/metrics', 'operations.md#health-metrics-shutdown'],

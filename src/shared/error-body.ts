@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 
-/** The one JSON shape of every error this service answers (the README documents it under Errors). */
+/** The one JSON shape of every error this service answers (docs/errors.md documents it). */
 export interface ErrorBody {
   statusCode: number;
   error: string;

@@ -19,7 +19,7 @@ export class ErrorResponseDto {
 
   @ApiProperty({
     description:
-      'A stable machine-readable code: each response names its own (the README lists them all).',
+      'A stable machine-readable code: each response names its own (docs/errors.md lists them all).',
     example: 'VALIDATION_FAILED',
   })
   code: string;
@@ -67,7 +67,7 @@ export class ErrorResponseDto {
 
 /**
  * Documents one error status of a route: the common error body, whose `code` is one of
- * `codes`, each also named in the description (in backticks, as the README's error table),
+ * `codes`, each also named in the description (in backticks, as docs/errors.md's table),
  * and the headers that come with it.
  */
 export function ApiErrorResponse(

@@ -1,5 +1,5 @@
 /**
- * One error contract (README "Errors"): the OpenAPI document names, for every error response,
+ * One error contract (docs/errors.md): the OpenAPI document names, for every error response,
  * the codes it can carry, in the common error body with `code` required, and those codes are
  * exactly the README's table; over HTTP, the router's and the body's errors (404, 405, 415,
  * 400 malformed) carry their code and headers. The 401/403/413/429/503 answers are asserted

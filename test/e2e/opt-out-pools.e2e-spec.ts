@@ -1,5 +1,5 @@
 /**
- * Opt-outs across a sender pool (README "Opt-outs", OPT_OUT_SCOPE), end to end: two clients
+ * Opt-outs across a sender pool (docs/opt-outs.md, OPT_OUT_SCOPE), end to end: two clients
  * with two numbers each, real database, the simulator through the real SDK, webhooks signed
  * like Plivo's.
  */

@@ -1,5 +1,5 @@
 /**
- * Opt-outs (README "Opt-outs"), end to end: real database, the simulator through the real SDK,
+ * Opt-outs (docs/opt-outs.md), end to end: real database, the simulator through the real SDK,
  * webhooks signed like Plivo's.
  */
 import request from 'supertest';

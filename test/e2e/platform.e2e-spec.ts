@@ -174,7 +174,7 @@ describe('health, errors, request ids and the OpenAPI document (e2e)', () => {
       url: `${DOCS_BASE_URL}/api.md#post-send-mms`,
     });
     expect(doc.paths['/messages/{id}/cancel'].post.externalDocs.url).toBe(
-      `${DOCS_BASE_URL}/dispatch.md#cancel`,
+      `${DOCS_BASE_URL}/dispatch.md#scheduling-cancel-expiry-and-pacing`,
     );
   });
 

@@ -10,14 +10,14 @@ export function codesIn(text: string): string[] {
 }
 
 /**
- * The README's error table (section "### Errors"): code → HTTP status. A row may name several
+ * The error table of docs/errors.md: code → HTTP status. A row may name several
  * codes in its first cell; the second cell is the status.
  */
 export function readmeErrorCodes(): Map<string, number> {
-  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
-  const start = readme.indexOf('\n### Errors\n');
-  if (start < 0) throw new Error('README has no "### Errors" section');
-  const section = readme.slice(start + 1).split(/\n#{2,3} /)[0];
+  const page = readFileSync(join(__dirname, '..', '..', 'docs', 'errors.md'), 'utf8');
+  if (!page.startsWith('# Errors\n'))
+    throw new Error('docs/errors.md does not start with "# Errors"');
+  const section = page.split(/\n#{1,3} /)[0];
   const codes = new Map<string, number>();
   for (const line of section.split('\n')) {
     const cells = line.split('|').map((c) => c.trim());

@@ -241,9 +241,9 @@ describe('architecture of src/', () => {
     expect(long).toEqual([]);
   });
 
-  it("the README's Layout section is the tree: every folder listed, every listed path real", () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const layout = /## Layout\n[^]*?```\n([^]*?)```/.exec(readme)?.[1] ?? '';
+  it("docs/architecture.md's Layout section is the tree: every folder listed, every listed path real", () => {
+    const docs = readFileSync(join(ROOT, 'docs', 'architecture.md'), 'utf8');
+    const layout = /## Layout\n[^]*?```\n([^]*?)```/.exec(docs)?.[1] ?? '';
     // "  name/  description" or "  name.ts  description": a path, nested by indentation.
     const listed: string[] = [];
     const stack: { indent: number; path: string }[] = [];

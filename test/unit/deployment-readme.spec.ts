@@ -1,5 +1,5 @@
 /**
- * The README's Deployment section and the manifests tell the same numbers: its table is parsed
+ * docs/deployment.md's Deployment section and the manifests tell the same numbers: its table is parsed
  * and every row compared with the value computed from deploy/k8s (and the code defaults the
  * manifests rely on). A row that differs, is missing or is not known here fails, and so does a
  * number in the section's prose that the table does not carry, so a figure cannot drift in text.
@@ -121,9 +121,10 @@ const EXPECTED: Record<string, () => string> = {
   },
 };
 
-// The README's Deployment section: its table rows, and the rest of its text.
-const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-const section = /^## Deployment\n([\s\S]*?)(?=^## )/m.exec(readme)?.[1] ?? '';
+// docs/deployment.md's Deployment section (up to its next ## heading): its table rows, and the
+// rest of its text.
+const page = readFileSync(join(ROOT, 'docs', 'deployment.md'), 'utf8');
+const section = /^# Deployment\n([\s\S]*?)(?=^## )/m.exec(page)?.[1] ?? '';
 const lines = section.split('\n');
 const tableLines = lines.filter((line) => line.startsWith('|'));
 const rows = tableLines
@@ -140,7 +141,7 @@ const prose = lines.filter((line) => !line.startsWith('|')).join('\n');
 const numbersIn = (text: string): string[] =>
   text.match(/(?<![\w.:/=-])\d+(?:\.\d+)?(?![\w./:=-])/g) ?? [];
 
-describe("README's Deployment section agrees with deploy/k8s", () => {
+describe("docs/deployment.md's Deployment section agrees with deploy/k8s", () => {
   it('has the table, one row per setting, no row unknown and none missing', () => {
     expect(tableLines[0]).toMatch(/^\| setting \| value \|$/);
     const labels = rows.map(([label]) => label);

@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { headingAnchors, markdownLinks } from '../support/markdown';
+import { DOCS_PAGES } from '../../src/http/openapi-docs-links';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -53,6 +54,14 @@ describe('the links of README.md and docs/', () => {
         return why ? [`${page}:${line} (${target}): ${why}`] : [];
       }),
     );
+    expect(broken).toEqual([]);
+  });
+
+  it('every docs page Swagger UI links a route to (src/http/openapi-docs-links.ts) resolves', () => {
+    const broken = DOCS_PAGES.flatMap(([prefix, page]) => {
+      const why = brokenLink('docs/index', page);
+      return why ? [`${prefix} → ${page}: ${why}`] : [];
+    });
     expect(broken).toEqual([]);
   });
 

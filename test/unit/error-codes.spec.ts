@@ -1,5 +1,5 @@
 /**
- * The README's error table against the source: every code a thrower names (`code: '…'`), every
+ * The error table of docs/errors.md against the source: every code a thrower names (`code: '…'`), every
  * Plivo failure code, and the default code of each status the service answers without one are
  * listed, and nothing else is. (test/e2e/error-contract checks the table against the OpenAPI
  * document, and each code over HTTP.)

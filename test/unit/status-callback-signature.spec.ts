@@ -1,8 +1,8 @@
 /**
- * The README's Node verification snippet ("Status callbacks to your service") against the
+ * docs/status-callbacks.md's Node verification snippet ("Status callbacks to your service") against the
  * service's real signer: what clients copy must accept what the gateway sends and refuse the
  * rest. The sandbox's client endpoint must run that same snippet, so its function is compared
- * with the README's, text for text, and put through the same vectors.
+ * with the page's, text for text, and put through the same vectors.
  */
 import * as nodeCrypto from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -17,11 +17,11 @@ const ROOT = join(__dirname, '..', '..');
 const FUNCTION_START = 'export function verifyStatusCallbackSignature(';
 
 function readmeSection(title: string): string {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const start = readme.indexOf(`\n### ${title}\n`);
-  if (start < 0) throw new Error(`README has no "### ${title}" section`);
-  const end = readme.indexOf('\n### ', start + 1);
-  return readme.slice(start, end < 0 ? undefined : end);
+  const page = readFileSync(join(ROOT, 'docs', 'status-callbacks.md'), 'utf8');
+  const start = page.indexOf(`\n## ${title}\n`);
+  if (start < 0) throw new Error(`docs/status-callbacks.md has no "## ${title}" section`);
+  const end = page.indexOf('\n## ', start + 1);
+  return page.slice(start, end < 0 ? undefined : end);
 }
 
 /** The ts/js code blocks of a README section. */

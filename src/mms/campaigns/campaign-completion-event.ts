@@ -15,7 +15,7 @@ import { ClaimedCampaign } from './campaign-monitor.repository';
 /** What must be left of the monitor's lease to start a request: room for the outcome's write. */
 const SETTLE_MARGIN_MS = 2000;
 
-/** The JSON body of the `campaign.completed` event (README "Campaigns"). */
+/** The JSON body of the `campaign.completed` event (docs/dispatch.md "Campaigns"). */
 export function completionPayload(campaign: ClaimedCampaign) {
   const event = campaign.completionEvent!;
   return {

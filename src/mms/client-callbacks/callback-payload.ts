@@ -3,7 +3,7 @@ import { CallbackEvent, KEYWORD_EFFECTS } from '../message-log/callback-event.sc
 import { MESSAGE_STATUSES } from '../message-log/message-status';
 
 /**
- * The JSON body a client receives (README "Status callbacks to your service"): a status change,
+ * The JSON body a client receives (docs/status-callbacks.md): a status change,
  * or (message.received) an inbound message to one of its numbers. Events stored before events
  * had a type are status changes.
  */

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 
-/** The headers every status callback to a client carries (README "Status callbacks to your service"). */
+/** The headers every status callback to a client carries (docs/status-callbacks.md). */
 export const SIGNATURE_HEADER = 'X-Mms-Signature';
 export const EVENT_ID_HEADER = 'X-Mms-Event-Id';
 

@@ -10,7 +10,7 @@ import { CallbackWorker } from './callback-worker';
 /**
  * Signed status callbacks to clients: the send path asks CallbackTarget where a message's events
  * go; message-log writes each event with its status change; CallbackWorker delivers them from
- * MongoDB on every replica (README "Status callbacks to your service").
+ * MongoDB on every replica (docs/status-callbacks.md).
  */
 @Module({
   imports: [MessageLogModule, MetricsModule],

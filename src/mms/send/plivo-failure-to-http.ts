@@ -57,7 +57,7 @@ export function failureCode(failure: PlivoFailure): string {
   return FAILURE_CODES[failure.kind];
 }
 
-/** How each failure class is told to our client (the table under "POST /send-mms" in the README). */
+/** How each failure class is told to our client (the table under "POST /send-mms" in docs/api.md). */
 export function toHttpException(failure: PlivoFailure, messageId: string): HttpException {
   const body = { messageId, code: failureCode(failure) };
   switch (failure.kind) {

@@ -159,7 +159,7 @@ export class SendMmsDto {
     ...URL_SCHEMA,
     example: 'https://example.com/hooks/mms-status',
     description:
-      'Where to POST this message\'s status changes (queued, sent, delivered…), signed with X-Mms-Signature (README "Status callbacks to your service"). Checked as mediaUrl is (else 400 CALLBACK_URL_BLOCKED; 400 STATUS_CALLBACKS_DISABLED when the gateway has no STATUS_CALLBACK_SECRET). Default: the client\'s STATUS_CALLBACK_URLS entry.',
+      "Where to POST this message's status changes (queued, sent, delivered…), signed with X-Mms-Signature (docs/status-callbacks.md). Checked as mediaUrl is (else 400 CALLBACK_URL_BLOCKED; 400 STATUS_CALLBACKS_DISABLED when the gateway has no STATUS_CALLBACK_SECRET). Default: the client's STATUS_CALLBACK_URLS entry.",
   })
   @IsOptionalNotNull()
   @IsString()

@@ -87,7 +87,7 @@ export class SendMmsUseCase {
       at: window.sendAt ?? new Date(),
     });
     // A recipient who opted out of this sender: 422 first (one indexed read), before media is
-    // even fetched. Not logged (see README "Opt-outs"), counted as refused. The SMS fallback and
+    // even fetched. Not logged (see docs/opt-outs.md), counted as refused. The SMS fallback and
     // the retries go to the same (sender, recipient), so this one check covers them.
     await this.optOuts.assertNotOptedOut(sender, dto.destinationNumber, context.client.id);
     // Checks that need no log: refused here, nothing is written and nothing is sent.
