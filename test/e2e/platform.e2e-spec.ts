@@ -235,6 +235,7 @@ describe('health, errors, request ids and the OpenAPI document (e2e)', () => {
       '202',
       '400',
       '401',
+      '403',
       '409',
       '413',
       '415',
