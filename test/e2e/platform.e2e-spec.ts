@@ -276,7 +276,7 @@ describe('health, errors, request ids and the OpenAPI document (e2e)', () => {
       '202',
       '400',
       '401',
-      '403', // SENDER_NOT_ALLOWED: a senderNumber outside the caller's pool
+      '403',
       '409',
       '413',
       '415',

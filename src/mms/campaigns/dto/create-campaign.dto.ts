@@ -1,3 +1,4 @@
+import { exampleDateTime } from '../../../shared/example-dates';
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
@@ -109,12 +110,24 @@ export class CreateCampaignDto {
   @Validate(IsE164PhoneNumber)
   senderNumber?: string;
 
-  @ApiPropertyOptional({ type: 'string', format: 'date-time', pattern: RFC3339_DATE_TIME.source })
+  @ApiPropertyOptional({
+    type: 'string',
+    format: 'date-time',
+    pattern: RFC3339_DATE_TIME.source,
+    example: exampleDateTime(14),
+    description: 'When the campaign starts (as on POST /send-mms); default now.',
+  })
   @IsOptionalNotNull()
   @IsString()
   sendAt?: string;
 
-  @ApiPropertyOptional({ type: 'string', format: 'date-time', pattern: RFC3339_DATE_TIME.source })
+  @ApiPropertyOptional({
+    type: 'string',
+    format: 'date-time',
+    pattern: RFC3339_DATE_TIME.source,
+    example: exampleDateTime(17),
+    description: 'No message of the campaign is handed to Plivo after this (as on POST /send-mms).',
+  })
   @IsOptionalNotNull()
   @IsString()
   validUntil?: string;

@@ -11,6 +11,7 @@ import {
 } from 'class-validator';
 import { FieldHints } from '../../../shared/field-hints';
 import { formBoolean, formList } from '../../../shared/form-body';
+import { exampleDateTime } from '../../../shared/example-dates';
 import { E164_FORMAT, E164_PATTERN, IsE164PhoneNumber } from '../../../shared/is-e164-phone-number';
 import { IsHttpUrl } from '../../../shared/is-http-url';
 import { IsOptionalNotNull } from '../../../shared/optional';
@@ -181,7 +182,7 @@ export class SendMmsDto {
     type: 'string',
     format: 'date-time',
     pattern: RFC3339_DATE_TIME.source,
-    example: '2026-12-24T09:00:00-05:00',
+    example: exampleDateTime(14),
     description: `When to send: an RFC 3339 date-time with Z or an offset, at most ${MAX_SCHEDULE_DAYS} days ahead. In the past or now: at once. A later one is answered 202 status "scheduled" and sent at that time (POST /messages/{id}/cancel takes it back until then).`,
   })
   @IsOptionalNotNull()
@@ -195,7 +196,7 @@ export class SendMmsDto {
     type: 'string',
     format: 'date-time',
     pattern: RFC3339_DATE_TIME.source,
-    example: '2026-12-24T12:00:00-05:00',
+    example: exampleDateTime(17),
     description:
       'Not handed to Plivo by then: `expired`, never sent (Plivo gets what is left as message_expiry). After sendAt, at most 72 h after it; default sendAt + SEND_VALIDITY_DEFAULT_S (3 h).',
   })
