@@ -44,13 +44,13 @@ export class CampaignDto {
   @ApiProperty() name: string;
   @ApiProperty({ enum: CAMPAIGN_STATUSES }) status: string;
   @ApiProperty({ type: CampaignCountsDto }) counts: CampaignCountsDto;
-  @ApiProperty({
+  @ApiPropertyOptional({
     description:
-      'Messages per status now (scheduled, pending, queued, sent, delivered, canceled…).',
+      'Messages per status now (scheduled, pending, queued, sent, delivered, canceled…). GET /campaigns/{id} only: a page of GET /campaigns leaves it out (one count per campaign would cost a query each).',
     type: 'object',
     additionalProperties: { type: 'integer' },
   })
-  messages: Partial<Record<MessageStatus, number>>;
+  messages?: Partial<Record<MessageStatus, number>>;
   @ApiProperty() messageText: string;
   @ApiProperty({ type: [String] }) mediaUrls: string[];
   @ApiProperty({ type: [String] }) mediaIds: string[];
