@@ -70,6 +70,31 @@ describe('SENDER_NUMBERS, INBOUND_CALLBACK_URLS, OPT_OUT_SCOPE', () => {
     expect(problemsOf({ INBOUND_CALLBACK_URLS: value })).toEqual([expect.stringMatching(problem)]);
   });
 
+  it("refuses an INBOUND_CLIENTS entry giving a pool's number to another client, naming it; allows the pool's own client and a number no pool holds", () => {
+    const SENDER_NUMBERS = 'alpha:+14155550101|+14155550102';
+    const withInbound = (INBOUND_CLIENTS: string) =>
+      buildSendersConfig(
+        { SENDER_NUMBERS },
+        buildClientsConfig({
+          API_KEYS: 'alpha:alpha-key-0123456789,beta:beta-key-0123456789',
+          INBOUND_CLIENTS,
+        }),
+        DEFAULT,
+      );
+    const refused = (() => {
+      try {
+        withInbound(`${DEFAULT}:beta,+14155550101:alpha,+14155550102:beta`);
+      } catch (error) {
+        return (error as ConfigurationError).problems;
+      }
+      return [];
+    })();
+    expect(refused).toEqual([
+      'INBOUND_CLIENTS: "+14155550102:beta": +14155550102 is in the SENDER_NUMBERS pool of "alpha"; a number belongs to one client (name "alpha" or leave it out)',
+    ]);
+    expect(() => withInbound(`${DEFAULT}:beta,+14155550101:alpha,+13105550199:beta`)).not.toThrow();
+  });
+
   it('refuses an unknown OPT_OUT_SCOPE', () => {
     expect(problemsOf({ OPT_OUT_SCOPE: 'client' })).toEqual([
       expect.stringMatching(/^OPT_OUT_SCOPE: /),

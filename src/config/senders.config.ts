@@ -39,8 +39,9 @@ export interface SendersConfig {
  * SENDER_NUMBERS, INBOUND_CALLBACK_URLS and OPT_OUT_SCOPE, checked against the clients API_KEYS
  * and ADMIN_API_KEYS name. A number belongs to one pool: two clients sharing a number would
  * share its conversations, its opt-outs and its inbound messages. PLIVO_SENDER_NUMBER is the
- * pool of every client not named, so it may not be in a named pool either. Problems name an
- * entry by its position.
+ * pool of every client not named, so it may not be in a named pool either; INBOUND_CLIENTS may
+ * not give a pool's number to another client. Problems name an entry by its position (an
+ * INBOUND_CLIENTS one by its text, which holds no secret).
  */
 export function buildSendersConfig(
   env: Environment,
@@ -83,6 +84,14 @@ export function buildSendersConfig(
       }
     });
   });
+  // INBOUND_CLIENTS overrides the owner only of a number no pool holds (PLIVO_SENDER_NUMBER, a
+  // receive-only number); naming a pool's number for another client would split its
+  // conversations, opt-outs and replies from its inbound messages.
+  for (const [number, name] of Object.entries(clients.inboundClients))
+    if (Object.hasOwn(owners, number) && owners[number] !== name)
+      problems.push(
+        `INBOUND_CLIENTS: "${number}:${name}": ${number} is in the SENDER_NUMBERS pool of "${owners[number]}"; a number belongs to one client (name "${owners[number]}" or leave it out)`,
+      );
   const inboundCallbackUrls: Record<string, string> = {};
   splitList(valid.INBOUND_CALLBACK_URLS).forEach((entry, index) => {
     const where = `INBOUND_CALLBACK_URLS: entry ${index + 1}`;

@@ -84,7 +84,7 @@ export class MetricsService {
 
   readonly optOutReplies = new Counter({
     name: 'opt_out_replies_total',
-    help: 'Automatic replies to STOP/START/HELP by kind and outcome (sent, failed, throttled, suppressed, off)',
+    help: 'Automatic replies to STOP/START/HELP by kind and outcome (sent, failed, throttled, suppressed, off; unchanged: none, the keyword changed nothing)',
     labelNames: ['kind', 'outcome'] as const,
     registers: [this.registry],
   });

@@ -8,6 +8,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { ReceivedCallback, StatusReceiver } from '../../sandbox/plivo-simulator/status-receiver';
 import { MessageLog } from '../../src/mms/message-log/message-log.schema';
+import { OptOut } from '../../src/mms/opt-outs/opt-out.schema';
 import { PLIVO_WEBHOOK_ROUTES } from '../../src/mms/plivo/webhook-routes';
 import { eventually } from '../support/eventually';
 import { postSigned } from '../support/plivo-signing';
@@ -21,8 +22,8 @@ const ADMIN_KEY = 'ops-admin-key-0123456789abcdef';
 const A1 = '+14155550101';
 const A2 = '+14155550102';
 const B1 = '+14155550103';
-/** In team-a's pool, but INBOUND_CLIENTS gives its inbound messages to team-b (the override). */
-const A_OVERRIDDEN = '+14155550104';
+/** In no pool (receive-only): INBOUND_CLIENTS gives its inbound messages to team-b. */
+const RECEIVE_ONLY = '+14155550104';
 const CUSTOMER = '+14157654321';
 const MEDIA = ['https://media.example.com/a.jpg', 'https://media.example.com/b.png'];
 
@@ -43,8 +44,8 @@ async function receivers() {
   const env = {
     API_KEYS: `team-a:${KEY_A},team-b:${KEY_B}`,
     ADMIN_API_KEYS: `ops:${ADMIN_KEY}`,
-    SENDER_NUMBERS: `team-a:${A1}|${A2}|${A_OVERRIDDEN},team-b:${B1}`,
-    INBOUND_CLIENTS: `${A_OVERRIDDEN}:team-b`,
+    SENDER_NUMBERS: `team-a:${A1}|${A2},team-b:${B1}`,
+    INBOUND_CLIENTS: `${RECEIVE_ONLY}:team-b`,
     STATUS_CALLBACK_CLIENT_SECRETS: `team-a:${SECRET_A},team-b:${SECRET_B}`,
     INBOUND_CALLBACK_URLS: `team-a:${urlA}/inbound/a,team-b:${urlB}/inbound/b`,
     STATUS_CALLBACK_ALLOWED_HOSTS: `${new URL(urlA).host},${new URL(urlB).host}`,
@@ -193,8 +194,8 @@ describe('inbound messages to the owner of the number (e2e)', () => {
       expect((await docOf(toShared.MessageUUID))!.callbackEvents).toBeUndefined();
     });
 
-    it("INBOUND_CLIENTS wins over the pool: a number of team-a's pool named for team-b is team-b's", async () => {
-      const params = inboundParams(A_OVERRIDDEN, 'for b');
+    it("INBOUND_CLIENTS names the owner of a number no pool holds: team-b's", async () => {
+      const params = inboundParams(RECEIVE_ONLY, 'for b');
       await postInbound(t, params);
       const doc = (await docOf(params.MessageUUID))!;
       expect(doc.clientId).toBe('team-b');
@@ -227,6 +228,68 @@ describe('inbound messages to the owner of the number (e2e)', () => {
         'the STOP confirmation logged',
       );
       expect(reply).toMatchObject({ clientId: 'team-a', sender: A1, recipient: CUSTOMER });
+    });
+
+    it('a STOP to the second number of a pool the person already left: effect unchanged, its record written, no second confirmation', async () => {
+      const replies = async (outcome: string) => {
+        const text = (await request(t.baseUrl).get('/metrics').expect(200)).text;
+        const line = new RegExp(
+          `opt_out_replies_total\\{kind="opt-out",outcome="${outcome}"\\} (\\d+)`,
+        );
+        return Number(line.exec(text)?.[1] ?? 0);
+      };
+      const [sent, unchanged] = [await replies('sent'), await replies('unchanged')];
+      const first = inboundParams(A1, 'STOP');
+      await postInbound(t, first);
+      await untilDelivered(first.MessageUUID);
+      // The first confirmation observed: at Plivo, and counted as sent.
+      await eventually(
+        () => replies('sent'),
+        (n) => n === sent + 1,
+        'the first confirmation',
+      );
+      const second = inboundParams(A2, 'STOP');
+      await postInbound(t, second);
+      // The webhook answers once the reply is decided: "unchanged" (no confirmation) by then.
+      expect(await replies('unchanged')).toBe(unchanged + 1);
+      await untilDelivered(second.MessageUUID);
+      expect(r.a.accepted().map((c) => bodyOf(c).keyword)).toEqual([
+        { kind: 'opt-out', effect: 'opted-out' },
+        { kind: 'opt-out', effect: 'unchanged' },
+      ]);
+      const confirmations = t.plivo.sentMessages.filter(
+        (m) => String((m.body as { dst: string }).dst).replace(/^\+/, '') === CUSTOMER.slice(1),
+      );
+      expect([confirmations.length, await replies('sent')]).toEqual([1, sent + 1]);
+      expect(await logs().countDocuments({ reason: 'opt-out-confirmation' })).toBe(1);
+      // A2's own record is written all the same (its MessageUUID acts once), marked unapplied.
+      const record = await t.db.model<OptOut>(OptOut.name).findOne({ sender: A2 }).lean();
+      expect([record?.optedOut, record?.history.at(-1)?.applied]).toEqual([true, false]);
+    });
+
+    it('the owner URL answering 500 twice then 200: retried, delivered once under one event id', async () => {
+      r.a.failNext(2, 500);
+      const params = inboundParams(A1, 'hello');
+      await postInbound(t, params);
+      const doc = await untilDelivered(params.MessageUUID);
+      expect(doc?.callbackEvents?.[0]?.attempts).toBe(3);
+      expect(r.a.received().map((c) => c.answered)).toEqual([500, 500, 200]);
+      expect(new Set(r.a.received().map((c) => c.eventId)).size).toBe(1);
+    });
+
+    it("410 stops that message's event only; the next inbound message's is still delivered", async () => {
+      r.a.failNext(1, 410);
+      const first = inboundParams(A1, 'one');
+      await postInbound(t, first);
+      await eventually(
+        () => docOf(first.MessageUUID),
+        (doc) => doc?.callbackEvents?.[0]?.state === 'stopped',
+        'the first event stopped',
+      );
+      const next = inboundParams(A2, 'two');
+      await postInbound(t, next);
+      await untilDelivered(next.MessageUUID);
+      expect(r.a.accepted().map((c) => bodyOf(c).text)).toEqual(['two']);
     });
 
     it("Plivo's retry of the same webhook stores nothing more and makes no second event", async () => {

@@ -490,6 +490,25 @@ describe('every query the service runs is served by an index (e2e)', () => {
         .explain(),
     );
     expect([heldPlan.includes('COLLSCAN'), /IXSCAN/.test(heldPlan)]).toEqual([false, true]);
+    // A scheduled send's held backlog (countHeld) and the chooser's per candidate
+    // (heldAheadBySender): a range of the partial dispatchDueAt index up to its sendAt.
+    const at = new Date(Date.now() + 60_000);
+    for (const match of [
+      { dispatchDueAt: { $lte: at }, channel: 'mms' },
+      { dispatchDueAt: { $lte: at }, channel: 'mms', sender: { $in: DUO_POOL } },
+    ]) {
+      const plan = JSON.stringify(
+        await t.db
+          .collection('message_logs')
+          .aggregate([{ $match: match }, { $group: { _id: '$sender', n: { $sum: 1 } } }])
+          .explain(),
+      );
+      expect([
+        plan.includes('COLLSCAN'),
+        /IXSCAN/.test(plan),
+        plan.includes('dispatchDueAt'),
+      ]).toEqual([false, true, true]);
+    }
 
     const ours = queries.filter((q) => q.collection !== 'system.indexes');
     expect(new Set(ours.map((q) => q.collection))).toEqual(

@@ -174,6 +174,7 @@ describe('sender numbers under per-number pacing (e2e)', () => {
     });
   });
   afterAll(async () => t?.close());
+  beforeEach(async () => t.reset());
 
   it('10 sends to 10 new recipients spread over both numbers, each number within its rate', async () => {
     // Area code 202: no number of the pool has it, so each goes from the number free soonest.
@@ -196,5 +197,64 @@ describe('sender numbers under per-number pacing (e2e)', () => {
     expect(gaps.filter((gap) => gap < 1000 / RATE - 150)).toEqual([]);
     const choices = await t.db.model(MessageLog.name).distinct('senderChoice');
     expect(choices).toEqual(['soonest']);
+  });
+
+  /** Six messages held for ALPHA[0] at `at`: three seconds of its own cap. */
+  async function holdSixOnFirst(at: Date) {
+    for (let i = 0; i < 6; i++)
+      await send(
+        t,
+        ALPHA_KEY,
+        body(`+120255502${String(i).padStart(2, '0')}`, {
+          sendAt: at.toISOString(),
+          senderNumber: ALPHA[0],
+        }),
+      ).expect(202);
+  }
+
+  it("a scheduled send: the other number's held messages do not count against a number's own cap (no false 503)", async () => {
+    const at = new Date(Date.now() + 120_000);
+    await holdSixOnFirst(at);
+    // ALPHA[1] holds nothing: its slot at `at` is free, within validUntil less Plivo's 5 s.
+    const res = await send(
+      t,
+      ALPHA_KEY,
+      body('+12025550300', {
+        sendAt: at.toISOString(),
+        validUntil: new Date(at.getTime() + 6_000).toISOString(),
+        senderNumber: ALPHA[1],
+      }),
+    );
+    expect([res.status, res.body.code]).toEqual([202, undefined]);
+    // Its own held messages still count: a seventh on ALPHA[0] has no slot within that validity.
+    const full = await send(
+      t,
+      ALPHA_KEY,
+      body('+12025550301', {
+        sendAt: at.toISOString(),
+        validUntil: new Date(at.getTime() + 6_000).toISOString(),
+        senderNumber: ALPHA[0],
+      }),
+    );
+    expect([full.status, full.body.code]).toEqual([503, 'SEND_BACKLOG_FULL']);
+  });
+
+  it('a scheduled send naming no number goes from the number with the smaller held backlog at its sendAt', async () => {
+    const at = new Date(Date.now() + 120_000);
+    await holdSixOnFirst(at);
+    const ids: string[] = [];
+    for (const n of ['+12025550301', '+12025550302'])
+      ids.push(
+        (await send(t, ALPHA_KEY, body(n, { sendAt: at.toISOString() })).expect(202)).body
+          .messageId,
+      );
+    const docs = await t.db
+      .model(MessageLog.name)
+      .find({ _id: { $in: ids } }, { sender: 1, senderChoice: 1 })
+      .lean();
+    expect(docs.map((d) => [d.sender, d.senderChoice])).toEqual([
+      [ALPHA[1], 'soonest'],
+      [ALPHA[1], 'soonest'],
+    ]);
   });
 });

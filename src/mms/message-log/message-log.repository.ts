@@ -18,6 +18,7 @@ import {
   MessageLogRecord,
   MessageMatch,
   ConditionalMatch,
+  HeldCounts,
 } from './message-log.types';
 
 export type {
@@ -129,15 +130,30 @@ export class MessageLogRepository {
   }
 
   /**
-   * Messages of a channel the gateway holds that are due before `at`, and at `at`: each takes
-   * a pacing slot before a message due at `at` (the dispatchDueAt index, then the channel).
+   * Held messages of a channel due before `at`, and at `at`: all of them (they take the
+   * account's slots) and those from `sender` (they take its own). One aggregation over the
+   * partial dispatchDueAt index's range up to `at` (only held messages are in it), channel and
+   * sender filtered on the documents: that range is the scheduled backlog, nothing else.
    */
-  async countHeld(channel: 'mms' | 'sms', at: Date): Promise<{ before: number; at: number }> {
-    const [before, same] = await Promise.all([
-      this.model.collection.countDocuments({ dispatchDueAt: { $lt: at }, channel }),
-      this.model.collection.countDocuments({ dispatchDueAt: at, channel }),
-    ]);
-    return { before, at: same };
+  async countHeld(channel: 'mms' | 'sms', sender: string, at: Date): Promise<HeldCounts> {
+    const groups = await this.model.collection
+      .aggregate<{ _id: boolean; before: number; at: number }>([
+        { $match: { dispatchDueAt: { $lte: at }, channel } },
+        {
+          $group: {
+            _id: { $eq: ['$sender', sender] },
+            before: { $sum: { $cond: [{ $lt: ['$dispatchDueAt', at] }, 1, 0] } },
+            at: { $sum: { $cond: [{ $eq: ['$dispatchDueAt', at] }, 1, 0] } },
+          },
+        },
+      ])
+      .toArray();
+    const sum = (key: 'before' | 'at', mine?: boolean) =>
+      groups.reduce((n, g) => n + (mine === undefined || g._id === mine ? g[key] : 0), 0);
+    return {
+      channel: { before: sum('before'), at: sum('at') },
+      sender: { before: sum('before', true), at: sum('at', true) },
+    };
   }
 
   /** Sender and recipient of a message (a status callback's opt-out names them). */

@@ -79,3 +79,6 @@ export type ConditionalMatch = MessageMatch & {
   clientId?: string;
   dispatchLease?: string;
 };
+
+/** Held messages due before a time and at it: on a channel, and from one sender of it. */
+export type HeldCounts = Record<'channel' | 'sender', { before: number; at: number }>;

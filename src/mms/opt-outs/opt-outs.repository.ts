@@ -93,16 +93,19 @@ export class OptOutsRepository {
    * `applied: false` when the pair already was in that state, unless the history has that
    * MessageUUID. So a "Yes" that changed nothing, retried or replayed after a later STOP, finds
    * itself in the history and cannot opt the person back in. 'replayed': it had acted before.
+   * `scopeAlready`: the person already was in that state at the number's scope (another number
+   * of its pool), so the entry is `applied: false` whatever this record held.
    */
   async applyKeyword(
     sender: string,
     recipient: string,
     action: 'opt-out' | 'opt-in',
     change: Omit<OptOutChange, 'action' | 'applied'> & { inboundMessageId: string },
+    scopeAlready = false,
   ): Promise<'changed' | 'unchanged' | 'replayed'> {
     const optedOut = action === 'opt-out';
     const entry = { ...change, action };
-    const flips = { $ne: [{ $ifNull: ['$optedOut', false] }, optedOut] };
+    const flips = scopeAlready ? false : { $ne: [{ $ifNull: ['$optedOut', false] }, optedOut] };
     // Every field of the entry is a $literal: the keyword's text must never read as an expression.
     const pipeline = [
       {

@@ -38,6 +38,7 @@ class MemoryOptOuts {
     recipient: string,
     action: 'opt-out' | 'opt-in',
     change: Omit<OptOutChange, 'action'>,
+    scopeAlready = false,
   ) {
     const key = `${sender}|${recipient}`;
     if (!this.records.has(key))
@@ -45,7 +46,7 @@ class MemoryOptOuts {
     const record = this.records.get(key)!;
     if (record.history.some((h) => h.inboundMessageId === change.inboundMessageId))
       return 'replayed';
-    const flips = record.optedOut !== (action === 'opt-out');
+    const flips = !scopeAlready && record.optedOut !== (action === 'opt-out');
     record.optedOut = action === 'opt-out';
     record.history.push({ ...change, action, ...(flips ? {} : { applied: false }) });
     return flips ? 'changed' : 'unchanged';
@@ -89,6 +90,32 @@ describe('OptOutsService: opt-outs across a pool (OPT_OUT_SCOPE)', () => {
       response: { code: 'RECIPIENT_OPTED_OUT' },
     });
     expect([...repository.records.keys()]).toEqual([`${A1}|${PERSON}`]);
+  });
+
+  it('pool: a STOP to a second number of the pool already left is unchanged (read before the write), written all the same, and its retry too', async () => {
+    const { service, repository, keyword, counter } = setUp();
+    await keyword(A1, 'opt-out');
+    counter.inc.mockClear();
+    repository.reads.length = 0;
+    expect(await keyword(A2, 'opt-out', 'stop-2')).toBe('unchanged');
+    expect(repository.reads).toEqual([[A1]]);
+    expect(counter.inc).not.toHaveBeenCalled();
+    const record = repository.records.get(`${A2}|${PERSON}`);
+    expect([record?.optedOut, record?.history.at(-1)?.applied]).toEqual([true, false]);
+    // Plivo's retry: acted before, and not the change that made the state (no confirmation).
+    expect(await keyword(A2, 'opt-out', 'stop-2')).toBe('replayed');
+    expect(await service.isLatestChangeBy(A2, PERSON, 'stop-2')).toBe(false);
+    // A START to it lifts both.
+    expect(await keyword(A2, 'opt-in')).toBe('changed');
+    expect(await service.isOptedOut(A1, PERSON)).toBe(false);
+  });
+
+  it('number: a STOP to a second number changes that number (no read of the others)', async () => {
+    const { repository, keyword } = setUp('number');
+    await keyword(A1, 'opt-out');
+    repository.reads.length = 0;
+    expect(await keyword(A2, 'opt-out')).toBe('changed');
+    expect(repository.reads).toEqual([]);
   });
 
   it('number: a STOP stops that number only', async () => {

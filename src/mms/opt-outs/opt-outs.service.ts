@@ -73,7 +73,10 @@ export class OptOutsService {
   /**
    * A STOP/START keyword, acted on at most once per inbound MessageUUID whatever it changed
    * (OptOutsRepository.applyKeyword): 'replayed' when that message had acted before. A STOP
-   * writes the receiving number's record only (the read of the scope does the rest). A START
+   * writes the receiving number's record only (the read of the scope does the rest); it is
+   * 'unchanged' (no confirmation) when the person already was out of another number of the
+   * scope, read BEFORE the write, and its entry says so, so Plivo's retry of it (isLatestChangeBy)
+   * sends none either. The record is written all the same: its MessageUUID acts once. A START
    * also lifts every other number of the scope the person opted out of, each write guarded by
    * the MessageUUID (optIn); a replayed START lifts nothing, as a later STOP to another number
    * may be what it would undo. A crash between the two writes leaves the person opted out of
@@ -85,14 +88,25 @@ export class OptOutsService {
     action: 'opt-out' | 'opt-in',
     change: Omit<OptOutChange, 'action' | 'applied'> & { inboundMessageId: string },
   ): Promise<'changed' | 'unchanged' | 'replayed'> {
-    const result = await this.repository.applyKeyword(sender, recipient, action, change);
+    const others = this.scopeOf(sender).slice(1);
+    const alreadyOut =
+      action === 'opt-out' &&
+      others.length > 0 &&
+      (await this.repository.isOptedOut(others, recipient));
+    const result = await this.repository.applyKeyword(
+      sender,
+      recipient,
+      action,
+      change,
+      alreadyOut,
+    );
     if (action === 'opt-out' || result === 'replayed') {
       this.record(action, sender, change, result === 'changed');
       return result;
     }
-    const others = await this.lift(this.scopeOf(sender).slice(1), recipient, change);
-    const changed = result === 'changed' || others.length > 0;
-    this.record(action, sender, change, changed, others);
+    const lifted = await this.lift(others, recipient, change);
+    const changed = result === 'changed' || lifted.length > 0;
+    this.record(action, sender, change, changed, lifted);
     return changed ? 'changed' : 'unchanged';
   }
 

@@ -12,6 +12,21 @@ export type Channel = 'mms' | 'sms';
 /** A reservation: the slot, or (refused) the earliest slot there was. */
 export type Reservation = { slot: Date } | { refusedUntil: Date };
 
+/** Messages the gateway holds that are due before a time, and due at that very time. */
+export interface HeldAhead {
+  before: number;
+  at: number;
+}
+
+/** The held messages ahead of one, for each of its buckets: the channel's and its sender's. */
+export interface HeldBacklog {
+  channel: HeldAhead;
+  sender: HeldAhead;
+}
+
+const NONE_HELD: HeldAhead = { before: 0, at: 0 };
+const ACCOUNT = 'account';
+
 /** A cap: the field holding its next free time (epoch ms), and its interval. */
 export interface Bucket {
   field: string;
@@ -140,24 +155,20 @@ export class Pacer {
   }
 
   /**
-   * The earliest slot for a message due at `at`, reserving nothing, when the gateway holds
-   * `held.before` messages due earlier and `held.at` due at the same time: the earlier ones take
-   * slots from each cap's next free one, then (from `at` or later) those due with it.
+   * The earliest slot for a message due at `at`, reserving nothing, given the messages the
+   * gateway holds ahead of it (`held`): each bucket counts its own, the account's those of the
+   * whole channel and the sender's those from this number, since a held message takes a slot
+   * only in its own buckets. The earlier ones take slots from each cap's next free one, then
+   * (from `at` or later) those due with it.
    */
-  async estimate(
-    channel: Channel,
-    sender: string,
-    at: Date,
-    held: { before: number; at: number } = { before: 0, at: 0 },
-  ): Promise<Date> {
+  async estimate(channel: Channel, sender: string, at: Date, held?: HeldBacklog): Promise<Date> {
     const buckets = this.bucketsOf(channel, sender);
     if (buckets.length === 0) return at;
     const doc = await this.model.collection.findOne({ _id: channel as never });
     const now = Date.now();
     const times = buckets.map((b) => {
-      const next = doc?.[b.field];
-      const free = Math.max(now, typeof next === 'number' ? next : now);
-      return Math.max(at.getTime(), free + held.before * b.intervalMs) + held.at * b.intervalMs;
+      const ahead = (b.field === ACCOUNT ? held?.channel : held?.sender) ?? NONE_HELD;
+      return slotAfter(doc?.[b.field], now, at, ahead, b.intervalMs);
     });
     return new Date(Math.max(...times));
   }
@@ -169,16 +180,23 @@ export class Pacer {
 
   /**
    * `estimate` for several senders of one channel (a pool), from one read of its document: the
-   * earliest slot each could take at or after `at`, in the order given.
+   * earliest slot each could take at or after `at`, in the order given. `heldBySender`: the
+   * messages held ahead of `at` from each number (none when absent), counted in its own bucket
+   * only; the account's bucket is the same for all of them, so it ranks none ahead.
    */
-  async estimateEach(channel: Channel, senders: string[], at: Date): Promise<Date[]> {
+  async estimateEach(
+    channel: Channel,
+    senders: string[],
+    at: Date,
+    heldBySender?: ReadonlyMap<string, HeldAhead>,
+  ): Promise<Date[]> {
     if (!this.paces(channel)) return senders.map(() => at);
     const doc = await this.model.collection.findOne({ _id: channel as never });
     const now = Date.now();
     return senders.map((sender) => {
       const times = this.bucketsOf(channel, sender).map((b) => {
-        const next = doc?.[b.field];
-        return Math.max(at.getTime(), now, typeof next === 'number' ? next : now);
+        const ahead = (b.field === ACCOUNT ? undefined : heldBySender?.get(sender)) ?? NONE_HELD;
+        return slotAfter(doc?.[b.field], now, at, ahead, b.intervalMs);
       });
       return new Date(Math.max(at.getTime(), ...times));
     });
@@ -188,7 +206,7 @@ export class Pacer {
     const buckets: Bucket[] = [];
     const account = this.settings.account[channel];
     const perSender = this.settings.sender[channel];
-    if (account > 0) buckets.push({ field: 'account', intervalMs: Math.ceil(1000 / account) });
+    if (account > 0) buckets.push({ field: ACCOUNT, intervalMs: Math.ceil(1000 / account) });
     if (perSender > 0)
       buckets.push({
         field: `n${sender.replace(/\D/g, '')}`,
@@ -196,4 +214,14 @@ export class Pacer {
       });
     return buckets;
   }
+}
+
+/**
+ * One bucket's earliest slot for a message due at `at`: its next free time (`next`, or now),
+ * moved one interval per message due earlier, then at least `at`, then one interval per message
+ * due with it.
+ */
+function slotAfter(next: unknown, now: number, at: Date, held: HeldAhead, intervalMs: number) {
+  const free = Math.max(now, typeof next === 'number' ? next : now);
+  return Math.max(at.getTime(), free + held.before * intervalMs) + held.at * intervalMs;
 }

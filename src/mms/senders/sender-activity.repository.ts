@@ -65,4 +65,29 @@ export class SenderActivityRepository {
       .toArray();
     return new Map(groups.map((g) => [g._id, g.n]));
   }
+
+  /**
+   * Messages held on `channel` from each of `senders`, due before `at` and due at `at` (their
+   * slots come before a message due at `at`): one aggregation over the partial dispatchDueAt
+   * index's range up to `at`, the channel and senders filtered on the documents.
+   */
+  async heldAheadBySender(
+    channel: 'mms' | 'sms',
+    senders: string[],
+    at: Date,
+  ): Promise<Map<string, { before: number; at: number }>> {
+    const groups = await this.model.collection
+      .aggregate<{ _id: string; before: number; at: number }>([
+        { $match: { dispatchDueAt: { $lte: at }, channel, sender: { $in: senders } } },
+        {
+          $group: {
+            _id: '$sender',
+            before: { $sum: { $cond: [{ $lt: ['$dispatchDueAt', at] }, 1, 0] } },
+            at: { $sum: { $cond: [{ $eq: ['$dispatchDueAt', at] }, 1, 0] } },
+          },
+        },
+      ])
+      .toArray();
+    return new Map(groups.map((g) => [g._id, { before: g.before, at: g.at }]));
+  }
 }

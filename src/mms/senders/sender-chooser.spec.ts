@@ -20,6 +20,9 @@ function setup(
     lastExchanged?: string;
     slots?: Record<string, number>;
     pacesSenders?: boolean;
+    /** Messages held per number ahead of a send due beyond the horizon. */
+    held?: Record<string, { before: number; at: number }>;
+    at?: Date;
   } = {},
 ) {
   const reads: string[] = [];
@@ -35,24 +38,40 @@ function setup(
       reads.push(`lastExchanged ${clientId} ${recipient} ${pool.join('|')}`);
       return options.lastExchanged;
     },
+    heldAheadBySender: async (_channel: Channel, numbers: string[], at: Date) => {
+      reads.push(`heldAheadBySender ${numbers.join('|')} ${at.toISOString()}`);
+      return new Map(Object.entries(options.held ?? {}));
+    },
   } as unknown as SenderActivityRepository;
   const pacer = {
     pacesSenders: () => options.pacesSenders ?? true,
-    estimateEach: async (_channel: Channel, numbers: string[], at: Date) => {
+    // One second a message per number: the held ones ahead of `at` push its slot back.
+    estimateEach: async (
+      _channel: Channel,
+      numbers: string[],
+      at: Date,
+      held?: Map<string, { before: number; at: number }>,
+    ) => {
       reads.push(`estimateEach ${numbers.join('|')}`);
-      return numbers.map((n) => new Date(at.getTime() + (options.slots?.[n] ?? 0)));
+      const ahead = (n: string) => (held?.get(n)?.before ?? 0) + (held?.get(n)?.at ?? 0);
+      return numbers.map(
+        (n) => new Date(at.getTime() + (options.slots?.[n] ?? 0) + ahead(n) * 1000),
+      );
     },
   } as unknown as Pacer;
   const counted: Record<string, string>[] = [];
   const metrics = { senderChoices: { inc: (l: Record<string, string>) => counted.push(l) } };
-  const config = { get: () => senders } as unknown as ConfigService<AllConfig, true>;
+  const dispatch = { pollMs: 500 };
+  const config = {
+    get: (key: string) => (key === 'dispatch' ? dispatch : senders),
+  } as unknown as ConfigService<AllConfig, true>;
   const chooser = new SenderChooser(activity, pacer, metrics as unknown as MetricsService, config);
   const choose = (recipient: string, extra: { clientId?: string; requested?: string } = {}) =>
     chooser.choose({
       clientId: extra.clientId ?? 'team',
       recipient,
       channel: 'mms',
-      at: new Date(1_700_000_000_000),
+      at: options.at ?? new Date(),
       requested: extra.requested,
     });
   return { choose, reads, counted };
@@ -126,6 +145,31 @@ describe('SenderChooser', () => {
     const spread = [];
     for (let i = 0; i < 4; i++) spread.push((await free.choose(`+1617555000${i}`)).sender);
     expect(spread).toEqual([A, B, C, A]);
+  });
+
+  it('a send due beyond the horizon: each number counts the messages held for it up to then (one read for the candidates)', async () => {
+    const at = new Date(Date.now() + 120_000);
+    const { choose, reads } = setup({
+      at,
+      held: { [A]: { before: 0, at: 6 }, [C]: { before: 2, at: 0 } },
+    });
+    await expect(choose('+16175559999')).resolves.toEqual({ sender: B, choice: 'soonest' });
+    expect(reads.slice(1)).toEqual([
+      `heldAheadBySender ${A}|${B}|${C} ${at.toISOString()}`,
+      `estimateEach ${A}|${B}|${C}`,
+    ]);
+  });
+
+  it('a send due within the horizon reads no held backlog (the dispatcher is reserving those slots)', async () => {
+    const { choose, reads } = setup({ held: { [B]: { before: 9, at: 0 } }, slots: { [A]: 100 } });
+    await expect(choose('+16175559999')).resolves.toEqual({ sender: B, choice: 'soonest' });
+    expect(reads.some((r) => r.startsWith('heldAheadBySender'))).toBe(false);
+  });
+
+  it('a pool of one number reads nothing for a scheduled send either', async () => {
+    const { choose, reads } = setup({ at: new Date(Date.now() + 120_000), held: {} });
+    await choose('+12125559999', { clientId: 'other' });
+    expect(reads).toEqual([]);
   });
 
   it('a sticky number no longer in the pool is ignored', async () => {

@@ -1,6 +1,7 @@
 import { ForbiddenException, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AllConfig } from '../../config/config.type';
+import { DispatchConfig } from '../../config/dispatch.config';
 import { poolOfClient, SendersConfig } from '../../config/senders.config';
 import { MetricsService } from '../../metrics/metrics.service';
 import { Channel, Pacer } from '../pacing/pacer';
@@ -34,6 +35,7 @@ export class SenderChooser {
   /** Pool (its numbers joined) → how many ties this replica has broken in it. */
   private readonly turns = new Map<string, number>();
   private readonly senders: SendersConfig;
+  private readonly dispatch: DispatchConfig;
 
   constructor(
     private readonly activity: SenderActivityRepository,
@@ -42,6 +44,7 @@ export class SenderChooser {
     config: ConfigService<AllConfig, true>,
   ) {
     this.senders = config.get('senders', { infer: true });
+    this.dispatch = config.get('dispatch', { infer: true });
   }
 
   async choose(question: SenderQuestion): Promise<ChosenSender> {
@@ -71,12 +74,21 @@ export class SenderChooser {
     return { sender: await this.soonest(question, pool), choice: 'soonest' };
   }
 
-  /** The candidate free soonest under the per-number caps; ties round-robin. */
+  /**
+   * The candidate free soonest under the per-number caps; ties round-robin. For a message due
+   * beyond the dispatcher's horizon (DISPATCH_POLL_MS), the messages held for each number up
+   * to then count too: they have reserved no slot yet, but will take theirs first.
+   */
   private async soonest(question: PoolQuestion, candidates: string[]): Promise<string> {
     let earliest = candidates;
+    const { channel, at } = question;
     // Without a cap per number every number is free at the same time: no read needed.
-    if (candidates.length > 1 && this.pacer.pacesSenders(question.channel)) {
-      const times = await this.pacer.estimateEach(question.channel, candidates, question.at);
+    if (candidates.length > 1 && this.pacer.pacesSenders(channel)) {
+      const held =
+        at.getTime() - Date.now() > this.dispatch.pollMs
+          ? await this.activity.heldAheadBySender(channel, candidates, at)
+          : undefined;
+      const times = await this.pacer.estimateEach(channel, candidates, at, held);
       const first = Math.min(...times.map((t) => t.getTime()));
       earliest = candidates.filter((_, i) => times[i].getTime() === first);
     }

@@ -83,7 +83,9 @@ export class InboundKeywordsService implements OnModuleDestroy {
   reply(kind: KeywordKind, message: InboundWebhook, applied: boolean, clientId?: string): void {
     const text = this.config.replies[kind];
     if (!text) return void this.metrics.optOutReplies.inc({ kind, outcome: 'off' });
-    if (kind !== 'help' && !applied) return;
+    // Counted: the decision (no confirmation) is then visible the moment the webhook answers.
+    if (kind !== 'help' && !applied)
+      return void this.metrics.optOutReplies.inc({ kind, outcome: 'unchanged' });
     const task = this.sendInBackground(kind, message, text, clientId);
     this.inFlight.add(task);
     void task.finally(() => this.inFlight.delete(task));

@@ -135,8 +135,9 @@ export class SendMmsUseCase {
     const latest = new Date(window.validUntil.getTime() - MIN_EXPIRY_MS);
     if (window.sendAt) {
       if (this.pacer.paces(plan.channel)) {
-        // The held messages due before it, or with it, go first; each takes a slot.
-        const held = await this.logs.countHeld(plan.channel, window.sendAt);
+        // The held messages due before it, or with it, go first; each takes a slot of its own
+        // buckets: the channel's count against the account's cap, this number's against its own.
+        const held = await this.logs.countHeld(plan.channel, request.sender, window.sendAt);
         const earliest = await this.pacer.estimate(
           plan.channel,
           request.sender,
