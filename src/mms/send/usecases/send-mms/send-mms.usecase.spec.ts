@@ -21,7 +21,6 @@ import {
   MessageLogRepository,
   NewOutboundMessage,
   StatusChange,
-  StatusChangeResult,
 } from '../../../message-log/message-log.repository';
 import { MediaPreflight } from '../../../media/media-preflight';
 import { MediaUrlPolicy } from '../../../media/media-url-policy';
@@ -65,7 +64,7 @@ class FakeMessageLogRepository {
   readonly attempts: { id: Types.ObjectId; attempt: AttemptRecord }[] = [];
   readonly changes: { match: unknown; change: StatusChange }[] = [];
   failCreatePending?: Error;
-  failApplyStatusChange?: Error;
+  failRecordStatusChange?: Error;
   failRecordAttempt?: Error;
   /** How long recordAttempt takes (a slow database). */
   recordAttemptMs = 0;
@@ -86,11 +85,10 @@ class FakeMessageLogRepository {
     this.attempts.push({ id, attempt });
   }
 
-  async applyStatusChange(match: unknown, change: StatusChange): Promise<StatusChangeResult> {
-    this.events.push(`applyStatusChange:${change.status}`);
-    if (this.failApplyStatusChange) throw this.failApplyStatusChange;
+  async recordStatusChange(match: unknown, change: StatusChange): Promise<void> {
+    this.events.push(`recordStatusChange:${change.status}`);
+    if (this.failRecordStatusChange) throw this.failRecordStatusChange;
     this.changes.push({ match, change });
-    return 'applied';
   }
 }
 
@@ -288,7 +286,7 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
         'assertNotOptedOut',
         'createPending',
         'send',
-        'applyStatusChange:queued',
+        'recordStatusChange:queued',
       ]);
     });
 
@@ -378,7 +376,7 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
         'recordAttempt',
         'isOptedOut',
         'send',
-        'applyStatusChange:queued',
+        'recordStatusChange:queued',
       ]);
       expect(provider.sent).toHaveLength(2);
       expect(provider.sent[1]).toEqual(provider.sent[0]); // same callback ref: same log
@@ -424,7 +422,7 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
         'recordAttempt',
         'isOptedOut',
         'send',
-        'applyStatusChange:failed',
+        'recordStatusChange:failed',
       ]);
       expect(repo.attempts.map((a) => a.attempt.outcome)).toEqual(['unavailable', 'throttled']);
       // The last attempt is recorded with the final status change.
@@ -582,7 +580,7 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
 
     it('still answers with the mapped error when recording the failure fails', async () => {
       const { service, repo } = setup([fail('rejected')]);
-      repo.failApplyStatusChange = new Error('db down');
+      repo.failRecordStatusChange = new Error('db down');
       const { error } = await settle(service.execute(dto(), { client: CLIENT }));
       expect(error).toBeInstanceOf(BadRequestException);
       expect(logError).toHaveBeenCalled();
@@ -658,7 +656,7 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
 
     it('when the final update fails after Plivo accepted, still resolves with the 202 body', async () => {
       const { service, repo, provider } = setup([ACCEPTED]);
-      repo.failApplyStatusChange = new Error('db down');
+      repo.failRecordStatusChange = new Error('db down');
       const { value, error } = await settle(service.execute(dto(), { client: CLIENT }));
       expect(error).toBeUndefined();
       expect(value).toEqual({
