@@ -28,7 +28,7 @@ function writtenByMongoose(input: NewOutboundMessage, schedule?: Schedule) {
   });
   expect(doc.validateSync()).toBeUndefined();
   (doc as unknown as { initializeTimestamps(): void }).initializeTimestamps();
-  return doc.toBSON() as Record<string, unknown>;
+  return doc.toBSON() as unknown as Record<string, unknown>;
 }
 
 /** What the driver stores of ours: no field whose value is undefined (ignoreUndefined). */

@@ -26,12 +26,15 @@ export interface ListOptOutsFilter {
 export class OptOutsRepository {
   constructor(@InjectModel(OptOut.name) private readonly model: Model<OptOut>) {}
 
-  /** The send path's check: one read on the unique index, nothing cached. */
+  /**
+   * The send path's check: one read on the unique index, nothing cached; through the driver (a
+   * filter of two strings needs none of Mongoose's casting, the answer no hydration).
+   */
   async isOptedOut(sender: string, recipient: string): Promise<boolean> {
-    const doc = await this.model
-      .findOne({ sender, recipient }, { optedOut: 1, _id: 0 })
-      .lean<{ optedOut?: boolean }>()
-      .exec();
+    const doc = await this.model.collection.findOne(
+      { sender, recipient },
+      { projection: { optedOut: 1, _id: 0 } },
+    );
     return doc?.optedOut === true;
   }
 

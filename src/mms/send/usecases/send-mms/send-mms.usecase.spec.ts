@@ -177,6 +177,8 @@ class FakeOptOuts {
   /** Opt the recipient out after this many reads (a STOP arriving mid-send). */
   optOutAfterReads?: number;
   reads = 0;
+  /** Holds the send path's check until it settles (a read still on the wire). */
+  inFlight?: Promise<void>;
   constructor(private readonly events: string[]) {}
 
   async isOptedOut(): Promise<boolean> {
@@ -189,6 +191,7 @@ class FakeOptOuts {
 
   async assertNotOptedOut(): Promise<void> {
     this.events.push('assertNotOptedOut');
+    await this.inFlight;
     if (this.optedOut)
       throw new UnprocessableEntityException({ message: 'opted out', code: 'RECIPIENT_OPTED_OUT' });
   }
@@ -204,7 +207,11 @@ interface Setup {
   events: string[];
 }
 
-function setup(steps: Step[], retry = { maxRetries: 2, sendDeadlineMs: 10_000 }): Setup {
+function setup(
+  steps: Step[],
+  retry = { maxRetries: 2, sendDeadlineMs: 10_000 },
+  preflight?: Pick<MediaPreflight, 'assertDeliverable'>,
+): Setup {
   const events: string[] = [];
   const repo = new FakeMessageLogRepository(events);
   const provider = new ScriptedProvider(steps, events);
@@ -221,7 +228,7 @@ function setup(steps: Step[], retry = { maxRetries: 2, sendDeadlineMs: 10_000 })
     'plivo.senderNumber': SENDER,
     senders: { pools: {}, defaultPool: [SENDER], owners: {}, inboundCallbackUrls: {} },
     'app.publicBaseUrl': BASE_URL,
-    send: { mediaPreflight: false, fallbackToSms: false },
+    send: { mediaPreflight: preflight !== undefined, fallbackToSms: false },
     dispatch: { validityDefaultS: 10_800, maxWaitMs: 1000 },
   });
   // No pacing in these sends: every message goes to Plivo in its request.
@@ -239,7 +246,7 @@ function setup(steps: Step[], retry = { maxRetries: 2, sendDeadlineMs: 10_000 })
     deliver,
     metrics as unknown as MetricsService,
     new MediaUrlPolicy(stubConfig({ 'send.mediaAllowHttp': false })),
-    { assertDeliverable: async () => undefined } as unknown as MediaPreflight,
+    (preflight ?? { assertDeliverable: async () => undefined }) as MediaPreflight,
     optOuts as unknown as OptOutsService,
     // No callback URL in these sends, none by default: the target is "nowhere".
     { resolve: () => undefined } as unknown as CallbackTarget,
@@ -617,6 +624,50 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
       expect(responseOf(error).code).toBe('RECIPIENT_OPTED_OUT');
       expect(provider.sent).toEqual([]);
       expect(events).toEqual(['assertNotOptedOut']);
+    });
+
+    it('the media preflight runs while the opt-out read is on the wire, then the send goes on', async () => {
+      const events: string[] = [];
+      const preflight = { assertDeliverable: async () => void events.push('preflight') };
+      const {
+        service,
+        provider,
+        optOuts,
+        events: sendEvents,
+      } = setup([ACCEPTED], undefined, {
+        assertDeliverable: () => preflight.assertDeliverable(),
+      });
+      let answer!: () => void;
+      optOuts.inFlight = new Promise((resolve) => (answer = resolve));
+      const sending = settle(service.execute(dto(), { client: CLIENT }));
+      await jest.advanceTimersByTimeAsync(0);
+      expect(events).toEqual(['preflight']);
+      expect(sendEvents).toEqual(['assertNotOptedOut']);
+      answer();
+      const { value } = await sending;
+      expect(value?.status).toBe('queued');
+      expect(provider.sent).toHaveLength(1);
+    });
+
+    it('an opted-out recipient whose media fails the preflight too: still 422 RECIPIENT_OPTED_OUT, nothing logged or sent', async () => {
+      const { service, provider, repo, optOuts } = setup([ACCEPTED], undefined, {
+        assertDeliverable: async () => {
+          throw new UnprocessableEntityException({
+            message: 'unreachable',
+            code: 'MEDIA_UNREACHABLE',
+          });
+        },
+      });
+      optOuts.optedOut = true;
+      let answer!: () => void;
+      optOuts.inFlight = new Promise((resolve) => (answer = resolve));
+      const sending = settle(service.execute(dto(), { client: CLIENT }));
+      await jest.advanceTimersByTimeAsync(0);
+      answer();
+      const { error } = await sending;
+      expect(responseOf(error).code).toBe('RECIPIENT_OPTED_OUT');
+      expect(repo.pending).toEqual([]);
+      expect(provider.sent).toEqual([]);
     });
 
     it('a STOP that lands during a retry backoff stops the send: no further attempt, log failed, 422 with the id', async () => {

@@ -78,12 +78,17 @@ export class SendMmsUseCase {
     // The window first: a bad sendAt or validUntil is a 400 like any other field.
     const window = sendWindowOf(dto, this.dispatch.validityDefaultS);
     const sender = this.senderOf(dto, context.client.id);
-    // A recipient who opted out of this sender: 422 first (one indexed read), before media is
-    // even fetched. Not logged (see README "Opt-outs"), counted as refused. The SMS fallback and
+    // A recipient who opted out of this sender: 422 (one indexed read), whatever the other
+    // checks say. Not logged (see README "Opt-outs"), counted as refused. The SMS fallback and
     // the retries go to the same (sender, recipient), so this one check covers them.
-    await this.optOuts.assertNotOptedOut(sender, dto.destinationNumber, context.client.id);
-    // Checks that need no log: refused here, nothing is written and nothing is sent.
-    const request = await this.check(dto, sender, context.client.id, window);
+    const optOut = this.optOuts.assertNotOptedOut(sender, dto.destinationNumber, context.client.id);
+    // Checks that need no log: refused here, nothing is written and nothing is sent. They run
+    // while the opt-out read is on the wire (the preflight's fetches too); their answer is only
+    // read once it has passed, so the 422 still comes first.
+    const checked = this.check(dto, sender, context.client.id, window);
+    checked.catch(() => undefined);
+    await optOut;
+    const request = await checked;
     const schedule = await this.scheduleOf(request);
     // Logged before Plivo is called: a crash in between leaves a pending record, never an
     // unrecorded message. A database failure here throws before anything is sent.
