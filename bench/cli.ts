@@ -9,6 +9,7 @@
  *   npm run bench:flat                            # flat-cost mode with 1,000,000 messages
  *   npm run bench -- --client-callbacks           # + webhooks with a stalled client, outbox soak
  *   npm run bench -- --dispatch                   # + the dispatch queue: drain, paced, RSS
+ *   npm run bench -- --campaign                   # + campaigns: creation time and RSS, drain
  *
  * Options: --duration S (10), --warmup S (2), --connections N (50), --latency MS (or
  * BENCH_PLIVO_LATENCY_MS, default 20), --callbacks (let the simulator send status callbacks
@@ -23,7 +24,9 @@
  * many as the send run created), --soak-messages N (20000), --soak S (20), --dispatch (after the
  * throughput run: the dispatch queue's drain rate vs the send rate, its pacing, its memory with
  * a large queue), --dispatch-messages N (10000), --dispatch-paced-rate R (5),
- * --dispatch-paced-seconds S (30), --dispatch-waiting N (100000), --dispatch-waiting-seconds S (20).
+ * --dispatch-paced-seconds S (30), --dispatch-waiting N (100000), --dispatch-waiting-seconds S (20),
+ * --campaign (after the throughput run: POST /campaigns' answer time and RSS, and a campaign's
+ * drain vs the send rate), --campaign-recipients N (10000).
  * MONGODB_URI: use that server (a fresh database mms_bench_<time> on it, dropped at the end)
  * instead of the embedded server (chooseDatabaseServer) in a temp dir.
  */
@@ -70,6 +73,9 @@ export interface BenchOptions {
   /** Scheduled messages waiting (due in a day) while RSS is sampled, and the sends' window. */
   dispatchWaiting: number;
   dispatchWaitingSeconds: number;
+  /** After the throughput run: the campaign scenarios (scenarios/campaign.ts). */
+  campaign: boolean;
+  campaignRecipients: number;
 }
 
 export function parseOptions(args: string[]): BenchOptions {
@@ -102,6 +108,8 @@ export function parseOptions(args: string[]): BenchOptions {
       'dispatch-paced-seconds': { type: 'string', default: '30' },
       'dispatch-waiting': { type: 'string', default: '100000' },
       'dispatch-waiting-seconds': { type: 'string', default: '20' },
+      campaign: { type: 'boolean', default: false },
+      'campaign-recipients': { type: 'string', default: '10000' },
     },
     strict: true,
   });
@@ -109,6 +117,8 @@ export function parseOptions(args: string[]): BenchOptions {
     throw new Error('--client-callbacks runs after the throughput run: not with --flat or --seed');
   if (opts.dispatch && (opts.flat || opts.seed !== undefined))
     throw new Error('--dispatch runs after the throughput run: not with --flat or --seed');
+  if (opts.campaign && (opts.flat || opts.seed !== undefined))
+    throw new Error('--campaign runs after the throughput run: not with --flat or --seed');
   return {
     durationS: Number(opts.duration),
     warmupS: Number(opts.warmup),
@@ -137,6 +147,8 @@ export function parseOptions(args: string[]): BenchOptions {
     dispatchPacedSeconds: Number(opts['dispatch-paced-seconds']),
     dispatchWaiting: Number(opts['dispatch-waiting']),
     dispatchWaitingSeconds: Number(opts['dispatch-waiting-seconds']),
+    campaign: opts.campaign,
+    campaignRecipients: Number(opts['campaign-recipients']),
   };
 }
 

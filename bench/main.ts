@@ -32,7 +32,8 @@ import {
   type Report,
 } from './report';
 import type { BenchContext, ModeOutcome } from './scenarios/context';
-import { dispatchRun } from './scenarios/dispatch';
+import { campaignRun } from './scenarios/campaign';
+import { dispatchRun, type DispatchContext } from './scenarios/dispatch';
 import { flatRun } from './scenarios/flat';
 import { throughputRun } from './scenarios/throughput';
 import { procRssKb, ProcSampler, round } from './stats';
@@ -103,7 +104,19 @@ export async function runBench(options: BenchOptions): Promise<void> {
       ? await runDispatch(ctx, env, flags, mode.sendRps, cleanups)
       : undefined;
     if (dispatch) Object.assign(report, dispatch.report);
-    const targets = [startupTarget(startups), ...mode.targets, ...(dispatch?.targets ?? [])];
+    const campaign = options.campaign
+      ? await campaignRun(
+          dispatchContext(ctx, env, flags, mode.sendRps, cleanups),
+          options.campaignRecipients,
+        )
+      : undefined;
+    if (campaign) Object.assign(report, campaign.report);
+    const targets = [
+      startupTarget(startups),
+      ...mode.targets,
+      ...(dispatch?.targets ?? []),
+      ...(campaign?.targets ?? []),
+    ];
     printTargets(targets, options.profile);
     report.targets = targets;
     writeResults(report, stamp, options);
@@ -164,7 +177,18 @@ function runDispatch(
   sendRps: number | undefined,
   cleanups: Cleanups,
 ): Promise<ModeOutcome> {
-  return dispatchRun({
+  return dispatchRun(dispatchContext(ctx, env, flags, sendRps, cleanups));
+}
+
+/** A service per scenario, with the run's environment and node flags, some variables changed. */
+function dispatchContext(
+  ctx: BenchContext,
+  env: Record<string, string>,
+  flags: NodeFlags,
+  sendRps: number | undefined,
+  cleanups: Cleanups,
+): DispatchContext {
+  return {
     options: ctx.options,
     database: ctx.database,
     simulator: ctx.simulator,
@@ -179,7 +203,7 @@ function runDispatch(
       return service;
     },
     memory: (service) => serviceMemory(service.baseUrl),
-  });
+  };
 }
 
 /** Drains and stops the loaded service (which writes the CPU profile), and reports how it ended. */

@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { json } from 'express';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
@@ -58,6 +59,9 @@ export function configureApp(app: INestApplication): INestApplication {
   }
   // 415 for anything but JSON and form bodies, before a parser reads (or skips) them.
   express.use(mediaTypeGuard);
+  // POST /campaigns carries up to 10,000 recipients: its own, larger limit (read first, the
+  // general parser then skips the body already read).
+  express.use('/campaigns', json({ limit: http.campaignBodyLimit }));
   express.useBodyParser('json', { limit: http.bodyLimit });
   // extended: false = no nested objects from form bodies (no qs prototype tricks).
   express.useBodyParser('urlencoded', {
@@ -72,6 +76,7 @@ export function configureApp(app: INestApplication): INestApplication {
   // Client routes only: Plivo's webhook bodies are read as flat strings, and their unknown
   // fields must never be refused.
   express.use('/send-mms', bodyShapeGuard);
+  express.use('/campaigns', bodyShapeGuard);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
 

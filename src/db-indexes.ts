@@ -6,6 +6,7 @@ import {
 import { readEnvironment } from './config/environment';
 import { withoutBlanks } from './config/validate-config';
 import { indexDrift } from './database/index-drift';
+import { Campaign, CampaignSchema } from './mms/campaigns/campaign.schema';
 import { MessageLog, MessageLogSchema } from './mms/message-log/message-log.schema';
 import { OptOut, OptOutSchema } from './mms/opt-outs/opt-out.schema';
 import { ReplyWindow, ReplyWindowSchema } from './mms/opt-outs/reply-window.schema';
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
       connection.model(UnmatchedCallback.name, UnmatchedCallbackSchema),
       connection.model(OptOut.name, OptOutSchema),
       connection.model(ReplyWindow.name, ReplyWindowSchema),
+      connection.model(Campaign.name, CampaignSchema),
     ];
     for (const model of models) {
       const dropped = await model.syncIndexes();

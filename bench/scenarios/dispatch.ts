@@ -36,7 +36,7 @@ export interface DispatchContext {
 }
 
 /** One message scheduled through the API a day ahead, read back raw, then canceled. */
-async function scheduledTemplate(ctx: DispatchContext): Promise<Doc> {
+export async function scheduledTemplate(ctx: DispatchContext): Promise<Doc> {
   const service = await ctx.start(PACING_OFF);
   try {
     const headers = { 'content-type': 'application/json', 'x-api-key': API_KEY };

@@ -1,4 +1,5 @@
 import type { AppConfig } from './app.config';
+import type { CampaignMonitorConfig } from './campaign-monitor.config';
 import type { ClientsConfig } from './clients.config';
 import type { DatabaseConfig } from './database.config';
 import type { DispatchConfig } from './dispatch.config';
@@ -23,4 +24,5 @@ export interface AllConfig {
   dispatch: DispatchConfig;
   senders: SendersConfig;
   pendingReconciler: PendingReconcilerConfig;
+  campaignMonitor: CampaignMonitorConfig;
 }

@@ -1,4 +1,5 @@
 import { buildAppConfig, SandboxState } from './app.config';
+import { buildCampaignMonitorConfig } from './campaign-monitor.config';
 import { buildClientsConfig } from './clients.config';
 import type { AllConfig } from './config.type';
 import { buildDatabaseConfig } from './database.config';
@@ -40,6 +41,7 @@ export function loadConfiguration(env: Environment, sandbox?: SandboxState): All
     optOuts: section(() => buildOptOutsConfig(vars)),
     statusCallbacks: section(() => buildStatusCallbacksConfig(vars)),
     dispatch: section(() => buildDispatchConfig(vars, sandbox)),
+    campaignMonitor: section(() => buildCampaignMonitorConfig(vars)),
   };
   // Pools name clients and exclude PLIVO_SENDER_NUMBER: checked once both are valid.
   const { clients, plivo } = config;

@@ -32,6 +32,11 @@ class HttpEnv {
   @Matches(/^[1-9]\d*(b|kb|mb)$/i, { message: 'BODY_LIMIT must look like 100kb or 1mb' })
   BODY_LIMIT?: string;
 
+  /** POST /campaigns only: 10,000 recipients take about 200 kB of JSON. */
+  @IsOptional()
+  @Matches(/^[1-9]\d*(b|kb|mb)$/i, { message: 'CAMPAIGN_BODY_LIMIT must look like 100kb or 1mb' })
+  CAMPAIGN_BODY_LIMIT?: string;
+
   @IsOptional()
   @IsIn(['true', 'false'])
   LOG_PII?: string;
@@ -86,6 +91,8 @@ export interface HttpConfig {
   corsOrigins: string[];
   trustProxy: boolean | number | string;
   bodyLimit: string;
+  /** The body limit of the /campaigns routes (a campaign carries up to 10,000 recipients). */
+  campaignBodyLimit: string;
   logPii: boolean;
   throttle: {
     limit: number;
@@ -129,6 +136,7 @@ export function buildHttpConfig(env: Environment): HttpConfig {
     corsOrigins: splitList(valid.CORS_ORIGINS),
     trustProxy: parseTrustProxy(valid.TRUST_PROXY),
     bodyLimit: valid.BODY_LIMIT ?? '100kb',
+    campaignBodyLimit: valid.CAMPAIGN_BODY_LIMIT ?? '1mb',
     logPii: valid.LOG_PII === 'true',
     throttle: {
       limit: valid.THROTTLE_LIMIT ?? 100,

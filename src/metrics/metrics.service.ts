@@ -31,6 +31,22 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  // Per sender number: the numbers are configured (SENDER_NUMBERS, PLIVO_SENDER_NUMBER), so the
+  // label's values are bounded.
+  readonly senderMessages = new Counter({
+    name: 'mms_sender_messages_total',
+    help: 'Messages per sender number by outcome: queued (Plivo accepted it), scheduled (held by the gateway), not-queued (failed, unknown or refused at hand-over)',
+    labelNames: ['sender', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly senderChoices = new Counter({
+    name: 'mms_sender_choices_total',
+    help: 'Sends per sender number by how the number was chosen: requested, only, sticky, area-code, soonest',
+    labelNames: ['sender', 'choice'] as const,
+    registers: [this.registry],
+  });
+
   readonly dispatchBacklog = new Gauge({
     name: 'mms_dispatch_backlog',
     help: 'Messages the gateway holds (scheduled), by sender number, as a replica last counted them',

@@ -9,6 +9,7 @@ import { ReplyWindowSchema } from '../../src/mms/opt-outs/reply-window.schema';
 import { REPLY_WINDOW_MS, ReplyWindows } from '../../src/mms/opt-outs/reply-windows';
 import { DispatchQueueRepository } from '../../src/mms/dispatch/dispatch-queue.repository';
 import { MessageLogRepository } from '../../src/mms/message-log/message-log.repository';
+import { SenderActivityRepository } from '../../src/mms/senders/sender-activity.repository';
 import { Pacer } from '../../src/mms/pacing/pacer';
 import { PacingState, PacingStateSchema } from '../../src/mms/pacing/pacing-state.schema';
 import { DispatchConfig } from '../../src/config/dispatch.config';
@@ -419,7 +420,11 @@ describe('database conformance (e2e): the MongoDB behaviours the service relies 
       // reading the same "first due" document would both send it.
       const Messages = connection.model(MessageLog.name, MessageLogSchema, 'dispatch_claims');
       await Messages.createIndexes();
-      const queue = new DispatchQueueRepository(Messages, new MessageLogRepository(Messages));
+      const queue = new DispatchQueueRepository(
+        Messages,
+        new MessageLogRepository(Messages),
+        new SenderActivityRepository(Messages),
+      );
       for (let round = 0; round < ROUNDS; round++) {
         await Messages.collection.deleteMany({});
         // Fewer due messages than racers on odd rounds: the losers must get nothing, not a copy.

@@ -52,6 +52,7 @@ async function indexesOf(db: Connection): Promise<Record<string, string[]>> {
 }
 
 const COLLECTIONS = [
+  'campaigns',
   'idempotency_keys',
   'message_logs',
   'opt_out_reply_windows',

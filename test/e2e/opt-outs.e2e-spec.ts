@@ -222,6 +222,9 @@ describe('opt-outs (e2e)', () => {
       sender,
       recipient,
       optedOut: true,
+      // A number no SENDER_NUMBERS pool holds: its opt-outs apply to itself alone.
+      scope: 'pool',
+      appliesTo: [sender],
       history: [
         { action: 'opt-out', source: 'api', clientId: 'ops', reason, at: expect.any(String) },
       ],

@@ -13,6 +13,9 @@ import { DispatchQueueRepository } from '../../src/mms/dispatch/dispatch-queue.r
 const KEY = 'query-indexes-client-key-0123';
 const CALLBACK_SECRET = 'query-indexes-callback-secret-0123456789';
 const ADMIN_KEY = 'query-indexes-admin-key-0123';
+/** A client with a pool of two numbers: its sends choose a sender (the sticky sender's reads). */
+const DUO_KEY = 'query-indexes-duo-key-0123';
+const DUO_POOL = ['+14155550201', '+14155550202'];
 
 interface RecordedQuery {
   collection: string;
@@ -120,7 +123,8 @@ describe('every query the service runs is served by an index (e2e)', () => {
       STATUS_CALLBACK_HOST_CONCURRENCY: '1',
       STATUS_CALLBACK_CLIENT_CONCURRENCY: '1',
       THROTTLE_LIMIT: '100000',
-      API_KEYS: `team:${KEY}`,
+      API_KEYS: `team:${KEY},duo:${DUO_KEY}`,
+      SENDER_NUMBERS: `duo:${DUO_POOL.join('|')}`,
       ADMIN_API_KEYS: `ops:${ADMIN_KEY}`,
       INBOUND_CLIENTS: '+14155550100:team',
       OPT_OUT_REPLY: 'Unsubscribed.',
@@ -432,6 +436,61 @@ describe('every query the service runs is served by an index (e2e)', () => {
     );
     expect([backlogPlan.includes('COLLSCAN'), /IXSCAN/.test(backlogPlan)]).toEqual([false, true]);
 
+    // Sender pools: the sticky sender's two reads (this client's latest outbound message to the
+    // recipient from the pool, the recipient's latest inbound one to the pool), after an inbound
+    // message and after a send; GET /senders (its backlog is an aggregation, explained below).
+    await postSigned(
+      t.baseUrl,
+      PLIVO_WEBHOOK_ROUTES.inbound,
+      { MessageUUID: 'duo-in-1', From: '14157650400', To: DUO_POOL[1].slice(1), Body: 'hi' },
+      { token: t.authToken },
+    ).expect(200);
+    for (let i = 0; i < 2; i++)
+      await request(t.baseUrl)
+        .post('/send-mms')
+        .set('X-API-Key', DUO_KEY)
+        .send({ ...body, destinationNumber: '+14157650400' })
+        .expect(202);
+    const sticky = queries.filter(
+      (q) =>
+        q.method === 'findOne' &&
+        q.filter.sender !== undefined &&
+        (q.filter.clientId === 'duo' || q.filter.direction === 'inbound'),
+    );
+    expect(sticky.map((q) => q.filter.direction ?? 'outbound')).toEqual([
+      'outbound',
+      'inbound',
+      'outbound',
+      'inbound',
+    ]);
+    // Each seeks on its conversation, never on every message of the pool's numbers: the outbound
+    // read leads with clientId and the recipient, the inbound one with the recipient (`sender`).
+    for (const q of sticky) {
+      const scans = indexScans(
+        await t.db
+          .collection(q.collection)
+          .find(q.filter, { sort: q.sort as never })
+          .explain(),
+      );
+      const lead = q.filter.direction === 'inbound' ? ['sender'] : ['clientId', 'recipient'];
+      expect([q.filter, scans.map((scan) => scan.keys.slice(0, lead.length))]).toEqual([
+        q.filter,
+        [lead],
+      ]);
+    }
+    for (const key of [DUO_KEY, ADMIN_KEY])
+      await request(t.baseUrl).get('/senders').set('X-API-Key', key).expect(200);
+    const heldPlan = JSON.stringify(
+      await t.db
+        .collection('message_logs')
+        .aggregate([
+          { $match: { dispatchDueAt: { $exists: true }, sender: { $in: DUO_POOL } } },
+          { $group: { _id: '$sender', n: { $sum: 1 } } },
+        ])
+        .explain(),
+    );
+    expect([heldPlan.includes('COLLSCAN'), /IXSCAN/.test(heldPlan)]).toEqual([false, true]);
+
     const ours = queries.filter((q) => q.collection !== 'system.indexes');
     expect(new Set(ours.map((q) => q.collection))).toEqual(
       new Set([
@@ -440,6 +499,8 @@ describe('every query the service runs is served by an index (e2e)', () => {
         'idempotency_keys',
         'opt_outs',
         'opt_out_reply_windows',
+        // The campaign monitor's claim (monitorDueAt), on every replica even with no campaign.
+        'campaigns',
       ]),
     );
     expect(ours.length).toBeGreaterThan(30);

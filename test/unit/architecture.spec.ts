@@ -92,6 +92,10 @@ const ALLOWED: Record<string, string[]> = {
     'mms/pacing',
     'mms/senders',
     'mms/send',
+    // GET /campaigns/{id}/messages: the message view and cursor of GET /messages.
+    'mms/messages',
+    // Plivo's limits (text length, media count) bound the request as on sends.
+    'mms/plivo',
   ],
   // The queue sends what the gateway holds through the send path's delivery (DeliverMessageUseCase).
   'mms/dispatch': [

@@ -119,10 +119,41 @@ export class Campaign {
   @Prop()
   finishedAt?: Date;
 
+  /**
+   * When the campaign monitor looks at it next (completion, a creation that died, the
+   * completion event's next attempt); unset once nothing is left to do. Set at insert.
+   */
+  @Prop({ default: () => new Date() })
+  monitorDueAt?: Date;
+
+  /** The token of the monitor that holds it (monitorDueAt is then its lease's end). */
+  @Prop()
+  monitorLease?: string;
+
+  /** The signed `campaign.completed` event to its statusCallbackUrl, and how its delivery went. */
+  @Prop({ type: Object })
+  completionEvent?: CompletionEvent;
+
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** pending: due at the campaign's monitorDueAt; delivered (2xx); stopped (410); abandoned. */
+export interface CompletionEvent {
+  /** `evt_` + 24 hex, also in X-Mms-Event-Id. */
+  id: string;
+  occurredAt: Date;
+  state: 'pending' | 'delivered' | 'stopped' | 'abandoned';
+  attempts: number;
+  lastHttpStatus?: number;
+  lastError?: string;
 }
 
 export const CampaignSchema = SchemaFactory.createForClass(Campaign);
 // GET /campaigns: the caller's own, newest first, the cursor a range on _id.
 CampaignSchema.index({ clientId: 1, _id: -1 });
+// The campaign monitor's claim: the campaign due first (only campaigns with work left).
+CampaignSchema.index(
+  { monitorDueAt: 1 },
+  { partialFilterExpression: { monitorDueAt: { $exists: true } } },
+);

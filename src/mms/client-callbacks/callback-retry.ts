@@ -4,6 +4,8 @@ import { AttemptOutcome } from './callback-outbox.repository';
 import { PostResult } from './callback-http';
 
 type RetrySettings = Pick<StatusCallbacksConfig, 'retryBaseMs' | 'retryCapMs' | 'maxAgeMs'>;
+/** What the rules read of an event (a message's, or a campaign's completion event). */
+type RetriedEvent = Pick<CallbackEvent, 'occurredAt' | 'attempts'>;
 
 /**
  * The wait before attempt `failures + 1`: STATUS_CALLBACK_RETRY_BASE_MS, doubling at each
@@ -24,7 +26,7 @@ export function retryDelayMs(
 /** What an answer does to its event: 2xx done; 410 stop; a URL now refused, abandoned; else retried. */
 export function outcomeOf(
   result: PostResult,
-  event: CallbackEvent,
+  event: RetriedEvent,
   at: Date,
   settings: RetrySettings,
 ): AttemptOutcome {
@@ -44,7 +46,7 @@ export function outcomeOf(
  */
 export function retryOrAbandon(
   result: PostResult,
-  event: CallbackEvent,
+  event: RetriedEvent,
   at: Date,
   settings: RetrySettings,
   { attempted = true, waitLongest = false } = {},

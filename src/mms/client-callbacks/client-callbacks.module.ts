@@ -21,6 +21,7 @@ import { CallbackWorker } from './callback-worker';
     CallbackTarget,
     CallbackWorker,
   ],
-  exports: [CallbackTarget],
+  // CallbackHttp: a campaign's completion event goes out the same way (mms/campaigns).
+  exports: [CallbackTarget, CallbackHttp],
 })
 export class ClientCallbacksModule {}

@@ -9,6 +9,7 @@ import {
   StatusChangeResult,
 } from '../message-log/message-log.repository';
 import { StatusChange } from '../message-log/status-change';
+import { SenderActivityRepository } from '../senders/sender-activity.repository';
 
 /** The fields of a held message that leave the document with it (hand-over, cancel, expiry). */
 export const DISPATCH_FIELDS = ['dispatchDueAt', 'dispatchLease', 'slotAt'];
@@ -28,6 +29,8 @@ export interface ClaimedSend {
   sendAt: Date;
   validUntil: Date;
   slotAt?: Date;
+  /** The campaign it belongs to, if any (its state is read before it goes). */
+  campaignId?: Types.ObjectId;
 }
 
 /**
@@ -43,6 +46,7 @@ export class DispatchQueueRepository {
   constructor(
     @InjectModel(MessageLog.name) private readonly model: Model<MessageLog>,
     private readonly logs: MessageLogRepository,
+    private readonly activity: SenderActivityRepository,
   ) {}
 
   /** The scheduled message due first, if it is due by `horizon`, leased until now + leaseMs. */
@@ -67,6 +71,7 @@ export class DispatchQueueRepository {
           sendAt: 1,
           validUntil: 1,
           slotAt: 1,
+          campaignId: 1,
           createdAt: 1,
         },
         includeResultMetadata: false,
@@ -87,6 +92,7 @@ export class DispatchQueueRepository {
       sendAt: (doc.sendAt as Date | undefined) ?? (doc.createdAt as Date),
       validUntil: doc.validUntil as Date,
       slotAt: (doc.slotAt as Date | undefined) ?? undefined,
+      campaignId: (doc.campaignId as Types.ObjectId | undefined) ?? undefined,
     };
   }
 
@@ -101,6 +107,19 @@ export class DispatchQueueRepository {
         $set: { dispatchDueAt: dueAt, ...(slotAt ? { slotAt } : {}) },
         $unset: { dispatchLease: '' },
       },
+    );
+    return result.modifiedCount === 1;
+  }
+
+  /**
+   * Takes the message out of the queue, still `scheduled` (its campaign is paused), if the lease
+   * is still ours: the pause holds even when the pause's own write stopped half-way, and a
+   * resume makes it due again.
+   */
+  async drop(claim: ClaimedSend): Promise<boolean> {
+    const result = await this.model.collection.updateOne(
+      { _id: claim.id, status: 'scheduled', dispatchLease: claim.token },
+      { $unset: Object.fromEntries(DISPATCH_FIELDS.map((f) => [f, ''])) },
     );
     return result.modifiedCount === 1;
   }
@@ -147,19 +166,14 @@ export class DispatchQueueRepository {
   /** Held messages per sender, and the due time of the one due first (index-served). */
   async backlog(): Promise<{ bySender: Map<string, number>; firstDue?: Date }> {
     const held = { dispatchDueAt: { $exists: true } };
-    const [groups, first] = await Promise.all([
-      this.model.collection
-        .aggregate<{ _id: string; n: number }>([
-          { $match: held },
-          { $group: { _id: '$sender', n: { $sum: 1 } } },
-        ])
-        .toArray(),
+    const [bySender, first] = await Promise.all([
+      this.activity.heldBySender(),
       this.model.collection.findOne(held, {
         sort: { dispatchDueAt: 1 },
         projection: { sendAt: 1, slotAt: 1 },
       }),
     ]);
     const firstDue = (first?.slotAt ?? first?.sendAt) as Date | undefined;
-    return { bySender: new Map(groups.map((g) => [g._id, g.n])), firstDue };
+    return { bySender, firstDue };
   }
 }

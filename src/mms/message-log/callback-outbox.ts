@@ -4,6 +4,8 @@ import { literal } from './pipeline';
 
 interface EventFacts {
   occurredAt: Date;
+  /** An expression of the document: one id per message when one write changes many. */
+  eventId?: unknown;
   errorCode?: string;
   errorMessage?: string;
 }
@@ -23,7 +25,7 @@ const newEventId = () => `evt_${new Types.ObjectId().toHexString()}`;
 export function appendCallbackEventStages(when: unknown, facts: EventFacts): mongo.Document[] {
   const at = literal(facts.occurredAt);
   const event: Record<string, unknown> = {
-    id: literal(newEventId()),
+    id: facts.eventId ?? literal(newEventId()),
     type: 'message.status',
     // Events are never removed: the next sequence is the count so far plus one.
     sequence: { $add: [{ $size: { $ifNull: ['$callbackEvents', []] } }, 1] },
@@ -131,4 +133,17 @@ export function callbackHostOf(url: string): string {
   const parsed = new URL(url);
   const port = parsed.port || (parsed.protocol === 'https:' ? '443' : '80');
   return `${parsed.hostname.toLowerCase().replace(/\.+$/, '')}:${port}`;
+}
+
+/**
+ * `evt_` + 24 hex per message for a write that changes many: the change's second (8 hex) and
+ * the last 16 hex of the message's _id (its process and counter: unique among the messages).
+ */
+export function perMessageEventId(changeId: Types.ObjectId): unknown {
+  return {
+    $concat: [
+      literal(`evt_${changeId.toHexString().slice(0, 8)}`),
+      { $substrCP: [{ $toString: '$_id' }, 8, 16] },
+    ],
+  };
 }

@@ -1,5 +1,9 @@
+/*
+ * Long on purpose: the message document, every field with what it means, and every index with
+ * the query it serves, in one place (the outbox, the queue and the reads all live in it).
+ */
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-import { Types } from 'mongoose';
+import { SchemaTypes, Types } from 'mongoose';
 import { MESSAGE_STATUSES, MessageStatus, StatusSource } from './message-status';
 import { CallbackEvent, CallbackEventSchema } from './callback-event.schema';
 import { InboundKeyword, InboundKeywordSchema } from './callback-event.schema';
@@ -73,6 +77,10 @@ export class MessageLog {
 
   @Prop({ required: true })
   sender: string;
+
+  /** How an outbound message's sender was chosen (src/mms/senders: requested, sticky…). */
+  @Prop({ type: String })
+  senderChoice?: string;
 
   @Prop({ required: true })
   recipient: string;
@@ -200,6 +208,10 @@ export class MessageLog {
   @Prop()
   slotAt?: Date;
 
+  /** The campaign this message is one recipient of (POST /campaigns). */
+  @Prop({ type: SchemaTypes.ObjectId })
+  campaignId?: Types.ObjectId;
+
   createdAt: Date;
   updatedAt: Date;
 }
@@ -244,3 +256,11 @@ MessageLogSchema.index(
   { dispatchDueAt: 1 },
   { partialFilterExpression: { dispatchDueAt: { $exists: true } } },
 );
+// Sticky sender (senders/): a recipient's latest inbound message. Partial: no outbound writes.
+const INBOUND_ONLY = { partialFilterExpression: { direction: 'inbound' } };
+MessageLogSchema.index({ sender: 1, _id: -1 }, INBOUND_ONLY);
+// Campaigns (partial: only their messages): one message per recipient, so a retried or resumed
+// creation never adds one twice; and the progress counts and pages by status.
+const inCampaign = { partialFilterExpression: { campaignId: { $exists: true } } };
+MessageLogSchema.index({ campaignId: 1, recipient: 1 }, { unique: true, ...inCampaign });
+MessageLogSchema.index({ campaignId: 1, status: 1, _id: 1 }, inCampaign);

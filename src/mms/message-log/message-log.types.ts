@@ -32,6 +32,8 @@ export interface NewOutboundMessage {
   /** Why the gateway sent it on its own (a reply to STOP/START/HELP). */
   reason?: string;
   sender: string;
+  /** How the sender was chosen: requested, sticky, area-code, soonest, only. */
+  senderChoice?: string;
   recipient: string;
   text: string;
   mediaUrls: string[];

@@ -45,20 +45,30 @@ const BASE: NewOutboundMessage = {
   mediaIds: [],
 };
 
+/** Required: a field added to NewOutboundMessage must be added here, and so compared. */
+const EVERY_FIELD: Required<NewOutboundMessage> = {
+  ...BASE,
+  _id: new Types.ObjectId(),
+  senderChoice: 'sticky',
+  fallbackReason: 'MMS only to US and CA',
+  reason: 'help',
+  statusCallbackUrl: 'https://Hooks.Example.com./status',
+  fallbackToSms: false,
+  validUntil: new Date('2026-12-08T13:00:00.000Z'),
+};
+
 describe('outboundDocument: the insert Mongoose would have written', () => {
   beforeAll(() => jest.useFakeTimers({ now: NOW }));
   afterAll(() => jest.useRealTimers());
 
   it.each<[string, NewOutboundMessage, Schedule | undefined]>([
     ['a pending MMS, the fewest fields', BASE, undefined],
+    ['a message with every field an outbound message has', EVERY_FIELD, undefined],
     [
-      'a pending MMS with every optional field (reserved id, callback URL, validity, fallback)',
+      'a pending MMS by media id, with a callback URL',
       {
         ...BASE,
-        _id: new Types.ObjectId(),
         statusCallbackUrl: 'https://Hooks.Example.com./status',
-        validUntil: new Date('2026-12-08T13:00:00.000Z'),
-        fallbackToSms: false,
         mediaUrls: [],
         mediaIds: ['801c2056-33ab-499c-80ef-58b574a462a2'],
       },

@@ -24,6 +24,7 @@ export function outboundDocument(
     clientId: input.clientId,
     channel: input.channel,
     sender: input.sender,
+    senderChoice: input.senderChoice,
     recipient: input.recipient,
     text: input.text,
     fallbackReason: input.fallbackReason,

@@ -24,6 +24,8 @@ export interface StatusChange {
   unsetIfApplied?: string[];
   /** False: no status callback event (the hand-over from the gateway's queue to the send). */
   emitEvent?: boolean;
+  /** The event's id as an expression of the document (one write over many messages). */
+  eventId?: unknown;
 }
 
 /**
@@ -90,6 +92,7 @@ export function statusChangePipeline(
     { $set: fields },
     ...appendCallbackEventStages(change.emitEvent === false ? false : '$__forward', {
       occurredAt: entry.at,
+      eventId: change.eventId,
       errorCode: (change.setIfApplied?.errorCode as string | undefined) ?? change.errorCode,
       errorMessage: (change.setIfApplied?.errorMessage as string | undefined) ?? change.detail,
     }),

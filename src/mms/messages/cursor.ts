@@ -1,6 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
 import { Types } from 'mongoose';
-import { MessageLogRecord } from '../message-log/message-log.repository';
 
 /**
  * Base64url of three lowercase hex characters (12 bits each way): the first two characters
@@ -18,7 +17,7 @@ const HEX_TRIPLE =
 export const CURSOR_PATTERN = new RegExp(`^${HEX_TRIPLE}{8}$`);
 
 /** Opaque cursor: the _id of the last item of a page (pages are ordered by _id, newest first). */
-export function encodeCursor(log: MessageLogRecord): string {
+export function encodeCursor(log: { _id: Types.ObjectId }): string {
   return Buffer.from(log._id.toHexString()).toString('base64url');
 }
 

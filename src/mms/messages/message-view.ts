@@ -18,6 +18,7 @@ export function toMessageDto(log: MessageLogRecord): MessageDto {
     ...(log.reason ? { reason: log.reason } : {}),
     ...(log.keyword ? { keyword: { kind: log.keyword.kind, effect: log.keyword.effect } } : {}),
     sender: log.sender,
+    ...(log.senderChoice ? { senderChoice: log.senderChoice } : {}),
     recipient: log.recipient,
     text: log.text,
     mediaUrls: log.mediaUrls ?? [],

@@ -30,6 +30,7 @@ import {
   OptOutListDto,
   OptOutPairParams,
 } from './dto/opt-out.dto';
+import { OptOutScope } from '../../config/senders.config';
 import { OptOutRecord, OptOutsRepository } from './opt-outs.repository';
 import { DEFAULT_PAGE_SIZE } from '../../shared/page-limit';
 import { OptOutsService } from './opt-outs.service';
@@ -76,13 +77,13 @@ export class OptOutsController {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const records = await this.repository.list({
       recipient: query.number,
-      sender: query.sender,
+      senders: query.sender ? this.optOuts.scopeOf(query.sender) : undefined,
       limit: limit + 1,
       cursor: query.cursor ? new Types.ObjectId(query.cursor) : undefined,
     });
     const page = records.slice(0, limit);
     return {
-      items: page.map(toDto),
+      items: page.map((record) => this.toDto(record)),
       nextCursor: records.length > limit ? page[page.length - 1]._id.toHexString() : null,
     };
   }
@@ -91,7 +92,7 @@ export class OptOutsController {
   @ApiOperation({
     summary: 'Opt a recipient out of a sender (e.g. a request received by e-mail)',
     description:
-      'Idempotent: already opted out changes nothing. Recorded in the history with the reason and the client of the API key.',
+      "Writes the pair's own record; under OPT_OUT_SCOPE=pool it stops every number of the sender's pool (`appliesTo`). Idempotent: already opted out changes nothing. Recorded in the history with the reason and the client of the API key.",
   })
   @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
   @ApiBody({ type: ManualOptOutDto })
@@ -119,47 +120,61 @@ export class OptOutsController {
       reason: body.reason,
       at: new Date(),
     });
-    return toDto((await this.repository.find(pair.sender, pair.recipient))!);
+    return this.toDto((await this.repository.find(pair.sender, pair.recipient))!);
   }
 
   @Delete(PAIR)
   @ApiOperation({
     summary: 'Opt a recipient back in (remove them from the list)',
     description:
-      'Recorded in the history with the client of the API key (and `reason` when given); already opted in changes nothing.',
+      "Under OPT_OUT_SCOPE=pool, opts them back into every number of the sender's pool they opted out of (each record's history records it). Answers the pair's own record, or, when the pair has none, the pool's most recently changed one. Recorded in the history with the client of the API key (and `reason` when given); already opted in changes nothing.",
   })
   @ApiResponse({ status: 200, type: OptOutDto })
   @ApiErrorResponse(400, `${BAD_PAIR} Or a blank reason, or one over 500 characters.`, [
     'VALIDATION_FAILED',
   ])
-  @ApiErrorResponse(404, 'This recipient never opted out of this sender.', ['OPT_OUT_NOT_FOUND'])
+  @ApiErrorResponse(
+    404,
+    'This recipient never opted out of this sender (nor, in pool scope, of any number of its pool).',
+    ['OPT_OUT_NOT_FOUND'],
+  )
   async optIn(
     @Param() pair: OptOutPairParams,
     @Query() query: ManualOptInDto,
     @CurrentClient() client: Client,
   ): Promise<OptOutDto> {
-    await this.optOuts.optIn(pair.sender, pair.recipient, {
+    const records = await this.optOuts.optInAcrossScope(pair.sender, pair.recipient, {
       source: 'api',
       clientId: client.id,
       reason: query.reason,
       at: new Date(),
     });
-    const record = await this.repository.find(pair.sender, pair.recipient);
-    // A record may hold only keywords that changed nothing (a START from someone never out).
-    if (!record?.history.some((h) => h.action === 'opt-out'))
+    // Empty also when the records hold only keywords that changed nothing (a START from
+    // someone never out).
+    if (records.length === 0)
       throw new NotFoundException({
-        message: `${pair.recipient} never opted out of ${pair.sender}`,
+        message: `${pair.recipient} never opted out of ${pair.sender}${this.optOuts.scopeOf(pair.sender).length > 1 ? ' nor of any number of its pool' : ''}`,
         code: 'OPT_OUT_NOT_FOUND',
       });
-    return toDto(record);
+    const latest = (a: OptOutRecord, b: OptOutRecord) =>
+      b.updatedAt.getTime() - a.updatedAt.getTime();
+    return this.toDto(
+      records.find((r) => r.sender === pair.sender) ?? [...records].sort(latest)[0],
+    );
+  }
+
+  private toDto(record: OptOutRecord): OptOutDto {
+    return toDto(record, this.optOuts.scope, this.optOuts.scopeOf(record.sender));
   }
 }
 
-function toDto(record: OptOutRecord): OptOutDto {
+function toDto(record: OptOutRecord, scope: OptOutScope, appliesTo: string[]): OptOutDto {
   return {
     sender: record.sender,
     recipient: record.recipient,
     optedOut: record.optedOut,
+    scope,
+    appliesTo,
     history: (record.history ?? []).map((h) => ({
       action: h.action,
       source: h.source,

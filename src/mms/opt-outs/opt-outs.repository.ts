@@ -8,7 +8,8 @@ export type OptOutRecord = OptOut & { _id: Types.ObjectId };
 
 export interface ListOptOutsFilter {
   recipient?: string;
-  sender?: string;
+  /** The records of any of these senders (a number's opt-out scope). */
+  senders?: readonly string[];
   limit: number;
   /** The _id of the last record of the previous page. */
   cursor?: Types.ObjectId;
@@ -27,15 +28,39 @@ export class OptOutsRepository {
   constructor(@InjectModel(OptOut.name) private readonly model: Model<OptOut>) {}
 
   /**
-   * The send path's check: one read on the unique index, nothing cached; through the driver (a
-   * filter of two strings needs none of Mongoose's casting, the answer no hydration).
+   * The (sender, recipient) pairs opted out among these senders and recipients: one read on
+   * the unique {sender, recipient} index (a campaign's check, a batch at a time).
    */
-  async isOptedOut(sender: string, recipient: string): Promise<boolean> {
+  async optedOutPairs(senders: string[], recipients: string[]) {
+    return this.model
+      .find(
+        { sender: { $in: senders }, recipient: { $in: recipients }, optedOut: true },
+        { sender: 1, recipient: 1, _id: 0 },
+      )
+      .lean<{ sender: string; recipient: string }[]>()
+      .exec();
+  }
+
+  /**
+   * The send path's check: whether the recipient opted out of any of `senders` (a number's
+   * opt-out scope). One read on the unique (sender, recipient) index, one seek per sender,
+   * nothing cached; through the driver (a filter of strings needs none of Mongoose's casting,
+   * the answer no hydration).
+   */
+  async isOptedOut(senders: readonly string[], recipient: string): Promise<boolean> {
     const doc = await this.model.collection.findOne(
-      { sender, recipient },
-      { projection: { optedOut: 1, _id: 0 } },
+      { sender: anyOf(senders), recipient, optedOut: true },
+      { projection: { _id: 1 } },
     );
-    return doc?.optedOut === true;
+    return doc !== null;
+  }
+
+  /** The records of the recipient with any of `senders` (at most one each). */
+  async findAll(senders: readonly string[], recipient: string): Promise<OptOutRecord[]> {
+    return this.model
+      .find({ sender: anyOf(senders), recipient })
+      .lean<OptOutRecord[]>()
+      .exec();
   }
 
   /** Opts the pair out (creating its record); false when it already was (or this change ran). */
@@ -125,11 +150,14 @@ export class OptOutsRepository {
     return this.model.findOne({ sender, recipient }).lean<OptOutRecord>().exec();
   }
 
-  /** Newest first; each page is one range on an index that leads with the filter. */
+  /**
+   * Newest first; each page is one range on an index that leads with the filter (several
+   * senders: one range per sender on (sender, _id), merged in _id order).
+   */
   async list(filter: ListOptOutsFilter): Promise<OptOutRecord[]> {
     const query: FilterQuery<OptOut> = {};
     if (filter.recipient) query.recipient = filter.recipient;
-    if (filter.sender) query.sender = filter.sender;
+    if (filter.senders) query.sender = anyOf(filter.senders);
     if (filter.cursor) query._id = { $lt: filter.cursor };
     return this.model
       .find(query)
@@ -138,6 +166,11 @@ export class OptOutsRepository {
       .lean<OptOutRecord[]>()
       .exec();
   }
+}
+
+/** One sender as an equality, several as $in: both seek the indexes that lead with sender. */
+function anyOf(senders: readonly string[]): string | { $in: string[] } {
+  return senders.length === 1 ? senders[0] : { $in: [...senders] };
 }
 
 /**

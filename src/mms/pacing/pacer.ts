@@ -12,9 +12,18 @@ export type Channel = 'mms' | 'sms';
 /** A reservation: the slot, or (refused) the earliest slot there was. */
 export type Reservation = { slot: Date } | { refusedUntil: Date };
 
-interface Bucket {
+/** A cap: the field holding its next free time (epoch ms), and its interval. */
+export interface Bucket {
   field: string;
   intervalMs: number;
+}
+
+/**
+ * A campaign's own cap (its maxPerSecond): the bucket `c<campaignId>` in the channel's document,
+ * reserved with the account's and the sender's in the same write.
+ */
+export function campaignBucket(campaignId: string, maxPerSecond: number): Bucket {
+  return { field: `c${campaignId}`, intervalMs: Math.ceil(1000 / maxPerSecond) };
 }
 
 /**
@@ -44,23 +53,26 @@ export class Pacer {
    * How late a reserved slot may still be used: at most 100 ms, and at most half the shortest
    * interval of the channel's caps (so a late one and the next on time stay half apart).
    */
-  slotGraceMs(channel: Channel): number {
+  slotGraceMs(channel: Channel, extra?: Bucket): number {
     const rates = [this.settings.account[channel], this.settings.sender[channel]];
     const intervals = rates.filter((r) => r > 0).map((r) => Math.ceil(1000 / r));
+    if (extra) intervals.push(extra.intervalMs);
     return Math.min(100, ...intervals.map((i) => i / 2));
   }
 
   /**
    * The earliest slot at or after `notBefore` in every bucket of (channel, sender), reserved
    * when it is no later than `latest`; otherwise nothing changes and the earliest is told.
+   * `extra`: one more bucket of this reservation (a campaign's own cap).
    */
   async reserve(
     channel: Channel,
     sender: string,
     notBefore: Date,
     latest: Date,
+    extra?: Bucket,
   ): Promise<Reservation> {
-    const buckets = this.bucketsOf(channel, sender);
+    const buckets = [...this.bucketsOf(channel, sender), ...(extra ? [extra] : [])];
     if (buckets.length === 0)
       return notBefore <= latest ? { slot: notBefore } : { refusedUntil: notBefore };
     // Epoch milliseconds, not dates: a slot is only ever computed with.
@@ -119,6 +131,14 @@ export class Pacer {
     return { refusedUntil: new Date(earliestMs ?? from) };
   }
 
+  /** Removes a bucket that no message will reserve again (a campaign's, once it ended). */
+  async forget(field: string): Promise<void> {
+    await this.model.collection.updateMany(
+      { _id: { $in: ['mms', 'sms'] as never[] } },
+      { $unset: { [field]: '' } },
+    );
+  }
+
   /**
    * The earliest slot for a message due at `at`, reserving nothing, when the gateway holds
    * `held.before` messages due earlier and `held.at` due at the same time: the earlier ones take
@@ -140,6 +160,28 @@ export class Pacer {
       return Math.max(at.getTime(), free + held.before * b.intervalMs) + held.at * b.intervalMs;
     });
     return new Date(Math.max(...times));
+  }
+
+  /** Whether each sender number has a cap of its own on this channel. */
+  pacesSenders(channel: Channel): boolean {
+    return this.settings.sender[channel] > 0;
+  }
+
+  /**
+   * `estimate` for several senders of one channel (a pool), from one read of its document: the
+   * earliest slot each could take at or after `at`, in the order given.
+   */
+  async estimateEach(channel: Channel, senders: string[], at: Date): Promise<Date[]> {
+    if (!this.paces(channel)) return senders.map(() => at);
+    const doc = await this.model.collection.findOne({ _id: channel as never });
+    const now = Date.now();
+    return senders.map((sender) => {
+      const times = this.bucketsOf(channel, sender).map((b) => {
+        const next = doc?.[b.field];
+        return Math.max(at.getTime(), now, typeof next === 'number' ? next : now);
+      });
+      return new Date(Math.max(at.getTime(), ...times));
+    });
   }
 
   private bucketsOf(channel: Channel, sender: string): Bucket[] {

@@ -113,6 +113,11 @@ export class SendMmsController {
     'INVALID_API_KEY',
   ])
   @ApiErrorResponse(
+    403,
+    "senderNumber is not one of the caller's numbers (SENDER_NUMBERS, else PLIVO_SENDER_NUMBER): nothing was sent, nothing logged.",
+    ['SENDER_NOT_ALLOWED'],
+  )
+  @ApiErrorResponse(
     409,
     'A request with this Idempotency-Key is still in flight; retry after Retry-After.',
     ['IDEMPOTENCY_IN_FLIGHT'],

@@ -6,6 +6,7 @@ import { MessageLogModule } from '../message-log/message-log.module';
 import { OptOutsModule } from '../opt-outs/opt-outs.module';
 import { PacingModule } from '../pacing/pacing.module';
 import { PlivoModule } from '../plivo/plivo.module';
+import { SendersModule } from '../senders/senders.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
 import { SendMmsController } from './send-mms.controller';
 import { DeliverMessageUseCase } from './usecases/deliver-message/deliver-message.usecase';
@@ -29,6 +30,7 @@ import { SendReplyUseCase } from './usecases/send-reply/send-reply.usecase';
     OptOutsModule,
     ClientCallbacksModule,
     PacingModule,
+    SendersModule,
   ],
   controllers: [SendMmsController],
   providers: [

@@ -36,8 +36,8 @@ describe('latestChangeIsBy', () => {
 /** The repository's semantics in memory: a change applies once per message, when it changes. */
 class MemoryOptOuts {
   readonly records = new Map<string, OptOutRecord>();
-  async isOptedOut(sender: string, recipient: string) {
-    return (await this.find(sender, recipient))?.optedOut === true;
+  async isOptedOut([sender]: string[], recipient: string) {
+    return (await this.find(sender, recipient))?.optedOut === true; // OPT_OUT_SCOPE=number
   }
   async find(sender: string, recipient: string) {
     return this.records.get(`${sender}|${recipient}`) ?? null;
@@ -92,7 +92,7 @@ describe('InboundMessagesService: the STOP confirmation across Plivo retries', (
     HELP_REPLY: 'Help: reply STOP.',
   });
   const config = {
-    get: (key: string) => (key === 'optOuts' ? optOutsConfig : { inboundClients: {} }),
+    get: () => ({ ...optOutsConfig, inboundClients: {}, optOutScope: 'number' }), // every namespace
   } as unknown as ConfigService<AllConfig, true>;
 
   function setUp(storing: Array<() => Promise<'stored' | 'duplicate'>>) {
@@ -108,7 +108,7 @@ describe('InboundMessagesService: the STOP confirmation across Plivo retries', (
       release: jest.fn(async () => undefined),
     };
     const keywords = new InboundKeywordsService(
-      new OptOutsService(repository as unknown as OptOutsRepository, metrics),
+      new OptOutsService(repository as unknown as OptOutsRepository, metrics, config),
       windows as unknown as ReplyWindows,
       sendReply as unknown as SendReplyUseCase,
       metrics,

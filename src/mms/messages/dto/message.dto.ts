@@ -113,6 +113,12 @@ export class MessageDto {
   keyword?: InboundKeywordDto;
   @ApiProperty({ example: '+14155550100' })
   sender: string;
+  @ApiPropertyOptional({
+    enum: ['requested', 'only', 'sticky', 'area-code', 'soonest'],
+    description:
+      "How an outbound message's sender was chosen: named by the send, the pool's only number, the number the recipient last exchanged messages with, one with the recipient's area code, or the one free soonest under pacing.",
+  })
+  senderChoice?: string;
   @ApiProperty({ example: '+14157654321' })
   recipient: string;
   @ApiPropertyOptional()

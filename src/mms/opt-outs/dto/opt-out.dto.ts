@@ -46,8 +46,24 @@ export class OptOutDto {
   sender: string;
   @ApiProperty({ example: '+14157654321', description: 'The person who opted out (or in).' })
   recipient: string;
-  @ApiProperty({ description: 'True: nothing is sent from sender to recipient.' })
+  @ApiProperty({
+    description:
+      'True: the recipient opted out of this sender, so nothing is sent to them from any number of `appliesTo`.',
+  })
   optedOut: boolean;
+  @ApiProperty({
+    enum: ['pool', 'number'],
+    description:
+      "OPT_OUT_SCOPE: `pool`, an opt-out of one number of a client's pool stops the whole pool; `number`, that number only.",
+  })
+  scope: 'pool' | 'number';
+  @ApiProperty({
+    type: [String],
+    example: ['+14155550100', '+14155550101'],
+    description:
+      "The numbers this record's opt-out stops (sender first): its pool in pool scope, else the sender alone.",
+  })
+  appliesTo: string[];
   @ApiProperty({ type: [OptOutChangeDto], description: 'Every change, oldest first.' })
   history: OptOutChangeDto[];
   @ApiProperty()
@@ -72,7 +88,12 @@ export class ListOptOutsQueryDto {
   @Validate(IsE164PhoneNumber)
   number?: string;
 
-  @ApiPropertyOptional({ ...E164_DOC, example: '+14155550100', description: 'Only this sender.' })
+  @ApiPropertyOptional({
+    ...E164_DOC,
+    example: '+14155550100',
+    description:
+      'Only the records that apply to this sender: in pool scope those of every number of its pool.',
+  })
   @IsOptional()
   @Validate(IsE164PhoneNumber)
   sender?: string;

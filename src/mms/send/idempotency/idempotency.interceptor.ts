@@ -11,6 +11,7 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Request, Response } from 'express';
+import type { Types } from 'mongoose';
 import { Observable, catchError, from, mergeMap, throwError } from 'rxjs';
 import { OPEN_ACCESS_CLIENT, RequestWithClient } from '../../../auth/client';
 import { longestRequestMs } from '../../../config/configuration';
@@ -18,7 +19,7 @@ import { AllConfig } from '../../../config/config.type';
 import { sha256Hex } from '../../../shared/crypto';
 import { RetryableHttpException } from '../../../shared/retryable.exception';
 import { IdempotencyStore, Reservation } from './idempotency.store';
-import { LapsedKeyResolver } from './lapsed-key';
+import { LapsedKeyResolver, LapsedKeyVerdict } from './lapsed-key';
 import {
   RequestWithReservation,
   RESERVED_MESSAGE_ID,
@@ -138,7 +139,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   ): Promise<Exclude<Reservation, { outcome: 'lapsed' }>> {
     const reservation = await this.store.reserve(id, requestHash, this.leaseMs);
     if (reservation.outcome !== 'lapsed') return reservation;
-    const verdict = await this.lapsed.resolve(reservation.messageId);
+    const verdict = await this.resolveLapsed(reservation.messageId);
     if (verdict.answer === 'retry') {
       const taken = await this.store.takeOver(
         id,
@@ -159,6 +160,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
     );
     await this.store.complete(id, reservation.holder, status, body);
     return { outcome: 'completed', status, body };
+  }
+
+  /** What a lapsed key's request did, from what it writes (the message log, for a send). */
+  protected resolveLapsed(id: Types.ObjectId | undefined): Promise<LapsedKeyVerdict> {
+    return this.lapsed.resolve(id);
   }
 
   private async keepAnswer(

@@ -6,17 +6,26 @@ import { MetricsService } from '../../../../metrics/metrics.service';
 import { describeError } from '../../../../shared/describe-error';
 import { MediaUrlPolicy } from '../../../media/media-url-policy';
 import { OptOutsService } from '../../../opt-outs/opt-outs.service';
-import { Pacer } from '../../../pacing/pacer';
+import { Bucket, Pacer } from '../../../pacing/pacer';
 import { DeliverMessageUseCase } from '../../../send/usecases/deliver-message/deliver-message.usecase';
 import { ChannelPlan, planChannel } from '../../../send/usecases/send-mms/destination-policy';
 import { ClaimedSend, DispatchQueueRepository } from '../../dispatch-queue.repository';
+import { CampaignGate } from './campaign-gate';
 
 /** Plivo's shortest message_expiry: a message handed over with less left could go out late. */
 const MIN_EXPIRY_MS = 5000;
 
 /** What became of a claimed message. */
 export type DispatchOutcome =
-  'sent' | 'not-sent' | 'expired' | 'refused' | 'rescheduled' | 'lost-lease' | 'released';
+  | 'sent'
+  | 'not-sent'
+  | 'expired'
+  | 'refused'
+  | 'rescheduled'
+  | 'lost-lease'
+  | 'released'
+  | 'dropped'
+  | 'canceled';
 
 /**
  * One held message, claimed by a dispatcher: expired past its validUntil; the checks the send
@@ -37,6 +46,7 @@ export class DispatchMessageUseCase {
     private readonly mediaPolicy: MediaUrlPolicy,
     private readonly pacer: Pacer,
     private readonly metrics: MetricsService,
+    private readonly campaignGate: CampaignGate,
     config: ConfigService<AllConfig, true>,
   ) {
     this.settings = config.get('dispatch', { infer: true });
@@ -49,16 +59,25 @@ export class DispatchMessageUseCase {
 
   async execute(claim: ClaimedSend, stopping: () => boolean): Promise<DispatchOutcome> {
     if (this.tooLate(claim)) return this.expire(claim);
+    const latestMs = claim.validUntil.getTime() - MIN_EXPIRY_MS;
+    const campaign = await this.campaignGate.admit(claim, latestMs);
+    if (!campaign.go) return campaign.outcome === 'expire' ? this.expire(claim) : campaign.outcome;
     const plan = await this.check(claim);
     if (!plan) return 'refused';
-    const due = await this.slotFor(claim, plan);
+    const due = await this.slotFor(claim, plan, campaign.bucket);
     if (due === 'expired') return this.expire(claim);
     if (due === 'later') return 'rescheduled';
+    if (campaign.window) {
+      // The slot may fall after the window closes: then the next window's start.
+      const outside = await this.campaignGate.holdForWindow(claim, campaign.window, due, latestMs);
+      if (outside) return outside === 'expire' ? this.expire(claim) : outside;
+    }
     // The wait (at most one poll) comes before the hand-over: a dispatcher that dies in it
     // leaves a claim whose lease runs out, and the message is sent by another, never lost.
     await sleepUntil(due);
     if (stopping()) {
-      await this.queue.release(claim, due, this.pacer.paces(plan.channel) ? due : undefined);
+      const slotted = this.pacer.paces(plan.channel) || campaign.bucket !== undefined;
+      await this.queue.release(claim, due, slotted ? due : undefined);
       return 'released';
     }
     if (this.tooLate(claim)) return this.expire(claim);
@@ -143,21 +162,30 @@ export class DispatchMessageUseCase {
   private async slotFor(
     claim: ClaimedSend,
     plan: ChannelPlan,
+    campaignBucket?: Bucket,
   ): Promise<Date | 'expired' | 'later'> {
     const now = new Date();
-    if (!this.pacer.paces(plan.channel)) return claim.sendAt;
+    if (!this.pacer.paces(plan.channel) && !campaignBucket) return claim.sendAt;
     // A slot is a time, not a credit: one missed by more than a little (a dispatcher died
     // holding it) is not used late, which could put two messages closer than the rate.
-    const grace = this.pacer.slotGraceMs(plan.channel);
+    const grace = this.pacer.slotGraceMs(plan.channel, campaignBucket);
     if (claim.slotAt && claim.slotAt.getTime() >= now.getTime() - grace) return claim.slotAt;
     const notBefore = claim.sendAt > now ? claim.sendAt : now;
+    const latest = claim.validUntil.getTime() - MIN_EXPIRY_MS;
+    // A campaign's slot is only taken within the horizon: one far ahead would move the account's
+    // and the sender's buckets there too, holding back every other message behind the campaign.
     const reservation = await this.pacer.reserve(
       plan.channel,
       claim.sender,
       notBefore,
-      new Date(claim.validUntil.getTime() - MIN_EXPIRY_MS),
+      new Date(campaignBucket ? Math.min(latest, now.getTime() + this.horizonMs) : latest),
+      campaignBucket,
     );
-    if ('refusedUntil' in reservation) return 'expired';
+    if ('refusedUntil' in reservation) {
+      if (!campaignBucket || reservation.refusedUntil.getTime() > latest) return 'expired';
+      await this.queue.release(claim, reservation.refusedUntil);
+      return 'later';
+    }
     if (reservation.slot.getTime() - now.getTime() <= this.horizonMs) return reservation.slot;
     await this.queue.release(claim, reservation.slot, reservation.slot);
     return 'later';

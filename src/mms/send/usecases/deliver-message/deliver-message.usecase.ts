@@ -73,7 +73,13 @@ export class DeliverMessageUseCase {
   }
 
   async execute(message: Deliverable): Promise<Delivered> {
-    const { acceptance, durationMs, plan } = await this.sendWithFallback(message);
+    const { acceptance, durationMs, plan } = await this.sendWithFallback(message).catch(
+      (error: unknown) => {
+        this.metrics.senderMessages.inc({ sender: message.sender, outcome: 'not-queued' });
+        throw error;
+      },
+    );
+    this.metrics.senderMessages.inc({ sender: message.sender, outcome: 'queued' });
     await this.recordAccepted(message.id, acceptance, durationMs);
     this.metrics.messages.inc({
       outcome: 'queued',

@@ -32,6 +32,7 @@ import { PLIVO_WEBHOOK_ROUTES } from '../../../plivo/webhook-routes';
 import { RetryableHttpException } from '../../../../shared/retryable.exception';
 import { RecordSendFailureUseCase } from '../record-send-failure/record-send-failure.usecase';
 import { Pacer } from '../../../pacing/pacer';
+import { SenderChooser } from '../../../senders/sender-chooser';
 import { DeliverMessageUseCase } from '../deliver-message/deliver-message.usecase';
 import { SendAttemptsUseCase } from '../send-attempts/send-attempts.usecase';
 import {
@@ -169,6 +170,7 @@ function dto(overrides: Partial<SendMmsDto> = {}): SendMmsDto {
 class FakeMetrics {
   readonly counted: Record<string, string>[] = [];
   readonly messages = { inc: (labels: Record<string, string>) => this.counted.push(labels) };
+  readonly senderMessages = { inc: () => undefined };
 }
 
 /** The opt-out list as the send path sees it: scripted answers, every read recorded. */
@@ -251,6 +253,8 @@ function setup(
     // No callback URL in these sends, none by default: the target is "nowhere".
     { resolve: () => undefined } as unknown as CallbackTarget,
     pacer,
+    // The default pool's one number: chosen without a read.
+    { choose: async () => ({ sender: SENDER, choice: 'only' }) } as unknown as SenderChooser,
     config,
   );
   return { service, metrics, repo, provider, policy, events, optOuts };
@@ -313,6 +317,7 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
           clientId: CLIENT.id,
           channel: 'mms',
           sender: SENDER,
+          senderChoice: 'only',
           recipient: '+14157654321',
           text: 'Hello from Plivo MMS!',
           mediaUrls: ['https://e.com/a.png', 'https://e.com/b.png', 'https://e.com/c.png'],

@@ -1,10 +1,9 @@
-import { ForbiddenException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Types } from 'mongoose';
 import { Client } from '../../../../auth/client';
 import { AllConfig } from '../../../../config/config.type';
 import { DispatchConfig } from '../../../../config/dispatch.config';
-import { poolOfClient, SendersConfig } from '../../../../config/senders.config';
 import { MetricsService } from '../../../../metrics/metrics.service';
 import { isDuplicateKeyError } from '../../../../shared/duplicate-key';
 import { RetryableHttpException } from '../../../../shared/retryable.exception';
@@ -14,12 +13,14 @@ import { MediaUrlPolicy } from '../../../media/media-url-policy';
 import { MessageLogRepository, Schedule } from '../../../message-log/message-log.repository';
 import { OptOutsService } from '../../../opt-outs/opt-outs.service';
 import { Pacer } from '../../../pacing/pacer';
+import { SenderChooser } from '../../../senders/sender-chooser';
+import { ChosenSender } from '../../../senders/sender-choice';
 import { SendMmsDto } from '../../dto/send-mms.dto';
 import { SendMmsResponseDto } from '../../dto/send-mms-response.dto';
 import { acceptedResponse, scheduledResponse } from '../../accepted-response';
 import { ReservedMessageIdInUseException } from '../../idempotency/reserved-message-id';
 import { DeliverMessageUseCase } from '../deliver-message/deliver-message.usecase';
-import { ChannelPlan, planChannel } from './destination-policy';
+import { canReceiveMms, ChannelPlan, planChannel } from './destination-policy';
 import { SendWindow, sendWindowOf } from './send-window';
 import { assertMediaCount, mediaUrlsOf } from './media-count';
 
@@ -34,8 +35,9 @@ export interface SendContext {
 
 interface SendRequest {
   dto: SendMmsDto;
-  /** The number it goes from (one of the caller's pool). */
+  /** The number it goes from (one of the caller's pool: SenderChooser), and how it was chosen. */
   sender: string;
+  senderChoice: ChosenSender['choice'];
   statusCallbackUrl?: string;
   mediaUrls: string[];
   mediaIds: string[];
@@ -51,7 +53,6 @@ interface SendRequest {
  */
 @Injectable()
 export class SendMmsUseCase {
-  private readonly senders: SendersConfig;
   private readonly preflightEnabled: boolean;
   private readonly fallbackToSms: boolean;
   private readonly dispatch: DispatchConfig;
@@ -65,19 +66,26 @@ export class SendMmsUseCase {
     private readonly optOuts: OptOutsService,
     private readonly callbackTarget: CallbackTarget,
     private readonly pacer: Pacer,
+    private readonly senders: SenderChooser,
     config: ConfigService<AllConfig, true>,
   ) {
     const send = config.get('send', { infer: true });
     this.preflightEnabled = send.mediaPreflight;
     this.fallbackToSms = send.fallbackToSms;
-    this.senders = config.get('senders', { infer: true });
     this.dispatch = config.get('dispatch', { infer: true });
   }
 
   async execute(dto: SendMmsDto, context: SendContext): Promise<SendMmsResponseDto> {
     // The window first: a bad sendAt or validUntil is a 400 like any other field.
     const window = sendWindowOf(dto, this.dispatch.validityDefaultS);
-    const sender = this.senderOf(dto, context.client.id);
+    const { sender, choice } = await this.senders.choose({
+      clientId: context.client.id,
+      recipient: dto.destinationNumber,
+      requested: dto.senderNumber,
+      // The channel planChannel will choose: MMS where it can go, else the SMS fallback.
+      channel: canReceiveMms(dto.destinationNumber, dto) ? 'mms' : 'sms',
+      at: window.sendAt ?? new Date(),
+    });
     // A recipient who opted out of this sender: 422 (one indexed read), whatever the other
     // checks say. Not logged (see README "Opt-outs"), counted as refused. The SMS fallback and
     // the retries go to the same (sender, recipient), so this one check covers them.
@@ -85,16 +93,17 @@ export class SendMmsUseCase {
     // Checks that need no log: refused here, nothing is written and nothing is sent. They run
     // while the opt-out read is on the wire (the preflight's fetches too); their answer is only
     // read once it has passed, so the 422 still comes first.
-    const checked = this.check(dto, sender, context.client.id, window);
-    checked.catch(() => undefined);
+    const checking = this.check(dto, context.client.id, window);
+    checking.catch(() => undefined);
     await optOut;
-    const request = await checked;
+    const request: SendRequest = { ...(await checking), sender, senderChoice: choice };
     const schedule = await this.scheduleOf(request);
     // Logged before Plivo is called: a crash in between leaves a pending record, never an
     // unrecorded message. A database failure here throws before anything is sent.
     const id = await this.createLog(dto, request, context, schedule);
     if (schedule) {
       this.metrics.messages.inc({ outcome: 'scheduled', reason: 'ok', client: context.client.id });
+      this.metrics.senderMessages.inc({ sender, outcome: 'scheduled' });
       return scheduledResponse(id.toHexString(), schedule.sendAt, window.validUntil, request.plan);
     }
     const { acceptance, plan } = await this.deliver.execute({
@@ -172,6 +181,7 @@ export class SendMmsUseCase {
           channel: request.plan.channel,
           fallbackReason: request.plan.channel === 'sms' ? request.plan.fallbackReason : undefined,
           sender: request.sender,
+          senderChoice: request.senderChoice,
           recipient: dto.destinationNumber,
           text: dto.messageText,
           mediaUrls: request.mediaUrls,
@@ -191,10 +201,9 @@ export class SendMmsUseCase {
   /** Media count, address policy, optional preflight, then MMS or SMS fallback (or 4xx). */
   private async check(
     dto: SendMmsDto,
-    sender: string,
     clientId: string,
     window: SendWindow,
-  ): Promise<SendRequest> {
+  ): Promise<Omit<SendRequest, 'sender' | 'senderChoice'>> {
     const statusCallbackUrl = this.callbackTarget.resolve(dto.statusCallbackUrl, clientId);
     const media = mediaUrlsOf(dto);
     const mediaUrls = media.map((m) => m.url);
@@ -205,22 +214,7 @@ export class SendMmsUseCase {
       await this.preflight.assertDeliverable(mediaUrls, Buffer.byteLength(dto.messageText));
     const fallbackAllowed = dto.fallbackToSms ?? this.fallbackToSms;
     const plan = planChannel(dto, mediaUrls, mediaIds, fallbackAllowed);
-    return { dto, sender, statusCallbackUrl, mediaUrls, mediaIds, fallbackAllowed, plan, window };
-  }
-
-  /**
-   * The number the message goes from: the one the request names, which must be in the caller's
-   * pool (403 SENDER_NOT_ALLOWED, nothing sent), else the pool's first.
-   */
-  private senderOf(dto: SendMmsDto, clientId: string): string {
-    const pool = poolOfClient(this.senders, clientId);
-    if (dto.senderNumber === undefined) return pool[0];
-    if (pool.includes(dto.senderNumber)) return dto.senderNumber;
-    throw new ForbiddenException({
-      message: `senderNumber ${dto.senderNumber} is not one of this client's sender numbers (SENDER_NUMBERS); nothing was sent`,
-      code: 'SENDER_NOT_ALLOWED',
-      errors: [{ field: 'senderNumber', messages: ['not one of your sender numbers'] }],
-    });
+    return { dto, statusCallbackUrl, mediaUrls, mediaIds, fallbackAllowed, plan, window };
   }
 }
 

@@ -1,0 +1,187 @@
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Types } from 'mongoose';
+import { CampaignMonitorConfig } from '../../config/campaign-monitor.config';
+import { AllConfig } from '../../config/config.type';
+import { describeError } from '../../shared/describe-error';
+import { Pacer } from '../pacing/pacer';
+import { CampaignCompletionEvent } from './campaign-completion-event';
+import { CampaignMonitorRepository, ClaimedCampaign } from './campaign-monitor.repository';
+
+/** Campaigns looked at per pass at most; the rest wait for the next pass. */
+const MAX_PER_PASS = 100;
+
+/**
+ * Watches the campaigns with work left, on every replica, each claimed under a lease on its
+ * document (monitorDueAt), so one replica at a time looks at one campaign:
+ * - scheduled/running/paused: `startedAt` (and `running`) once a message was handed over;
+ *   `completed` with `finishedAt` once no message can change any more, and its signed
+ *   `campaign.completed` event (when it has a statusCallbackUrl) put in its outbox;
+ * - completed: the event delivered, retried with backoff (at least once);
+ * - creating for longer than CAMPAIGN_CREATING_TIMEOUT_MS (its request died and was never
+ *   retried): canceled, then, like any canceled campaign, its scheduled messages canceled;
+ * - canceled: what is still scheduled canceled (a cancel that stopped half-way), then finished.
+ * The campaign's pacing bucket is removed once it ends.
+ */
+@Injectable()
+export class CampaignMonitor implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(CampaignMonitor.name);
+  private readonly settings: CampaignMonitorConfig;
+  private timer?: NodeJS.Timeout;
+  private pass?: Promise<unknown>;
+  private stopped = false;
+
+  constructor(
+    private readonly repository: CampaignMonitorRepository,
+    private readonly completionEvent: CampaignCompletionEvent,
+    private readonly pacer: Pacer,
+    config: ConfigService<AllConfig, true>,
+  ) {
+    this.settings = config.get('campaignMonitor', { infer: true });
+  }
+
+  onApplicationBootstrap(): void {
+    this.schedule(0);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.pass;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.pass = this.runPass().finally(() => this.schedule(this.settings.intervalMs));
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  /** Looks at every due campaign (up to MAX_PER_PASS). Never throws. */
+  async runPass(now = () => new Date()): Promise<number> {
+    let seen = 0;
+    try {
+      while (!this.stopped && seen < MAX_PER_PASS) {
+        const claim = await this.repository.claim(now(), this.completionEvent.leaseMs);
+        if (!claim) break;
+        seen++;
+        await this.look(claim, now()).catch((error: unknown) =>
+          // Its lease runs out and it is looked at again.
+          this.logger.error(
+            { campaignId: claim.id.toHexString(), err: describeError(error) },
+            'Campaign monitor failed on a campaign',
+          ),
+        );
+      }
+    } catch (error) {
+      this.logger.warn({ err: describeError(error) }, 'Campaign monitor pass failed');
+    }
+    return seen;
+  }
+
+  private later(now: Date): Date {
+    return new Date(now.getTime() + this.settings.intervalMs);
+  }
+
+  private async look(claim: ClaimedCampaign, now: Date): Promise<void> {
+    switch (claim.status) {
+      case 'creating':
+        return this.lookAtCreation(claim, now);
+      case 'canceled':
+        return this.finishCanceled(claim, now);
+      case 'completed':
+        return this.deliverEvent(claim);
+      default:
+        return this.watchProgress(claim, now);
+    }
+  }
+
+  private async lookAtCreation(claim: ClaimedCampaign, now: Date): Promise<void> {
+    const deadline = claim.createdAt.getTime() + this.settings.creatingTimeoutMs;
+    if (now.getTime() < deadline) {
+      await this.repository.settle(claim, new Date(deadline));
+      return;
+    }
+    const canceled = await this.repository.settle(claim, now, { status: 'canceled' }, 'creating');
+    if (canceled)
+      this.logger.warn(
+        { campaignId: claim.id.toHexString(), clientId: claim.clientId },
+        'A campaign was still being created long after its request began: canceled',
+      );
+  }
+
+  private async finishCanceled(claim: ClaimedCampaign, now: Date): Promise<void> {
+    const found = await this.repository.cancelScheduled(
+      claim.id,
+      'Canceled with its campaign before it was sent',
+    );
+    if (found > 0) {
+      await this.repository.settle(claim, now); // more may be left: again at once
+      return;
+    }
+    await this.forgetPacing(claim.id);
+    await this.repository.settle(claim, undefined, { finishedAt: claim.finishedAt ?? now });
+  }
+
+  private async watchProgress(claim: ClaimedCampaign, now: Date): Promise<void> {
+    const set: Record<string, unknown> = {};
+    if (!claim.startedAt && (await this.repository.anyHandedOver(claim.id))) {
+      set.startedAt = now;
+      if (claim.status === 'scheduled') set.status = 'running';
+    }
+    if (await this.repository.anyNotFinal(claim.id)) {
+      await this.repository.settle(claim, this.later(now), set, claim.status);
+      return;
+    }
+    const counts = await this.repository.countsByStatus(claim.id);
+    const event = claim.statusCallbackUrl
+      ? {
+          id: `evt_${new Types.ObjectId().toHexString()}`,
+          occurredAt: now,
+          state: 'pending',
+          attempts: 0,
+          counts,
+        }
+      : undefined;
+    const completed = await this.repository.settle(
+      claim,
+      event ? now : undefined,
+      {
+        ...set,
+        status: 'completed',
+        finishedAt: now,
+        ...(event ? { completionEvent: event } : {}),
+      },
+      claim.status,
+    );
+    if (!completed) return;
+    this.logger.log({ campaignId: claim.id.toHexString(), counts }, 'Campaign completed');
+    await this.forgetPacing(claim.id);
+  }
+
+  private async deliverEvent(claim: ClaimedCampaign): Promise<void> {
+    const event = claim.completionEvent;
+    if (!event || event.state !== 'pending' || !claim.statusCallbackUrl) {
+      await this.repository.settle(claim, undefined);
+      return;
+    }
+    const outcome = await this.completionEvent.attempt(claim);
+    const attempts = event.attempts + (outcome.attempted === false ? 0 : 1);
+    await this.repository.settle(claim, outcome.nextAttemptAt, {
+      'completionEvent.state': outcome.state,
+      'completionEvent.attempts': attempts,
+      'completionEvent.lastHttpStatus': outcome.httpStatus ?? null,
+      'completionEvent.lastError': outcome.error ?? null,
+    });
+  }
+
+  private async forgetPacing(campaignId: Types.ObjectId): Promise<void> {
+    await this.pacer.forget(`c${campaignId.toHexString()}`);
+  }
+}

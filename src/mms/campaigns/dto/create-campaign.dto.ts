@@ -1,0 +1,168 @@
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsNumber,
+  IsPositive,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  MinLength,
+  Validate,
+  ValidateNested,
+} from 'class-validator';
+import { E164_FORMAT, E164_PATTERN, IsE164PhoneNumber } from '../../../shared/is-e164-phone-number';
+import { formBoolean, formList, isFormBody } from '../../../shared/form-body';
+import { IsHttpUrl } from '../../../shared/is-http-url';
+import { IsOptionalNotNull } from '../../../shared/optional';
+import { MaxCodePoints, NOT_BLANK } from '../../../shared/text';
+import { MAX_MEDIA, MAX_TEXT_LENGTH } from '../../plivo/plivo-limits';
+import { RFC3339_DATE_TIME } from '../../send/usecases/send-mms/send-window';
+import { DeliveryWindowDto } from './delivery-window.dto';
+
+export const MAX_RECIPIENTS = 10_000;
+/** A recipient as written by the caller (spaces, dashes, brackets) before E.164 normalisation. */
+const MAX_RECIPIENT_LENGTH = 32;
+export const MAX_PER_SECOND = 1000;
+const MAX_URL_LENGTH = 2048;
+const MEDIA_ID_PATTERN = /^[A-Za-z0-9-]{1,64}$/;
+
+@ApiSchema({
+  description: `1 to ${MAX_MEDIA} media in total across mediaUrl, mediaUrls and mediaIds; unknown fields are refused.`,
+})
+export class CreateCampaignDto {
+  @ApiProperty({ example: 'Spring sale', minLength: 1, maxLength: 200 })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  name: string;
+
+  @ApiProperty({ example: 'Spring sale: 20% off today!', maxLength: MAX_TEXT_LENGTH })
+  @IsString()
+  @Matches(NOT_BLANK, { message: 'messageText must contain a character other than whitespace' })
+  @MaxCodePoints(MAX_TEXT_LENGTH)
+  messageText: string;
+
+  @ApiPropertyOptional({ example: 'https://media.example.com/sale.png', maxLength: MAX_URL_LENGTH })
+  @IsOptionalNotNull()
+  @IsString()
+  @Validate(IsHttpUrl)
+  @MaxLength(MAX_URL_LENGTH)
+  mediaUrl?: string;
+
+  @ApiPropertyOptional({ type: [String], maxItems: MAX_MEDIA })
+  @IsOptionalNotNull()
+  @Transform(formList)
+  @IsArray()
+  @ArrayMaxSize(MAX_MEDIA)
+  @IsString({ each: true })
+  @Validate(IsHttpUrl, { each: true, message: 'each of mediaUrls must be an absolute http(s) URL' })
+  @MaxLength(MAX_URL_LENGTH, { each: true })
+  mediaUrls?: string[];
+
+  @ApiPropertyOptional({ type: [String], maxItems: MAX_MEDIA })
+  @IsOptionalNotNull()
+  @Transform(formList)
+  @IsArray()
+  @ArrayMaxSize(MAX_MEDIA)
+  @Matches(MEDIA_ID_PATTERN, { each: true, message: 'each of mediaIds must be a Plivo media id' })
+  mediaIds?: string[];
+
+  @ApiProperty({
+    type: [String],
+    minItems: 1,
+    maxItems: MAX_RECIPIENTS,
+    example: ['+14157654321', '(415) 765-4322'],
+    description:
+      'Phone numbers (E.164, or a national US/Canadian spelling). Each is normalised to E.164: repeats are dropped and counted, invalid ones reported by position in `errors` (or the whole request refused with strict: true).',
+  })
+  @Transform(formList)
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_RECIPIENTS)
+  @IsString({ each: true })
+  @MaxLength(MAX_RECIPIENT_LENGTH, { each: true })
+  recipients: string[];
+
+  @ApiPropertyOptional({
+    example: '+14155550100',
+    pattern: E164_PATTERN.source,
+    format: E164_FORMAT,
+  })
+  @IsOptionalNotNull()
+  @Validate(IsE164PhoneNumber)
+  senderNumber?: string;
+
+  @ApiPropertyOptional({ type: 'string', format: 'date-time', pattern: RFC3339_DATE_TIME.source })
+  @IsOptionalNotNull()
+  @IsString()
+  sendAt?: string;
+
+  @ApiPropertyOptional({ type: 'string', format: 'date-time', pattern: RFC3339_DATE_TIME.source })
+  @IsOptionalNotNull()
+  @IsString()
+  validUntil?: string;
+
+  @ApiPropertyOptional({
+    type: DeliveryWindowDto,
+    description:
+      'Quiet hours: messages go out only between start and end in timeZone (a JSON body only: a form has no nested fields).',
+  })
+  @IsOptionalNotNull()
+  @ValidateNested()
+  @Type(() => DeliveryWindowDto)
+  deliveryWindow?: DeliveryWindowDto;
+
+  @ApiPropertyOptional({
+    minimum: 0,
+    exclusiveMinimum: true,
+    maximum: MAX_PER_SECOND,
+    example: 5,
+    description: "The campaign's own cap (messages per second), below the configured rates.",
+  })
+  @IsOptionalNotNull()
+  @Transform(({ value, obj }: { value: unknown; obj: object }) =>
+    isFormBody(obj) && typeof value === 'string' && /^\d+(\.\d+)?$/.test(value)
+      ? Number(value)
+      : value,
+  )
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @IsPositive()
+  @Max(MAX_PER_SECOND)
+  maxPerSecond?: number;
+
+  @ApiPropertyOptional({
+    example: 'https://example.com/hooks/mms-status',
+    maxLength: MAX_URL_LENGTH,
+  })
+  @IsOptionalNotNull()
+  @IsString()
+  @Validate(IsHttpUrl)
+  @MaxLength(MAX_URL_LENGTH)
+  statusCallbackUrl?: string;
+
+  @ApiPropertyOptional({ default: false })
+  @IsOptionalNotNull()
+  @Transform(formBoolean)
+  @IsBoolean()
+  fallbackToSms?: boolean;
+
+  @ApiPropertyOptional({ default: false, description: 'Answer the counts; write nothing.' })
+  @IsOptionalNotNull()
+  @Transform(formBoolean)
+  @IsBoolean()
+  dryRun?: boolean;
+
+  @ApiPropertyOptional({
+    default: false,
+    description: 'Refuse the whole request (400) when any recipient is invalid.',
+  })
+  @IsOptionalNotNull()
+  @Transform(formBoolean)
+  @IsBoolean()
+  strict?: boolean;
+}
