@@ -15,6 +15,9 @@ const SCHEMAS = '#/components/schemas/';
  * a schema of its own, `<Dto>Form`: the DTO's, with each list of scalars also accepting one
  * item. JSON keeps the DTO's schema, where a string is not a list and is refused.
  *
+ * A nested object (CreateCampaignDto's deliveryWindow) is left out of the form content: a form
+ * cannot carry one, so it is JSON only.
+ *
  * Nothing else changes: the DTO's bounds still hold (maxItems does not bound a string, which is
  * one item), and the DTO's own schema-level rules (a media count) must count a lone string as
  * one item; SendMmsDto's does.
@@ -41,10 +44,12 @@ export function describeFormBodies(document: OpenAPIObject): OpenAPIObject {
           .filter(Boolean)
           .join(' '),
         properties: Object.fromEntries(
-          Object.entries(schema.properties ?? {}).map(([key, property]) => [
-            key,
-            isScalarList(property) ? oneOrMany(property) : property,
-          ]),
+          Object.entries(schema.properties ?? {})
+            .filter(([, property]) => !isObject(property))
+            .map(([key, property]) => [
+              key,
+              isScalarList(property) ? oneOrMany(property) : property,
+            ]),
         ),
       };
       form.schema = { $ref: `${SCHEMAS}${name}Form` };
@@ -56,6 +61,14 @@ export function describeFormBodies(document: OpenAPIObject): OpenAPIObject {
 }
 
 type Schema = SchemaObject | ReferenceObject;
+
+/**
+ * A nested object (a $ref, an object, an allOf): a form has no way to carry one (style form
+ * would spread its fields among the body's own), so the form content leaves it out: JSON only.
+ */
+function isObject(p: Schema): boolean {
+  return '$ref' in p || p.type === 'object' || 'allOf' in p;
+}
 
 /** An array of strings, numbers or booleans: what a form can carry as a repeated key. */
 function isScalarList(p: Schema): p is SchemaObject & { items: SchemaObject } {

@@ -199,7 +199,11 @@ describe('dispatch against Plivo rates (e2e)', () => {
         10_000,
       );
       expect(ended.map((d) => d.status).filter((st) => st === 'expired')).toEqual([]);
-      expect(t.plivo.sentMessages).toHaveLength(2);
+      // Only this test's: the previous test's held messages may still leave on a loaded machine.
+      const later = t.plivo.sentMessages.filter((m) =>
+        String((m.body as { text?: string }).text).startsWith('Later '),
+      );
+      expect(later).toHaveLength(2);
     });
   });
 });

@@ -186,12 +186,14 @@ describe('sender numbers under per-number pacing (e2e)', () => {
     expect(sent).toHaveLength(10);
     const counts = ALPHA.map((n) => sent.filter((s) => s.src === n).length);
     expect(counts).toEqual([5, 5]);
-    // A number's sends at least one interval apart (less the 100 ms a slot may be used late).
+    // A number's sends at least one interval apart, less the 100 ms a slot may be used late
+    // (Pacer.slotGraceMs) and 50 ms for the trip to the simulator, whose arrival times are what
+    // is measured here (a loaded machine delays one request more than the next: 396 ms seen).
     const gaps = ALPHA.flatMap((n) => {
       const times = sent.filter((s) => s.src === n).map((s) => s.at);
       return times.slice(1).map((at, i) => at - times[i]);
     });
-    expect(gaps.filter((gap) => gap < 1000 / RATE - 100)).toEqual([]);
+    expect(gaps.filter((gap) => gap < 1000 / RATE - 150)).toEqual([]);
     const choices = await t.db.model(MessageLog.name).distinct('senderChoice');
     expect(choices).toEqual(['soonest']);
   });

@@ -54,7 +54,13 @@ export class CreateCampaignDto {
   @MaxLength(MAX_URL_LENGTH)
   mediaUrl?: string;
 
-  @ApiPropertyOptional({ type: [String], maxItems: MAX_MEDIA })
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'string', format: 'uri', maxLength: MAX_URL_LENGTH },
+    example: ['https://media.example.com/sale-2.png'],
+    maxItems: MAX_MEDIA,
+    description: 'Media URLs, each checked as mediaUrl is.',
+  })
   @IsOptionalNotNull()
   @Transform(formList)
   @IsArray()
@@ -64,7 +70,13 @@ export class CreateCampaignDto {
   @MaxLength(MAX_URL_LENGTH, { each: true })
   mediaUrls?: string[];
 
-  @ApiPropertyOptional({ type: [String], maxItems: MAX_MEDIA })
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'string', pattern: MEDIA_ID_PATTERN.source },
+    example: ['801c2056-33ab-499c-80ef-58b574a462a2'],
+    maxItems: MAX_MEDIA,
+    description: 'Plivo media ids from the Media upload API.',
+  })
   @IsOptionalNotNull()
   @Transform(formList)
   @IsArray()

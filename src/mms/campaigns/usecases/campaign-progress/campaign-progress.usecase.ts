@@ -56,7 +56,7 @@ export class CampaignProgressUseCase {
 
   async list(query: PageQueryDto, client: Client): Promise<CampaignListDto> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const before = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const before = query.cursor !== undefined ? decodeCursor(query.cursor) : undefined;
     const found = await this.campaigns.list(readersFor(client), limit + 1, before);
     const page = found.slice(0, limit);
     return {
@@ -76,7 +76,7 @@ export class CampaignProgressUseCase {
     const found = await this.messages.list({
       campaignId: campaign._id,
       status: query.status as MessageStatus | undefined,
-      after: query.cursor ? decodeCursor(query.cursor) : undefined,
+      after: query.cursor !== undefined ? decodeCursor(query.cursor) : undefined,
       limit: limit + 1,
     });
     const page = found.slice(0, limit);
