@@ -1,4 +1,5 @@
-import { hostPortOf, isPublicAddress, outboundUrlProblem } from './outbound-address';
+import type * as Ipaddr from 'ipaddr.js';
+import { hostPortOf, isIpLiteral, isPublicAddress, outboundUrlProblem } from './outbound-address';
 
 describe('isPublicAddress', () => {
   it.each([
@@ -37,6 +38,21 @@ describe('outboundUrlProblem', () => {
     ])
       expect([url, outboundUrlProblem(url, https)]).toEqual([url, expect.any(String)]);
     expect(outboundUrlProblem('https://hooks.example.com/x', https)).toBeUndefined();
+  });
+
+  it('tells an address from a name by the URL parser’s spelling; a name is not parsed as an address', () => {
+    // The module object itself (this file's namespace import of it is read-only).
+    const parse = jest.spyOn(jest.requireActual<typeof Ipaddr>('ipaddr.js'), 'isValid');
+    try {
+      for (const url of ['https://2130706433/', 'https://0x7f.1/', 'https://[::1]/'])
+        expect(isIpLiteral(new URL(url).hostname)).toBe(true);
+      expect(parse).toHaveBeenCalledTimes(3);
+      for (const url of ['https://media.example.com/', 'https://1.example/', 'https://a1b2/'])
+        expect(isIpLiteral(new URL(url).hostname)).toBe(false);
+      expect(parse).toHaveBeenCalledTimes(3);
+    } finally {
+      parse.mockRestore();
+    }
   });
 
   it('refuses http unless allowed, credentials, and non-URLs', () => {

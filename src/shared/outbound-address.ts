@@ -22,9 +22,17 @@ export function isPublicAddress(address: string): boolean {
   return parsed.range() === 'unicast';
 }
 
+/**
+ * Whether a URL's host is an address. The WHATWG URL parser spells every IPv4 host as four
+ * decimal parts and every IPv6 one in brackets, so a host of another shape is a name, told
+ * without ipaddr.js's parse (which throws, and builds an Error, for every name it is given).
+ */
 export function isIpLiteral(host: string): boolean {
+  if (!host.startsWith('[') && !FOUR_DECIMAL_PARTS.test(host)) return false;
   return ipaddr.isValid(host.replace(/^\[|\]$/g, ''));
 }
+
+const FOUR_DECIMAL_PARTS = /^\d+\.\d+\.\d+\.\d+$/;
 
 export interface OutboundUrlRules {
   /** http: too (else https only). */

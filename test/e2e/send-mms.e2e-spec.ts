@@ -131,6 +131,39 @@ describe('POST /send-mms (e2e: real app, real MongoDB-wire server, Plivo simulat
     });
   });
 
+  describe('its database round trips', () => {
+    afterEach(() => t.db.set('debug', false));
+
+    it('three commands per send: the opt-out read, the insert of the complete log, an update to queued that returns nothing', async () => {
+      const calls: { command: string; args: string }[] = [];
+      t.db.set('debug', (collection: string, method: string, ...args: unknown[]) =>
+        calls.push({ command: `${collection}.${method}`, args: JSON.stringify(args) }),
+      );
+      const res = await request(t.baseUrl).post('/send-mms').send(SEED).expect(202);
+      t.db.set('debug', false);
+      // This send's commands: those naming its recipient or its id (not the background workers').
+      const mine = calls.filter(
+        (c) => c.args.includes(SEED.destinationNumber) || c.args.includes(res.body.messageId),
+      );
+      expect(mine.map((c) => c.command)).toEqual([
+        'opt_outs.findOne',
+        'message_logs.insertOne',
+        'message_logs.updateOne',
+      ]);
+      // What the send wrote is what GET /messages/:id shows, Mongoose's defaults included.
+      const got = await request(t.baseUrl).get(`/messages/${res.body.messageId}`).expect(200);
+      expect(got.body).toMatchObject({
+        status: 'queued',
+        direction: 'outbound',
+        channel: 'mms',
+        recipient: SEED.destinationNumber,
+        mediaUrls: [SEED.mediaUrl],
+        mediaIds: [],
+        attempts: 1,
+      });
+    });
+  });
+
   describe('validation: 400 naming each bad field, and no Plivo call', () => {
     const cases: [string, unknown, string[]][] = [
       ['missing everything', {}, ['destinationNumber', 'messageText']],

@@ -86,7 +86,8 @@ const CODE_MOVES: { from: string; to: MessageStatus; mover: string; file: string
     from: '[*]',
     to: 'scheduled',
     mover: 'send path',
-    file: 'src/mms/message-log/message-log.repository.ts',
+    // The send path's log is built by outboundDocument and inserted by the repository.
+    file: 'src/mms/message-log/outbound-document.ts',
   },
   {
     from: '[*]',

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { FilterQuery, Model, mongo, Types } from 'mongoose';
-import { STATUS_RANK } from './message-status';
 import { AttemptRecord, MessageLog, StatusHistoryEntry } from './message-log.schema';
 import { StatusChange, statusChangePipeline } from './status-change';
-import { appendCallbackEventStages, callbackHostOf } from './callback-outbox';
+import { appendCallbackEventStages } from './callback-outbox';
 import { inboundDocument } from './inbound-document';
+import { outboundDocument } from './outbound-document';
 import { definedEntries, literal } from './pipeline';
 import { isDuplicateKeyError } from '../../shared/duplicate-key';
 import {
@@ -38,20 +38,13 @@ export type { StatusChange } from './status-change';
 export class MessageLogRepository {
   constructor(@InjectModel(MessageLog.name) private readonly model: Model<MessageLog>) {}
 
-  /** Logged before Plivo is called (`pending`), or held for later (`scheduled`, with its schedule). */
+  /**
+   * Logged before Plivo is called (`pending`), or held for later (`scheduled`, with its
+   * schedule): one insert of the complete document (outboundDocument), through the driver.
+   */
   async createPending(input: NewOutboundMessage, schedule?: Schedule): Promise<Types.ObjectId> {
-    const now = new Date();
-    const status = schedule ? 'scheduled' : 'pending';
-    const doc = await this.model.create({
-      ...input,
-      ...(schedule ? { ...schedule, dispatchDueAt: schedule.slotAt ?? schedule.sendAt } : {}),
-      ...(input.statusCallbackUrl ? { callbackHost: callbackHostOf(input.statusCallbackUrl) } : {}),
-      direction: 'outbound',
-      status,
-      statusRank: STATUS_RANK[status],
-      attempts: 0,
-      statusHistory: [{ status, at: now, source: 'api', applied: true }],
-    });
+    const doc = outboundDocument(input, schedule, new Date());
+    await this.model.collection.insertOne(doc, { ignoreUndefined: true });
     return doc._id;
   }
 
@@ -67,6 +60,17 @@ export class MessageLogRepository {
     change: StatusChange,
   ): Promise<StatusChangeResult> {
     return (await this.changeStatus(match, change)).result;
+  }
+
+  /**
+   * The same one-write status change, for a writer that does not read which way it went (the
+   * send path's `queued` and its failures): an update, so the server returns no document.
+   */
+  async recordStatusChange(match: ConditionalMatch, change: StatusChange): Promise<void> {
+    await this.model.collection.updateOne(
+      match,
+      statusChangePipeline(change, new Types.ObjectId()),
+    );
   }
 
   /**

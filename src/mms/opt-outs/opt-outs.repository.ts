@@ -44,13 +44,14 @@ export class OptOutsRepository {
   /**
    * The send path's check: whether the recipient opted out of any of `senders` (a number's
    * opt-out scope). One read on the unique (sender, recipient) index, one seek per sender,
-   * nothing cached.
+   * nothing cached; through the driver (a filter of strings needs none of Mongoose's casting,
+   * the answer no hydration).
    */
   async isOptedOut(senders: readonly string[], recipient: string): Promise<boolean> {
-    const doc = await this.model
-      .findOne({ sender: anyOf(senders), recipient, optedOut: true }, { _id: 1 })
-      .lean()
-      .exec();
+    const doc = await this.model.collection.findOne(
+      { sender: anyOf(senders), recipient, optedOut: true },
+      { projection: { _id: 1 } },
+    );
     return doc !== null;
   }
 

@@ -10,6 +10,7 @@ import {
   ProviderSendError,
 } from './messaging-provider';
 import { classifyPlivoFailure } from './plivo-failure';
+import { keepSdkSocketsAlive } from './sdk-http-agent';
 
 /** The only code that talks to the Plivo SDK. One client, built once from config. */
 @Injectable()
@@ -27,6 +28,7 @@ export class PlivoService extends MessagingProvider {
       url: `${plivo.apiUrl}/v1/Account/${plivo.authId}`,
       timeout: plivo.timeoutMs,
     });
+    keepSdkSocketsAlive();
   }
 
   async send(message: OutboundMessage): Promise<ProviderAcceptance> {

@@ -1,3 +1,4 @@
+import { URL_SCHEMA } from '../../send/dto/send-mms.dto';
 import { exampleDateTime } from '../../../shared/example-dates';
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
@@ -48,7 +49,7 @@ export class CreateCampaignDto {
   @MaxCodePoints(MAX_TEXT_LENGTH)
   messageText: string;
 
-  @ApiPropertyOptional({ example: 'https://media.example.com/sale.png', maxLength: MAX_URL_LENGTH })
+  @ApiPropertyOptional({ ...URL_SCHEMA, example: 'https://media.example.com/sale.png' })
   @IsOptionalNotNull()
   @IsString()
   @Validate(IsHttpUrl)
@@ -57,7 +58,7 @@ export class CreateCampaignDto {
 
   @ApiPropertyOptional({
     type: 'array',
-    items: { type: 'string', format: 'uri', maxLength: MAX_URL_LENGTH },
+    items: URL_SCHEMA,
     example: ['https://media.example.com/sale-2.png'],
     maxItems: MAX_MEDIA,
     description: 'Media URLs, each checked as mediaUrl is.',
@@ -160,10 +161,7 @@ export class CreateCampaignDto {
   @Max(MAX_PER_SECOND)
   maxPerSecond?: number;
 
-  @ApiPropertyOptional({
-    example: 'https://example.com/hooks/mms-status',
-    maxLength: MAX_URL_LENGTH,
-  })
+  @ApiPropertyOptional({ ...URL_SCHEMA, example: 'https://example.com/hooks/mms-status' })
   @IsOptionalNotNull()
   @IsString()
   @Validate(IsHttpUrl)

@@ -22,7 +22,7 @@ import { MAX_SCHEDULE_DAYS, RFC3339_DATE_TIME } from '../usecases/send-mms/send-
 const MAX_URL_LENGTH = 2048;
 const MEDIA_ID_PATTERN = /^[A-Za-z0-9-]{1,64}$/;
 /** What the OpenAPI document says of a media URL; the policy then judges its address. */
-const URL_SCHEMA = {
+export const URL_SCHEMA = {
   type: 'string',
   format: 'uri',
   pattern: '^[Hh][Tt][Tt][Pp][Ss]?://',

@@ -163,7 +163,7 @@ export class DeliverMessageUseCase {
     durationMs: number,
   ): Promise<void> {
     try {
-      await this.logs.applyStatusChange({ _id: id }, acceptedChange(acceptance, durationMs));
+      await this.logs.recordStatusChange({ _id: id }, acceptedChange(acceptance, durationMs));
     } catch (error) {
       // Plivo has the message: answering an error would invite a duplicate send. The log stays
       // pending until the status callback (which carries ref) brings it up to date.

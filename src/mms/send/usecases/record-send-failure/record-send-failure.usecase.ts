@@ -44,7 +44,7 @@ export class RecordSendFailureUseCase {
       'Plivo send failed',
     );
     try {
-      await this.logs.applyStatusChange(
+      await this.logs.recordStatusChange(
         { _id: id },
         {
           status: ambiguous ? 'unknown' : 'failed',
@@ -81,7 +81,7 @@ export class RecordSendFailureUseCase {
     const message =
       'The recipient opted out (STOP) while the send was in progress; nothing more was sent';
     await this.logs
-      .applyStatusChange(
+      .recordStatusChange(
         { _id: id },
         {
           status: 'failed',

@@ -1,5 +1,17 @@
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { MAX_TEXT_LENGTH } from '../../../plivo/plivo-limits';
-import { canReceiveMms, isMmsRefusal, smsFallback } from './destination-policy';
+import { SendMmsDto } from '../../dto/send-mms.dto';
+import { canReceiveMms, isMmsRefusal, planChannel, smsFallback } from './destination-policy';
+
+// The real parser, counted: how often a send parses its destination.
+jest.mock('libphonenumber-js/max', () => {
+  const actual =
+    jest.requireActual<typeof import('libphonenumber-js/max')>('libphonenumber-js/max');
+  return { ...actual, parsePhoneNumberFromString: jest.fn(actual.parsePhoneNumberFromString) };
+});
+const parse = parsePhoneNumberFromString as jest.MockedFunction<typeof parsePhoneNumberFromString>;
 
 describe('destination policy', () => {
   it.each([
@@ -10,6 +22,31 @@ describe('destination policy', () => {
     ['+61412345678', false],
   ])('%s can receive MMS: %s', (number, expected) => {
     expect(canReceiveMms(number)).toBe(expected);
+  });
+
+  describe('a validated request: its destination parsed once', () => {
+    beforeEach(() => parse.mockClear());
+
+    it.each([
+      ['+14157654321', 'mms'],
+      ['+447911123456', 'sms'],
+    ])(
+      '%s: the validation parses it, the channel plan reuses that (%s)',
+      async (number, channel) => {
+        const dto = plainToInstance(SendMmsDto, {
+          destinationNumber: number,
+          messageText: 'Hello',
+          mediaUrl: 'https://example.com/a.png',
+        });
+        expect(await validate(dto)).toEqual([]);
+        expect(parse).toHaveBeenCalledTimes(1);
+        expect(planChannel(dto, ['https://example.com/a.png'], [], true).channel).toBe(channel);
+        expect(parse).toHaveBeenCalledTimes(1);
+        // Another number than the one validated is parsed, never taken from the validation.
+        expect(canReceiveMms('+447911123456', dto)).toBe(false);
+        expect(parse).toHaveBeenCalledTimes(number === '+447911123456' ? 1 : 2);
+      },
+    );
   });
 
   it('recognises Plivo refusals that are about MMS capability only', () => {

@@ -1,14 +1,15 @@
 import { HttpException, UnprocessableEntityException } from '@nestjs/common';
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { Types } from 'mongoose';
 import { PlivoFailure } from '../../../plivo/plivo-failure';
 import { MAX_TEXT_LENGTH } from '../../../plivo/plivo-limits';
+import { countryOfNumber } from '../../../../shared/is-e164-phone-number';
 
 /** Plivo sends MMS to US and Canadian numbers only (plivo.com/docs/faq/messaging/mms). */
 const MMS_COUNTRIES = new Set(['US', 'CA']);
 
-export function canReceiveMms(e164: string): boolean {
-  const country = parsePhoneNumberFromString(e164)?.country;
+/** `validated`: the DTO that held the number, whose validation parsed it already. */
+export function canReceiveMms(e164: string, validated?: object): boolean {
+  const country = countryOfNumber(e164, validated);
   return country !== undefined && MMS_COUNTRIES.has(country);
 }
 
@@ -49,7 +50,7 @@ export function planChannel(
   mediaIds: string[],
   fallbackAllowed: boolean,
 ): ChannelPlan {
-  if (canReceiveMms(dto.destinationNumber))
+  if (canReceiveMms(dto.destinationNumber, dto))
     return { channel: 'mms', text: dto.messageText, mediaUrls, mediaIds };
   const reason = 'Plivo delivers MMS only to US and Canadian numbers';
   const fallback = fallbackAllowed

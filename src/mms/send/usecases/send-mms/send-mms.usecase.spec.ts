@@ -21,7 +21,6 @@ import {
   MessageLogRepository,
   NewOutboundMessage,
   StatusChange,
-  StatusChangeResult,
 } from '../../../message-log/message-log.repository';
 import { MediaPreflight } from '../../../media/media-preflight';
 import { MediaUrlPolicy } from '../../../media/media-url-policy';
@@ -66,7 +65,7 @@ class FakeMessageLogRepository {
   readonly attempts: { id: Types.ObjectId; attempt: AttemptRecord }[] = [];
   readonly changes: { match: unknown; change: StatusChange }[] = [];
   failCreatePending?: Error;
-  failApplyStatusChange?: Error;
+  failRecordStatusChange?: Error;
   failRecordAttempt?: Error;
   /** How long recordAttempt takes (a slow database). */
   recordAttemptMs = 0;
@@ -87,11 +86,10 @@ class FakeMessageLogRepository {
     this.attempts.push({ id, attempt });
   }
 
-  async applyStatusChange(match: unknown, change: StatusChange): Promise<StatusChangeResult> {
-    this.events.push(`applyStatusChange:${change.status}`);
-    if (this.failApplyStatusChange) throw this.failApplyStatusChange;
+  async recordStatusChange(match: unknown, change: StatusChange): Promise<void> {
+    this.events.push(`recordStatusChange:${change.status}`);
+    if (this.failRecordStatusChange) throw this.failRecordStatusChange;
     this.changes.push({ match, change });
-    return 'applied';
   }
 }
 
@@ -181,6 +179,8 @@ class FakeOptOuts {
   /** Opt the recipient out after this many reads (a STOP arriving mid-send). */
   optOutAfterReads?: number;
   reads = 0;
+  /** Holds the send path's check until it settles (a read still on the wire). */
+  inFlight?: Promise<void>;
   constructor(private readonly events: string[]) {}
 
   async isOptedOut(): Promise<boolean> {
@@ -193,6 +193,7 @@ class FakeOptOuts {
 
   async assertNotOptedOut(): Promise<void> {
     this.events.push('assertNotOptedOut');
+    await this.inFlight;
     if (this.optedOut)
       throw new UnprocessableEntityException({ message: 'opted out', code: 'RECIPIENT_OPTED_OUT' });
   }
@@ -208,7 +209,11 @@ interface Setup {
   events: string[];
 }
 
-function setup(steps: Step[], retry = { maxRetries: 2, sendDeadlineMs: 10_000 }): Setup {
+function setup(
+  steps: Step[],
+  retry = { maxRetries: 2, sendDeadlineMs: 10_000 },
+  preflight?: Pick<MediaPreflight, 'assertDeliverable'>,
+): Setup {
   const events: string[] = [];
   const repo = new FakeMessageLogRepository(events);
   const provider = new ScriptedProvider(steps, events);
@@ -225,7 +230,7 @@ function setup(steps: Step[], retry = { maxRetries: 2, sendDeadlineMs: 10_000 })
     'plivo.senderNumber': SENDER,
     senders: { pools: {}, defaultPool: [SENDER], owners: {}, inboundCallbackUrls: {} },
     'app.publicBaseUrl': BASE_URL,
-    send: { mediaPreflight: false, fallbackToSms: false },
+    send: { mediaPreflight: preflight !== undefined, fallbackToSms: false },
     dispatch: { validityDefaultS: 10_800, maxWaitMs: 1000 },
   });
   // No pacing in these sends: every message goes to Plivo in its request.
@@ -243,7 +248,7 @@ function setup(steps: Step[], retry = { maxRetries: 2, sendDeadlineMs: 10_000 })
     deliver,
     metrics as unknown as MetricsService,
     new MediaUrlPolicy(stubConfig({ 'send.mediaAllowHttp': false })),
-    { assertDeliverable: async () => undefined } as unknown as MediaPreflight,
+    (preflight ?? { assertDeliverable: async () => undefined }) as MediaPreflight,
     optOuts as unknown as OptOutsService,
     // No callback URL in these sends, none by default: the target is "nowhere".
     { resolve: () => undefined } as unknown as CallbackTarget,
@@ -292,7 +297,7 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
         'assertNotOptedOut',
         'createPending',
         'send',
-        'applyStatusChange:queued',
+        'recordStatusChange:queued',
       ]);
     });
 
@@ -383,7 +388,7 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
         'recordAttempt',
         'isOptedOut',
         'send',
-        'applyStatusChange:queued',
+        'recordStatusChange:queued',
       ]);
       expect(provider.sent).toHaveLength(2);
       expect(provider.sent[1]).toEqual(provider.sent[0]); // same callback ref: same log
@@ -429,7 +434,7 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
         'recordAttempt',
         'isOptedOut',
         'send',
-        'applyStatusChange:failed',
+        'recordStatusChange:failed',
       ]);
       expect(repo.attempts.map((a) => a.attempt.outcome)).toEqual(['unavailable', 'throttled']);
       // The last attempt is recorded with the final status change.
@@ -587,7 +592,7 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
 
     it('still answers with the mapped error when recording the failure fails', async () => {
       const { service, repo } = setup([fail('rejected')]);
-      repo.failApplyStatusChange = new Error('db down');
+      repo.failRecordStatusChange = new Error('db down');
       const { error } = await settle(service.execute(dto(), { client: CLIENT }));
       expect(error).toBeInstanceOf(BadRequestException);
       expect(logError).toHaveBeenCalled();
@@ -624,6 +629,50 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
       expect(responseOf(error).code).toBe('RECIPIENT_OPTED_OUT');
       expect(provider.sent).toEqual([]);
       expect(events).toEqual(['assertNotOptedOut']);
+    });
+
+    it('the media preflight runs while the opt-out read is on the wire, then the send goes on', async () => {
+      const events: string[] = [];
+      const preflight = { assertDeliverable: async () => void events.push('preflight') };
+      const {
+        service,
+        provider,
+        optOuts,
+        events: sendEvents,
+      } = setup([ACCEPTED], undefined, {
+        assertDeliverable: () => preflight.assertDeliverable(),
+      });
+      let answer!: () => void;
+      optOuts.inFlight = new Promise((resolve) => (answer = resolve));
+      const sending = settle(service.execute(dto(), { client: CLIENT }));
+      await jest.advanceTimersByTimeAsync(0);
+      expect(events).toEqual(['preflight']);
+      expect(sendEvents).toEqual(['assertNotOptedOut']);
+      answer();
+      const { value } = await sending;
+      expect(value?.status).toBe('queued');
+      expect(provider.sent).toHaveLength(1);
+    });
+
+    it('an opted-out recipient whose media fails the preflight too: still 422 RECIPIENT_OPTED_OUT, nothing logged or sent', async () => {
+      const { service, provider, repo, optOuts } = setup([ACCEPTED], undefined, {
+        assertDeliverable: async () => {
+          throw new UnprocessableEntityException({
+            message: 'unreachable',
+            code: 'MEDIA_UNREACHABLE',
+          });
+        },
+      });
+      optOuts.optedOut = true;
+      let answer!: () => void;
+      optOuts.inFlight = new Promise((resolve) => (answer = resolve));
+      const sending = settle(service.execute(dto(), { client: CLIENT }));
+      await jest.advanceTimersByTimeAsync(0);
+      answer();
+      const { error } = await sending;
+      expect(responseOf(error).code).toBe('RECIPIENT_OPTED_OUT');
+      expect(repo.pending).toEqual([]);
+      expect(provider.sent).toEqual([]);
     });
 
     it('a STOP that lands during a retry backoff stops the send: no further attempt, log failed, 422 with the id', async () => {
@@ -663,7 +712,7 @@ describe('SendMmsUseCase (with its send attempts and failure recording)', () => 
 
     it('when the final update fails after Plivo accepted, still resolves with the 202 body', async () => {
       const { service, repo, provider } = setup([ACCEPTED]);
-      repo.failApplyStatusChange = new Error('db down');
+      repo.failRecordStatusChange = new Error('db down');
       const { value, error } = await settle(service.execute(dto(), { client: CLIENT }));
       expect(error).toBeUndefined();
       expect(value).toEqual({

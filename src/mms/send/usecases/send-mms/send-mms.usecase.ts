@@ -83,16 +83,20 @@ export class SendMmsUseCase {
       recipient: dto.destinationNumber,
       requested: dto.senderNumber,
       // The channel planChannel will choose: MMS where it can go, else the SMS fallback.
-      channel: canReceiveMms(dto.destinationNumber) ? 'mms' : 'sms',
+      channel: canReceiveMms(dto.destinationNumber, dto) ? 'mms' : 'sms',
       at: window.sendAt ?? new Date(),
     });
-    // A recipient who opted out of this sender: 422 first (one indexed read), before media is
-    // even fetched. Not logged (see docs/opt-outs.md), counted as refused. The SMS fallback and
+    // A recipient who opted out of this sender: 422 (one indexed read), whatever the other
+    // checks say. Not logged (see docs/opt-outs.md), counted as refused. The SMS fallback and
     // the retries go to the same (sender, recipient), so this one check covers them.
-    await this.optOuts.assertNotOptedOut(sender, dto.destinationNumber, context.client.id);
-    // Checks that need no log: refused here, nothing is written and nothing is sent.
-    const checked = await this.check(dto, context.client.id, window);
-    const request: SendRequest = { ...checked, sender, senderChoice: choice };
+    const optOut = this.optOuts.assertNotOptedOut(sender, dto.destinationNumber, context.client.id);
+    // Checks that need no log: refused here, nothing is written and nothing is sent. They run
+    // while the opt-out read is on the wire (the preflight's fetches too); their answer is only
+    // read once it has passed, so the 422 still comes first.
+    const checking = this.check(dto, context.client.id, window);
+    checking.catch(() => undefined);
+    await optOut;
+    const request: SendRequest = { ...(await checking), sender, senderChoice: choice };
     const schedule = await this.scheduleOf(request);
     // Logged before Plivo is called: a crash in between leaves a pending record, never an
     // unrecorded message. A database failure here throws before anything is sent.

@@ -109,7 +109,7 @@ export class SendReplyUseCase {
     }
     this.metrics.messages.inc({ outcome: 'queued', reason: reply.reason, client: clientId });
     try {
-      await this.logs.applyStatusChange(
+      await this.logs.recordStatusChange(
         { _id: id },
         acceptedChange(outcome.acceptance, outcome.durationMs),
       );
