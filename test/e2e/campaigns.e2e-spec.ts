@@ -189,6 +189,7 @@ describe('campaigns (e2e)', () => {
     ],
     ['maxPerSecond 0', { maxPerSecond: 0 }, 'maxPerSecond'],
     ['maxPerSecond -1', { maxPerSecond: -1 }, 'maxPerSecond'],
+    ['maxPerSecond 5e-324 (below one every 100 s)', { maxPerSecond: 5e-324 }, 'maxPerSecond'],
   ])('%s → 400 VALIDATION_FAILED naming %s; nothing written', async (_, extra, field) => {
     const res = await post(campaign([number(1)], extra)).expect(400);
     expect(res.body.code).toBe('VALIDATION_FAILED');

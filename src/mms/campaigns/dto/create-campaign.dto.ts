@@ -12,6 +12,7 @@ import {
   IsString,
   Matches,
   Max,
+  Min,
   MaxLength,
   MinLength,
   Validate,
@@ -30,6 +31,10 @@ export const MAX_RECIPIENTS = 10_000;
 /** A recipient as written by the caller (spaces, dashes, brackets) before E.164 normalisation. */
 const MAX_RECIPIENT_LENGTH = 32;
 export const MAX_PER_SECOND = 1000;
+/** One every 100 s: a slower cap would hold the campaign's pacing bucket for hours per message. */
+export const MIN_PER_SECOND = 0.01;
+/** A number as a form carries it (JSON's number grammar, exponent included). */
+const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 const MAX_URL_LENGTH = 2048;
 const MEDIA_ID_PATTERN = /^[A-Za-z0-9-]{1,64}$/;
 
@@ -144,20 +149,21 @@ export class CreateCampaignDto {
   deliveryWindow?: DeliveryWindowDto;
 
   @ApiPropertyOptional({
-    minimum: 0,
-    exclusiveMinimum: true,
+    type: 'number',
+    minimum: MIN_PER_SECOND,
     maximum: MAX_PER_SECOND,
     example: 5,
-    description: "The campaign's own cap (messages per second), below the configured rates.",
+    description: `The campaign's own cap (messages per second), below the configured rates: ${MIN_PER_SECOND} (one every 100 s) to ${MAX_PER_SECOND}; 0 or less is refused.`,
   })
   @IsOptionalNotNull()
   @Transform(({ value, obj }: { value: unknown; obj: object }) =>
-    isFormBody(obj) && typeof value === 'string' && /^\d+(\.\d+)?$/.test(value)
-      ? Number(value)
-      : value,
+    isFormBody(obj) && typeof value === 'string' && NUMBER.test(value) ? Number(value) : value,
   )
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @IsPositive()
+  @Min(MIN_PER_SECOND, {
+    message: `maxPerSecond must be at least ${MIN_PER_SECOND} (one message every 100 s)`,
+  })
   @Max(MAX_PER_SECOND)
   maxPerSecond?: number;
 
