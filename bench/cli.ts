@@ -26,7 +26,8 @@
  * a large queue), --dispatch-messages N (10000), --dispatch-paced-rate R (5),
  * --dispatch-paced-seconds S (30), --dispatch-waiting N (100000), --dispatch-waiting-seconds S (20),
  * --campaign (after the throughput run: POST /campaigns' answer time and RSS, and a campaign's
- * drain vs the send rate), --campaign-recipients N (10000).
+ * drain vs the send rate), --campaign-recipients N (10000), --campaign-drain N (the drain's
+ * messages; --campaign-recipients by default).
  * MONGODB_URI: use that server (a fresh database mms_bench_<time> on it, dropped at the end)
  * instead of the embedded server (chooseDatabaseServer) in a temp dir.
  */
@@ -76,6 +77,8 @@ export interface BenchOptions {
   /** After the throughput run: the campaign scenarios (scenarios/campaign.ts). */
   campaign: boolean;
   campaignRecipients: number;
+  /** The drain's messages (default: campaignRecipients); the stand-in's claim reads every due one. */
+  campaignDrain: number;
 }
 
 export function parseOptions(args: string[]): BenchOptions {
@@ -110,6 +113,7 @@ export function parseOptions(args: string[]): BenchOptions {
       'dispatch-waiting-seconds': { type: 'string', default: '20' },
       campaign: { type: 'boolean', default: false },
       'campaign-recipients': { type: 'string', default: '10000' },
+      'campaign-drain': { type: 'string' },
     },
     strict: true,
   });
@@ -149,6 +153,7 @@ export function parseOptions(args: string[]): BenchOptions {
     dispatchWaitingSeconds: Number(opts['dispatch-waiting-seconds']),
     campaign: opts.campaign,
     campaignRecipients: Number(opts['campaign-recipients']),
+    campaignDrain: Number(opts['campaign-drain'] ?? opts['campaign-recipients']),
   };
 }
 

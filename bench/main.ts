@@ -108,6 +108,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
       ? await campaignRun(
           dispatchContext(ctx, env, flags, mode.sendRps, cleanups),
           options.campaignRecipients,
+          options.campaignDrain,
         )
       : undefined;
     if (campaign) Object.assign(report, campaign.report);

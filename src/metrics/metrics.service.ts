@@ -47,6 +47,20 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly campaignMessages = new Counter({
+    name: 'mms_campaign_messages_total',
+    help: 'Campaign recipients at creation by outcome: created (a message written), opted-out, duplicate or invalid (dropped), by client id',
+    labelNames: ['outcome', 'client'] as const,
+    registers: [this.registry],
+  });
+
+  readonly campaignTransitions = new Counter({
+    name: 'mms_campaign_transitions_total',
+    help: 'Campaigns entering a status: creating, scheduled, running, paused, canceled, completed',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+
   readonly dispatchBacklog = new Gauge({
     name: 'mms_dispatch_backlog',
     help: 'Messages the gateway holds (scheduled), by sender number, as a replica last counted them',

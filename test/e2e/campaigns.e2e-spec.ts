@@ -81,6 +81,21 @@ describe('campaigns (e2e)', () => {
       'the opt-out',
     );
     const before = requestsTo(optedOut).length;
+    const counted = async () => {
+      const text = (await request(t.baseUrl).get('/metrics').expect(200)).text;
+      return Object.fromEntries(
+        ['created', 'duplicate', 'opted-out', 'invalid'].map((outcome) => [
+          outcome,
+          Number(
+            new RegExp(
+              `^mms_campaign_messages_total\\{outcome="${outcome}",client="team-a"\\} (\\d+)$`,
+              'm',
+            ).exec(text)?.[1] ?? 0,
+          ),
+        ]),
+      );
+    };
+    const countedBefore = await counted();
     const distinct = Array.from({ length: 45 }, (_, i) => number(i));
     // Five more entries: the same numbers spelled otherwise.
     const recipients = [
@@ -98,6 +113,13 @@ describe('campaigns (e2e)', () => {
       counts: { total: 50, duplicates: 5, optedOut: 1, invalid: 0, scheduled: 44 },
     });
     const id = created.body.campaignId;
+    // mms_campaign_messages_total: the messages written and the recipients dropped.
+    const countedAfter = await counted();
+    expect(
+      Object.fromEntries(
+        Object.entries(countedAfter).map(([outcome, n]) => [outcome, n - countedBefore[outcome]]),
+      ),
+    ).toEqual({ created: 44, duplicate: 5, 'opted-out': 1, invalid: 0 });
     const polls: Record<string, number>[] = [];
     await eventually(
       async () => {

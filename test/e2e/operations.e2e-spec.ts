@@ -102,6 +102,18 @@ describe('operators: dashboard and alert rules against a live /metrics (e2e)', (
       { token: t.authToken },
     ).expect(200);
 
+    // A campaign of one recipient, held for an hour: its message and its status counted.
+    await request(t.baseUrl)
+      .post('/campaigns')
+      .send({
+        name: 'Operations',
+        messageText: SEED.messageText,
+        mediaUrl: SEED.mediaUrl,
+        recipients: ['+14157650001'],
+        sendAt: new Date(Date.now() + 3_600_000).toISOString(),
+      })
+      .expect(201);
+
     // Plivo's status webhooks, the client's callback delivered, the scheduled one dispatched.
     const scrape = () =>
       request(t.baseUrl)
@@ -116,7 +128,9 @@ describe('operators: dashboard and alert rules against a live /metrics (e2e)', (
         ) &&
         /^status_callback_events_total\{outcome="delivered"\} [1-9]/m.test(m) &&
         /^opt_out_replies_total\{/m.test(m) &&
-        m.includes(`mms_dispatch_lag_seconds_count{sender="${TEST_SENDER}"} 1`),
+        m.includes(`mms_dispatch_lag_seconds_count{sender="${TEST_SENDER}"} 1`) &&
+        // Counted just after the lag: a scrape can fall between the two.
+        /^mms_messages_total\{outcome="queued",reason="ok",client="[^"]*"\} 2$/m.test(m),
       'the webhooks, a delivered status callback and a dispatched message in /metrics',
       15000,
       100,

@@ -33,6 +33,7 @@ const READS_AND_WRITES = new Set([
   'deleteMany',
   'countDocuments',
   'findOneAndUpdate',
+  'updateMany',
 ]);
 
 /** Fields a query can seek on: equality or range at the top level, or present in every $or branch. */
@@ -127,6 +128,7 @@ describe('every query the service runs is served by an index (e2e)', () => {
       SENDER_NUMBERS: `duo:${DUO_POOL.join('|')}`,
       ADMIN_API_KEYS: `ops:${ADMIN_KEY}`,
       INBOUND_CLIENTS: '+14155550100:team',
+      CAMPAIGN_MONITOR_INTERVAL_MS: '100',
       OPT_OUT_REPLY: 'Unsubscribed.',
       HELP_REPLY: 'Help.',
     });
@@ -510,6 +512,99 @@ describe('every query the service runs is served by an index (e2e)', () => {
       ]).toEqual([false, true, true]);
     }
 
+    // Campaigns: creation (the opt-out batches, the held messages made due in one update), the
+    // monitor (its claim, progress, completion and event), pause/resume/cancel (one update over
+    // the campaign's messages each), progress and the per-recipient pages, the lists.
+    const campaignBody = (recipients: string[], extra: object = {}) => ({
+      name: 'Query plans',
+      messageText: 'Sale',
+      mediaUrl: body.mediaUrl,
+      recipients,
+      ...extra,
+    });
+    const due = await request(t.baseUrl)
+      .post('/campaigns')
+      .set({ 'X-API-Key': KEY, 'Idempotency-Key': 'campaign-1' })
+      .send(
+        campaignBody(['+14157650600', '+14157650601'], {
+          statusCallbackUrl: `${receiverUrl}/campaigns`,
+        }),
+      )
+      .expect(201);
+    const heldCampaign = await request(t.baseUrl)
+      .post('/campaigns')
+      .set('X-API-Key', KEY)
+      .send(
+        campaignBody(['+14157650602', '+14157650603', '+14157650604'], {
+          sendAt: new Date(Date.now() + 3_600_000).toISOString(),
+        }),
+      )
+      .expect(201);
+    await eventually(
+      () => request(t.baseUrl).get(`/campaigns/${due.body.campaignId}`).set('X-API-Key', KEY),
+      (res) => res.body.status === 'completed',
+      'the due campaign completed',
+      15_000,
+    );
+    await eventually(
+      async () =>
+        receiver
+          .accepted()
+          .filter((r) => (r.body as { type?: string }).type === 'campaign.completed'),
+      (events) => events.length === 1,
+      'its campaign.completed event',
+    );
+    const heldId = heldCampaign.body.campaignId as string;
+    for (const action of ['pause', 'resume', 'cancel'])
+      await request(t.baseUrl)
+        .post(`/campaigns/${heldId}/${action}`)
+        .set('X-API-Key', KEY)
+        .expect(200);
+    for (const key of [KEY, ADMIN_KEY]) {
+      await request(t.baseUrl).get(`/campaigns/${heldId}`).set('X-API-Key', key).expect(200);
+      const first = await request(t.baseUrl)
+        .get('/campaigns?limit=1')
+        .set('X-API-Key', key)
+        .expect(200);
+      await request(t.baseUrl)
+        .get(`/campaigns?limit=1&cursor=${first.body.nextCursor}`)
+        .set('X-API-Key', key)
+        .expect(200);
+    }
+    const page = await request(t.baseUrl)
+      .get(`/campaigns/${heldId}/messages?status=canceled&limit=1`)
+      .set('X-API-Key', KEY)
+      .expect(200);
+    await request(t.baseUrl)
+      .get(`/campaigns/${heldId}/messages?status=canceled&limit=1&cursor=${page.body.nextCursor}`)
+      .set('X-API-Key', KEY)
+      .expect(200);
+    // The campaign's messages as a whole: made due, held, canceled (updateMany each).
+    const campaignId = new mongoose.Types.ObjectId(heldId);
+    const campaignUpdates = queries.filter(
+      (q) => q.method === 'updateMany' && String(q.filter.campaignId) === heldId,
+    );
+    expect(campaignUpdates.length).toBeGreaterThanOrEqual(4);
+    // The two campaign indexes: the counts per status (an aggregation, not recorded above), and
+    // a recipient of a campaign (what the unique index guards; the campaigns spec reads it too).
+    const countsPlan = JSON.stringify(
+      await t.db
+        .collection('message_logs')
+        .aggregate([{ $match: { campaignId } }, { $group: { _id: '$status', n: { $sum: 1 } } }])
+        .explain(),
+    );
+    expect([
+      countsPlan.includes('COLLSCAN'),
+      /campaignId_1_status_1__id_1/.test(countsPlan),
+    ]).toEqual([false, true]);
+    const recipientPlan = await t.db
+      .collection('message_logs')
+      .find({ campaignId, recipient: '+14157650602' })
+      .explain();
+    expect(indexScans(recipientPlan).map((scan) => scan.keys)).toEqual([
+      ['campaignId', 'recipient'],
+    ]);
+
     const ours = queries.filter((q) => q.collection !== 'system.indexes');
     expect(new Set(ours.map((q) => q.collection))).toEqual(
       new Set([
@@ -520,6 +615,8 @@ describe('every query the service runs is served by an index (e2e)', () => {
         'opt_out_reply_windows',
         // The campaign monitor's claim (monitorDueAt), on every replica even with no campaign.
         'campaigns',
+        // A campaign that ends drops its pacing bucket (the channel's document, by _id).
+        'pacing',
       ]),
     );
     expect(ours.length).toBeGreaterThan(30);
@@ -548,7 +645,7 @@ describe('every query the service runs is served by an index (e2e)', () => {
     // The planner's own verdict on every query the service ran, reads and writes alike (a
     // write's filter is planned like a find): no COLLSCAN, on whatever server runs.
     expect(new Set(ours.map((q) => q.method))).toEqual(
-      new Set(['find', 'findOne', 'findOneAndUpdate', 'updateOne', 'deleteOne']),
+      new Set(['find', 'findOne', 'findOneAndUpdate', 'updateOne', 'updateMany', 'deleteOne']),
     );
     // A client's list (and its cursor pages) must lead with clientId: an index without it would
     // scan every client's messages and filter them. Both pages of every filter ran above.

@@ -140,6 +140,8 @@ describe('deploy/grafana/mms-gateway.json', () => {
       'mms_dispatch_lag_seconds',
       'mms_sender_messages_total',
       'mms_sender_choices_total',
+      'mms_campaign_messages_total',
+      'mms_campaign_transitions_total',
       'plivo_webhook_events_total',
       'opt_out_changes_total',
       'opt_out_replies_total',

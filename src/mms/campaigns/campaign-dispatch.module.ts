@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { MetricsModule } from '../../metrics/metrics.module';
 import { ClientCallbacksModule } from '../client-callbacks/client-callbacks.module';
 import { MessageLogModule } from '../message-log/message-log.module';
 import { PacingModule } from '../pacing/pacing.module';
@@ -20,6 +21,7 @@ import { CampaignStateReader } from './campaign-state';
     MessageLogModule,
     PacingModule,
     ClientCallbacksModule,
+    MetricsModule,
   ],
   providers: [
     CampaignStateReader,

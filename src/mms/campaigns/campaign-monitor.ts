@@ -8,6 +8,7 @@ import { ConfigService } from '@nestjs/config';
 import { Types } from 'mongoose';
 import { CampaignMonitorConfig } from '../../config/campaign-monitor.config';
 import { AllConfig } from '../../config/config.type';
+import { MetricsService } from '../../metrics/metrics.service';
 import { describeError } from '../../shared/describe-error';
 import { Pacer } from '../pacing/pacer';
 import { CampaignCompletionEvent } from './campaign-completion-event';
@@ -40,6 +41,7 @@ export class CampaignMonitor implements OnApplicationBootstrap, BeforeApplicatio
     private readonly repository: CampaignMonitorRepository,
     private readonly completionEvent: CampaignCompletionEvent,
     private readonly pacer: Pacer,
+    private readonly metrics: MetricsService,
     config: ConfigService<AllConfig, true>,
   ) {
     this.settings = config.get('campaignMonitor', { infer: true });
@@ -109,11 +111,12 @@ export class CampaignMonitor implements OnApplicationBootstrap, BeforeApplicatio
       return;
     }
     const canceled = await this.repository.settle(claim, now, { status: 'canceled' }, 'creating');
-    if (canceled)
-      this.logger.warn(
-        { campaignId: claim.id.toHexString(), clientId: claim.clientId },
-        'A campaign was still being created long after its request began: canceled',
-      );
+    if (!canceled) return;
+    this.metrics.campaignTransitions.inc({ status: 'canceled' });
+    this.logger.warn(
+      { campaignId: claim.id.toHexString(), clientId: claim.clientId },
+      'A campaign was still being created long after its request began: canceled',
+    );
   }
 
   private async finishCanceled(claim: ClaimedCampaign, now: Date): Promise<void> {
@@ -136,7 +139,8 @@ export class CampaignMonitor implements OnApplicationBootstrap, BeforeApplicatio
       if (claim.status === 'scheduled') set.status = 'running';
     }
     if (await this.repository.anyNotFinal(claim.id)) {
-      await this.repository.settle(claim, this.later(now), set, claim.status);
+      const moved = await this.repository.settle(claim, this.later(now), set, claim.status);
+      if (moved && set.status) this.metrics.campaignTransitions.inc({ status: 'running' });
       return;
     }
     const counts = await this.repository.countsByStatus(claim.id);
@@ -161,6 +165,7 @@ export class CampaignMonitor implements OnApplicationBootstrap, BeforeApplicatio
       claim.status,
     );
     if (!completed) return;
+    this.metrics.campaignTransitions.inc({ status: 'completed' });
     this.logger.log({ campaignId: claim.id.toHexString(), counts }, 'Campaign completed');
     await this.forgetPacing(claim.id);
   }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { MetricsModule } from '../../metrics/metrics.module';
 import { ClientCallbacksModule } from '../client-callbacks/client-callbacks.module';
 import { MediaModule } from '../media/media.module';
 import { MessageLogModule } from '../message-log/message-log.module';
@@ -25,6 +26,7 @@ import { ControlCampaignUseCase } from './usecases/control-campaign/control-camp
     OptOutsModule,
     ClientCallbacksModule,
     IdempotencyModule,
+    MetricsModule,
     MongooseModule.forFeature([{ name: Campaign.name, schema: CampaignSchema }]),
   ],
   controllers: [CampaignsController, CampaignControlController],

@@ -30,14 +30,26 @@ export class CampaignsRepository {
     }
   }
 
-  /** Creation done: `creating` → `status` (scheduled or running) with the final counts. */
+  /**
+   * Creation done: `creating` → `status` (scheduled or running) with the final counts, and due
+   * for the campaign monitor now: a monitor that saw it `creating` put it off until the creation
+   * deadline (CAMPAIGN_CREATING_TIMEOUT_MS), and its lease, if it holds one, is void. `moved`:
+   * this call made the change (false: another attempt of the same request already had).
+   */
   async finishCreating(
     id: Types.ObjectId,
     status: CampaignStatus,
     counts: CampaignCounts,
-  ): Promise<CampaignRecord | null> {
-    await this.model.updateOne({ _id: id, status: 'creating' }, { $set: { status, counts } });
-    return this.model.findById(id).lean<CampaignRecord>().exec();
+  ): Promise<{ campaign: CampaignRecord | null; moved: boolean }> {
+    const result = await this.model.collection.updateOne(
+      { _id: id, status: 'creating' },
+      {
+        $set: { status, counts, monitorDueAt: new Date(), updatedAt: new Date() },
+        $unset: { monitorLease: '' },
+      },
+    );
+    const campaign = await this.model.findById(id).lean<CampaignRecord>().exec();
+    return { campaign, moved: result.modifiedCount === 1 };
   }
 
   findById(id: Types.ObjectId, readers: Readers = 'all'): Promise<CampaignRecord | null> {

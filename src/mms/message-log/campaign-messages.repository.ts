@@ -10,8 +10,12 @@ import { StatusChange, statusChangePipeline } from './status-change';
 
 /** The dispatch queue's fields: a message that leaves the queue loses them (DISPATCH_FIELDS). */
 const QUEUE_FIELDS = ['dispatchDueAt', 'dispatchLease', 'slotAt'];
-/** Documents per insertMany: a 10,000-recipient campaign is ten round trips, not 10,000. */
-const INSERT_CHUNK = 1000;
+/**
+ * Documents per insertMany: a 10,000-recipient campaign is 100 round trips, not 10,000. On the
+ * stand-in database 10,000 documents take the same time in chunks of 100 to 2,500 (1.2–2 s on
+ * a loaded 2-core machine, 2026-12-08), and a smaller chunk holds less in memory at once.
+ */
+export const INSERT_CHUNK = 100;
 
 /** One recipient of a campaign, as the creation writes it (held, not yet due). */
 export type NewCampaignMessage = Omit<NewOutboundMessage, '_id'> & { sendAt?: Date };

@@ -1,5 +1,6 @@
 import { ConflictException, Injectable } from '@nestjs/common';
 import { Client } from '../../../../auth/client';
+import { MetricsService } from '../../../../metrics/metrics.service';
 import { CampaignMessagesRepository } from '../../../message-log/campaign-messages.repository';
 import { readersFor } from '../../../messages/message-view';
 import { CampaignStatus } from '../../campaign.schema';
@@ -31,6 +32,7 @@ export class ControlCampaignUseCase {
     private readonly campaigns: CampaignsRepository,
     private readonly messages: CampaignMessagesRepository,
     private readonly progress: CampaignProgressUseCase,
+    private readonly metrics: MetricsService,
   ) {}
 
   async execute(control: Control, id: string, client: Client): Promise<CampaignDto> {
@@ -43,7 +45,8 @@ export class ControlCampaignUseCase {
       from,
       ...this.targetOf(control),
     );
-    if (!campaign) {
+    if (campaign) this.metrics.campaignTransitions.inc({ status: campaign.status });
+    else {
       campaign = await this.progress.find(id, client);
       if (!done.includes(campaign.status)) throw notNow(control, campaign);
     }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Types } from 'mongoose';
 import { Client } from '../../../../auth/client';
+import { MetricsService } from '../../../../metrics/metrics.service';
 import {
   CampaignMessagesRepository,
   NewCampaignMessage,
@@ -23,6 +24,7 @@ export class CreateCampaignUseCase {
     private readonly planner: CampaignPlanner,
     private readonly campaigns: CampaignsRepository,
     private readonly messages: CampaignMessagesRepository,
+    private readonly metrics: MetricsService,
   ) {}
 
   async execute(
@@ -52,19 +54,34 @@ export class CreateCampaignUseCase {
       counts: plan.counts,
       fallbackToSms: plan.fallbackAllowed,
     });
+    if (inserted === 'created') this.metrics.campaignTransitions.inc({ status: 'creating' });
     if (inserted === 'exists') {
       // The retried request's campaign got past creation: it is answered as it stands.
       const existing = await this.campaigns.findById(id);
       if (existing && existing.status !== 'creating') return answerFrom(existing, plan);
     }
     const dueAt = start ?? new Date();
-    await this.messages.insertHeld(
+    const written = await this.messages.insertHeld(
       id,
       plan.messages.map((m) => this.messageOf(m, dto, plan, client)),
     );
+    this.metrics.campaignMessages.inc({ outcome: 'created', client: client.id }, written);
     await this.messages.makeDue(id, dueAt);
     const done = await this.campaigns.finishCreating(id, status, plan.counts);
-    return done ? answerFrom(done, plan) : answer(id, status, plan);
+    if (done.moved) this.countCreated(status, plan, client);
+    return done.campaign ? answerFrom(done.campaign, plan) : answer(id, status, plan);
+  }
+
+  /** Once per campaign (the attempt that finished it): its status, its dropped recipients. */
+  private countCreated(status: string, plan: CampaignPlan, client: Client): void {
+    this.metrics.campaignTransitions.inc({ status });
+    const dropped = {
+      'opted-out': plan.counts.optedOut,
+      duplicate: plan.counts.duplicates,
+      invalid: plan.counts.invalid,
+    };
+    for (const [outcome, n] of Object.entries(dropped))
+      if (n > 0) this.metrics.campaignMessages.inc({ outcome, client: client.id }, n);
   }
 
   private messageOf(
