@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { json } from 'express';
+import { json, urlencoded } from 'express';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
@@ -22,6 +22,10 @@ import { API_KEY_SCHEME, BEARER_SCHEME } from './auth/api-key-auth.decorator';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { MetricsService } from './metrics/metrics.service';
 import { PLIVO_WEBHOOK_ROUTES } from './mms/plivo/webhook-routes';
+import { MAX_RECIPIENTS } from './mms/campaigns/dto/create-campaign.dto';
+
+/** A campaign's form: a field per recipient, and room for the others (media lists included). */
+const CAMPAIGN_FORM_FIELDS = MAX_RECIPIENTS + 100;
 
 /** Everything main.ts applies to the app, shared with the e2e tests so they test the real thing. */
 export function configureApp(app: INestApplication): INestApplication {
@@ -63,6 +67,15 @@ export function configureApp(app: INestApplication): INestApplication {
   // POST /campaigns carries up to 10,000 recipients: its own, larger limit (read first, the
   // general parser then skips the body already read).
   express.use('/campaigns', json({ limit: http.campaignBodyLimit }));
+  // A form carries each recipient as a field of its own: 10,000 of them, plus the others.
+  express.use(
+    '/campaigns',
+    urlencoded({
+      limit: http.campaignBodyLimit,
+      extended: false,
+      parameterLimit: CAMPAIGN_FORM_FIELDS,
+    }),
+  );
   express.useBodyParser('json', { limit: http.bodyLimit });
   // extended: false = no nested objects from form bodies (no qs prototype tricks).
   express.useBodyParser('urlencoded', {
