@@ -21,7 +21,7 @@ class CampaignMonitorEnv {
 export interface CampaignMonitorConfig {
   /** How often each running campaign is looked at (and how often each replica polls). */
   intervalMs: number;
-  /** A campaign still `creating` this long after its request began is canceled. */
+  /** A campaign still `creating` this long after its request began is canceled (or finished). */
   creatingTimeoutMs: number;
 }
 

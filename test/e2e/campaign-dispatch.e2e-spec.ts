@@ -5,6 +5,7 @@
  * signature.
  */
 import { randomBytes } from 'node:crypto';
+import { Types } from 'mongoose';
 import request from 'supertest';
 import { StatusReceiver } from '../../sandbox/plivo-simulator/status-receiver';
 import { Campaign } from '../../src/mms/campaigns/campaign.schema';
@@ -166,6 +167,121 @@ describe('campaign dispatch (e2e)', () => {
     expect(t.plivo.sentMessages).toHaveLength(0);
   });
 
+  it('a resume soon after a dispatcher saw the campaign paused: every message is still sent (none left held with no due time)', async () => {
+    // A pause whose write stopped half-way (the dispatcher must hold it): the dispatcher claims
+    // each, reads the campaign `paused` (cached for up to CAMPAIGN_STATE_TTL_MS), drops it.
+    const { id, messageIds } = await seedCampaign(t.db, {
+      recipients: recipients(3),
+      status: 'paused',
+    });
+    await eventually(
+      () =>
+        logs().countDocuments({
+          _id: { $in: messageIds },
+          status: 'scheduled',
+          dispatchDueAt: { $exists: false },
+        }),
+      (n) => n === 3,
+      'the three dropped from the queue',
+    );
+    // The client resumes right away (well within a second).
+    const resumed = await request(t.baseUrl).post(`/campaigns/${id.toHexString()}/resume`);
+    expect(resumed.status).toBe(200);
+    expect(resumed.body.status).toBe('running');
+    const sent = await eventually(
+      async () => t.plivo.sentMessages,
+      (list) => list.length === 3,
+      'the three sent after the resume',
+      8000,
+    );
+    expect(sent.map((r) => dstOf(r.body)).sort()).toEqual(recipients(3));
+  }, 20_000);
+
+  it('a resume takes the claims a dispatcher took while paused (sent now, not when that lease ends); a resume again leaves live claims alone', async () => {
+    const leased = (ids: Types.ObjectId[]) =>
+      logs().updateMany(
+        { _id: { $in: ids } },
+        {
+          $set: {
+            dispatchDueAt: new Date(Date.now() + 60_000),
+            dispatchLease: 'a-dispatcher',
+            slotAt: new Date(),
+          },
+        },
+      );
+    const paused = await seedCampaign(t.db, {
+      recipients: recipients(3),
+      status: 'paused',
+      due: false,
+    });
+    await leased(paused.messageIds);
+    const resumed = await request(t.baseUrl).post(`/campaigns/${paused.id.toHexString()}/resume`);
+    expect(resumed.body.status).toBe('running');
+    const sent = await eventually(
+      async () => t.plivo.sentMessages,
+      (list) => list.length === 3,
+      'the three sent after the resume',
+      5000,
+    );
+    expect(sent.map((r) => dstOf(r.body)).sort()).toEqual(recipients(3));
+
+    const running = await seedCampaign(t.db, { recipients: recipients(2, 10), due: false });
+    await leased(running.messageIds);
+    const again = await request(t.baseUrl).post(`/campaigns/${running.id.toHexString()}/resume`);
+    expect(again.status).toBe(200);
+    expect(
+      await logs().countDocuments({
+        _id: { $in: running.messageIds },
+        dispatchLease: 'a-dispatcher',
+        slotAt: { $exists: true },
+        dispatchDueAt: { $gt: new Date(Date.now() + 30_000) },
+      }),
+    ).toBe(2);
+  }, 20_000);
+
+  it('a running campaign whose held messages lost their due time (a pause and a resume that crossed): the monitor makes them due, each sent once', async () => {
+    const { id, messageIds } = await seedCampaign(t.db, {
+      recipients: recipients(3),
+      due: false,
+    });
+    const sent = await eventually(
+      async () => t.plivo.sentMessages,
+      (list) => list.length === 3,
+      'the three sent',
+      5000,
+    );
+    expect(sent.map((r) => dstOf(r.body)).sort()).toEqual(recipients(3));
+    await eventually(
+      () => campaigns().findOne({ _id: id }),
+      (c) => c?.status === 'completed',
+      'the campaign completed',
+    );
+    expect(await logs().countDocuments({ _id: { $in: messageIds }, attempts: 1 })).toBe(3);
+  }, 20_000);
+
+  it('validUntil passing while paused: the held messages become expired (docs/dispatch.md "Expiry") and the campaign completes', async () => {
+    const validUntil = new Date(Date.now() + 1500);
+    const { id, messageIds } = await seedCampaign(t.db, {
+      recipients: recipients(3),
+      status: 'paused',
+      due: false,
+      validUntil,
+    });
+    await eventually(
+      () => logs().countDocuments({ _id: { $in: messageIds }, status: 'expired' }),
+      (n) => n === 3,
+      'the three expired after their validUntil',
+      8000,
+      200,
+    );
+    await eventually(
+      () => campaigns().findOne({ _id: id }),
+      (c) => c?.status === 'completed',
+      'the campaign completed',
+    );
+    expect(t.plivo.sentMessages).toHaveLength(0);
+  }, 20_000);
+
   it('a canceled campaign whose messages are still due: each canceled, nothing sent, the campaign finished', async () => {
     const { id, messageIds } = await seedCampaign(t.db, {
       recipients: recipients(3),
@@ -242,6 +358,37 @@ describe('campaign dispatch (e2e)', () => {
       await logs().countDocuments({ _id: { $in: young.messageIds }, status: 'scheduled' }),
     ).toBe(2);
   });
+  it('a campaign still creating after the timeout whose messages were made due (its request died after that): finished as scheduled and sent, not canceled', async () => {
+    const sendAt = new Date(Date.now() + 1500);
+    const { id, messageIds } = await seedCampaign(t.db, {
+      recipients: recipients(3),
+      status: 'creating',
+      sendAt,
+      createdAt: new Date(Date.now() - 5000),
+    });
+    // Its one update making them due stopped before the last.
+    await logs().updateOne({ _id: messageIds[2] }, { $unset: { dispatchDueAt: '' } });
+    await eventually(
+      () => campaigns().findOne({ _id: id }),
+      (c) => c?.status === 'scheduled',
+      'the creation finished as the request would have',
+    );
+    expect(await logs().countDocuments({ _id: { $in: messageIds }, dispatchDueAt: sendAt })).toBe(
+      3,
+    );
+    const sent = await eventually(
+      async () => t.plivo.sentMessages,
+      (list) => list.length === 3,
+      'the three sent at sendAt',
+      5000,
+    );
+    expect(sent.map((r) => dstOf(r.body)).sort()).toEqual(recipients(3));
+    await eventually(
+      () => campaigns().findOne({ _id: id }),
+      (c) => c?.status === 'completed',
+      'the campaign completed',
+    );
+  }, 20_000);
 });
 
 describe('campaign dispatch across replicas (e2e)', () => {

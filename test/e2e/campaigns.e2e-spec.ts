@@ -370,6 +370,27 @@ describe('campaigns (e2e)', () => {
     );
   });
 
+  it('a campaign message shows its campaignId on GET /messages/:id (a send has none); GET /messages takes no campaignId filter', async () => {
+    const { body } = await post(
+      campaign([number(450)], { sendAt: new Date(Date.now() + 3600_000).toISOString() }),
+    ).expect(201);
+    const [listed] = (await get(`/campaigns/${body.campaignId}/messages`)).body.items;
+    const shown = await get(`/messages/${listed.id}`);
+    expect(shown.body).toMatchObject({ campaignId: body.campaignId, recipient: number(450) });
+    expect(listed.campaignId).toBe(body.campaignId);
+    const send = await request(t.baseUrl)
+      .post('/send-mms')
+      .set('X-API-Key', KEY_A)
+      .send({ destinationNumber: number(451), messageText: 'Hi', mediaUrl: MEDIA });
+    expect(send.status).toBeLessThan(300);
+    expect((await get(`/messages/${send.body.messageId}`)).body).not.toHaveProperty('campaignId');
+    const filtered = await request(t.baseUrl)
+      .get(`/messages?campaignId=${body.campaignId}`)
+      .set('X-API-Key', KEY_A);
+    expect(filtered.status).toBe(400);
+    expect(filtered.body.code).toBe('VALIDATION_FAILED');
+  });
+
   it('an Idempotency-Key replay answers the same campaign and creates no new messages', async () => {
     const body = campaign([number(500), number(501)], {
       sendAt: new Date(Date.now() + 3600_000).toISOString(),

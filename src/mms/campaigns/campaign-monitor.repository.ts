@@ -16,6 +16,8 @@ export interface ClaimedCampaign {
   name: string;
   status: CampaignStatus;
   createdAt: Date;
+  sendAt: Date;
+  validUntil: Date;
   startedAt?: Date;
   finishedAt?: Date;
   statusCallbackUrl?: string;
@@ -61,6 +63,8 @@ export class CampaignMonitorRepository {
       name: doc.name as string,
       status: doc.status as CampaignStatus,
       createdAt: doc.createdAt as Date,
+      sendAt: doc.sendAt as Date,
+      validUntil: doc.validUntil as Date,
       startedAt: (doc.startedAt as Date | null) ?? undefined,
       finishedAt: (doc.finishedAt as Date | null) ?? undefined,
       statusCallbackUrl: (doc.statusCallbackUrl as string | null) ?? undefined,
@@ -98,6 +102,33 @@ export class CampaignMonitorRepository {
   async anyNotFinal(campaignId: Types.ObjectId): Promise<boolean> {
     const doc = await this.messages.collection.findOne(
       { campaignId, status: { $in: NOT_FINAL } },
+      { projection: { _id: 1 } },
+    );
+    return doc !== null;
+  }
+
+  /**
+   * Its held messages with no due time made due at `dueAt` (those valid no later than
+   * `validBy`, if given); how many. On the {campaignId, status, _id} index, the due time checked
+   * on each scheduled message.
+   */
+  async requeueHeld(campaignId: Types.ObjectId, dueAt: Date, validBy?: Date): Promise<number> {
+    const result = await this.messages.collection.updateMany(
+      {
+        campaignId,
+        status: 'scheduled',
+        dispatchDueAt: { $exists: false },
+        ...(validBy ? { validUntil: { $lte: validBy } } : {}),
+      },
+      { $set: { dispatchDueAt: dueAt, updatedAt: new Date() } },
+    );
+    return result.modifiedCount;
+  }
+
+  /** Whether any held message of the campaign is in the dispatch queue (stops at the first). */
+  async anyDue(campaignId: Types.ObjectId): Promise<boolean> {
+    const doc = await this.messages.collection.findOne(
+      { campaignId, status: 'scheduled', dispatchDueAt: { $exists: true } },
       { projection: { _id: 1 } },
     );
     return doc !== null;

@@ -16,6 +16,10 @@ import { CampaignMonitorRepository, ClaimedCampaign } from './campaign-monitor.r
 
 /** Campaigns looked at per pass at most; the rest wait for the next pass. */
 const MAX_PER_PASS = 100;
+/** Plivo's shortest message_expiry: a message with less left is expired, not sent (dispatcher). */
+const MIN_EXPIRY_MS = 5000;
+/** A running campaign's held messages are checked for a lost due time every this many passes. */
+const REQUEUE_EVERY_PASSES = 10;
 
 /**
  * Watches the campaigns with work left, on every replica, each claimed under a lease on its
@@ -23,9 +27,15 @@ const MAX_PER_PASS = 100;
  * - scheduled/running/paused: `startedAt` (and `running`) once a message was handed over;
  *   `completed` with `finishedAt` once no message can change any more, and its signed
  *   `campaign.completed` event (when it has a statusCallbackUrl) put in its outbox;
+ * - running: a held message with no due time (a pause and a resume that crossed, a resume that
+ *   died half-way) due again, checked every REQUEUE_EVERY_PASSES intervals (a safety net);
+ * - paused within 5 s of its validUntil: its held messages due now, so the dispatcher expires
+ *   them (its too-late check comes before the campaign's) and the campaign completes;
  * - completed: the event delivered, retried with backoff (at least once);
  * - creating for longer than CAMPAIGN_CREATING_TIMEOUT_MS (its request died and was never
- *   retried): canceled, then, like any canceled campaign, its scheduled messages canceled;
+ *   retried): if its messages were made due (the dispatcher is sending them), finished as the
+ *   request would have (`scheduled` or `running`); if not, canceled, then, like any canceled
+ *   campaign, its scheduled messages canceled;
  * - canceled: what is still scheduled canceled (a cancel that stopped half-way), then finished.
  * The campaign's pacing bucket is removed once it ends.
  */
@@ -36,6 +46,8 @@ export class CampaignMonitor implements OnApplicationBootstrap, BeforeApplicatio
   private timer?: NodeJS.Timeout;
   private pass?: Promise<unknown>;
   private stopped = false;
+  /** When this replica last checked each running campaign for held messages with no due time. */
+  private readonly requeueCheckedAt = new Map<string, number>();
 
   constructor(
     private readonly repository: CampaignMonitorRepository,
@@ -110,6 +122,20 @@ export class CampaignMonitor implements OnApplicationBootstrap, BeforeApplicatio
       await this.repository.settle(claim, new Date(deadline));
       return;
     }
+    if (
+      (await this.repository.anyDue(claim.id)) ||
+      (await this.repository.anyHandedOver(claim.id))
+    ) {
+      // It died after making its messages due: the rest of that update, then its status.
+      await this.repository.requeueHeld(claim.id, this.startOf(claim, now));
+      const status = claim.sendAt > now ? 'scheduled' : 'running';
+      if (await this.repository.settle(claim, now, { status }, 'creating'))
+        this.logger.warn(
+          { campaignId: claim.id.toHexString(), clientId: claim.clientId, status },
+          'A campaign was still being created long after its messages were due: finished',
+        );
+      return;
+    }
     const canceled = await this.repository.settle(claim, now, { status: 'canceled' }, 'creating');
     if (!canceled) return;
     this.metrics.campaignTransitions.inc({ status: 'canceled' });
@@ -134,6 +160,7 @@ export class CampaignMonitor implements OnApplicationBootstrap, BeforeApplicatio
 
   private async watchProgress(claim: ClaimedCampaign, now: Date): Promise<void> {
     const set: Record<string, unknown> = {};
+    await this.requeue(claim, now);
     if (!claim.startedAt && (await this.repository.anyHandedOver(claim.id))) {
       set.startedAt = now;
       if (claim.status === 'scheduled') set.status = 'running';
@@ -170,6 +197,35 @@ export class CampaignMonitor implements OnApplicationBootstrap, BeforeApplicatio
     await this.forgetPacing(claim.id);
   }
 
+  /** Held messages due again where nothing else would make them due (see the class comment). */
+  private async requeue(claim: ClaimedCampaign, now: Date): Promise<void> {
+    const key = claim.id.toHexString();
+    if (claim.status === 'paused' && claim.validUntil.getTime() - MIN_EXPIRY_MS <= now.getTime()) {
+      await this.repository.requeueHeld(claim.id, now, new Date(now.getTime() + MIN_EXPIRY_MS));
+      return;
+    }
+    if (claim.status !== 'running') return;
+    const checkedAt = this.requeueCheckedAt.get(key);
+    if (checkedAt !== undefined && now.getTime() - checkedAt < this.requeueEveryMs) return;
+    if (this.requeueCheckedAt.size >= MAX_PER_PASS * 10) this.requeueCheckedAt.clear();
+    this.requeueCheckedAt.set(key, now.getTime());
+    const requeued = await this.repository.requeueHeld(claim.id, this.startOf(claim, now));
+    if (requeued > 0)
+      this.logger.warn(
+        { campaignId: key, requeued },
+        'Held messages of a running campaign had no due time: due again',
+      );
+  }
+
+  private get requeueEveryMs(): number {
+    return this.settings.intervalMs * REQUEUE_EVERY_PASSES;
+  }
+
+  /** When its messages may go: its sendAt, or now once that is past. */
+  private startOf(claim: ClaimedCampaign, now: Date): Date {
+    return claim.sendAt > now ? claim.sendAt : now;
+  }
+
   private async deliverEvent(claim: ClaimedCampaign): Promise<void> {
     const event = claim.completionEvent;
     if (!event || event.state !== 'pending' || !claim.statusCallbackUrl) {
@@ -187,6 +243,7 @@ export class CampaignMonitor implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   private async forgetPacing(campaignId: Types.ObjectId): Promise<void> {
+    this.requeueCheckedAt.delete(campaignId.toHexString());
     await this.pacer.forget(`c${campaignId.toHexString()}`);
   }
 }

@@ -20,7 +20,8 @@ const MAX_ENTRIES = 1000;
  * The campaign of a claimed message, read by id and reused for up to a second in this process:
  * a backlog of 10,000 messages costs one read per campaign per second, not one per message.
  * A pause is therefore seen within a second; what a dispatcher claims meanwhile is dropped by
- * the pause's own write (the hand-over is conditional on the claim's lease).
+ * the pause's own write (the hand-over is conditional on the claim's lease). A resume must not
+ * wait for the cache: before dropping a claim on `paused`, the gate asks `fresh()`.
  */
 @Injectable()
 export class CampaignStateReader {
@@ -41,6 +42,12 @@ export class CampaignStateReader {
     // A failed read is not reused: the next message asks again.
     state.catch(() => this.cache.delete(key));
     return state;
+  }
+
+  /** Read now, not from the cache (and cached from now on). */
+  fresh(id: Types.ObjectId, now = Date.now()): Promise<CampaignState | undefined> {
+    this.cache.delete(id.toHexString());
+    return this.get(id, now);
   }
 
   private async read(id: Types.ObjectId): Promise<CampaignState | undefined> {

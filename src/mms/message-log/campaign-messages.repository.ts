@@ -76,6 +76,23 @@ export class CampaignMessagesRepository {
   }
 
   /**
+   * A resume that ended a pause: every held message of the campaign due at `dueAt`, the ones a
+   * dispatcher claimed too. Such a claim was taken while paused and may yet be dropped on that
+   * pause; its lease (and slot) go here, so the drop (conditional on the lease) fails and the
+   * message stays due. A claim taken before the pause lost its hand-over to the pause already.
+   */
+  async makeAllDue(campaignId: Types.ObjectId, dueAt: Date): Promise<number> {
+    const result = await this.model.collection.updateMany(
+      { campaignId, status: 'scheduled' },
+      {
+        $set: { dispatchDueAt: dueAt, updatedAt: new Date() },
+        $unset: { dispatchLease: '', slotAt: '' },
+      },
+    );
+    return result.modifiedCount;
+  }
+
+  /**
    * Pause: no held message of the campaign is due any more. A dispatcher that claimed one
    * meanwhile fails its hand-over (conditional on its lease token, which is removed here).
    */

@@ -42,6 +42,7 @@ export function toMessageDto(log: MessageLogRecord): MessageDto {
     ...(log.statusCallbackUrl ? { statusCallback: statusCallbackView(log) } : {}),
     ...(log.sendAt ? { sendAt: log.sendAt } : {}),
     ...(log.validUntil ? { validUntil: log.validUntil } : {}),
+    ...(log.campaignId ? { campaignId: log.campaignId.toHexString() } : {}),
     createdAt: log.createdAt,
     updatedAt: log.updatedAt,
   };

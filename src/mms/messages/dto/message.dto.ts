@@ -158,6 +158,11 @@ export class MessageDto {
   sendAt?: Date;
   @ApiPropertyOptional({ description: 'Not handed to Plivo after this: expired, never sent.' })
   validUntil?: Date;
+  @ApiPropertyOptional({
+    description: 'The campaign this message is one recipient of (POST /campaigns).',
+    pattern: '^[0-9a-f]{24}$',
+  })
+  campaignId?: string;
   @ApiProperty()
   createdAt: Date;
   @ApiProperty()

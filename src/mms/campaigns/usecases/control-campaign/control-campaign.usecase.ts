@@ -45,12 +45,13 @@ export class ControlCampaignUseCase {
       from,
       ...this.targetOf(control),
     );
+    const changed = campaign !== null;
     if (campaign) this.metrics.campaignTransitions.inc({ status: campaign.status });
     else {
       campaign = await this.progress.find(id, client);
       if (!done.includes(campaign.status)) throw notNow(control, campaign);
     }
-    await this.applyToMessages(control, campaign);
+    await this.applyToMessages(control, campaign, changed);
     return this.progress.get(id, client);
   }
 
@@ -60,14 +61,22 @@ export class ControlCampaignUseCase {
     return ['running'];
   }
 
-  private async applyToMessages(control: Control, campaign: CampaignRecord): Promise<void> {
+  /**
+   * `changed`: this request moved the status. A resume that ended the pause makes every held
+   * message due, a claim taken while paused included (see makeAllDue); asked again (already
+   * running, its dispatchers at work), only those without a due time, leaving live claims be.
+   */
+  private async applyToMessages(
+    control: Control,
+    campaign: CampaignRecord,
+    changed: boolean,
+  ): Promise<void> {
     if (control === 'pause') await this.messages.holdAll(campaign._id);
-    else if (control === 'resume')
-      await this.messages.makeDue(
-        campaign._id,
-        new Date(Math.max(Date.now(), campaign.sendAt.getTime())),
-      );
-    else
+    else if (control === 'resume') {
+      const dueAt = new Date(Math.max(Date.now(), campaign.sendAt.getTime()));
+      if (changed) await this.messages.makeAllDue(campaign._id, dueAt);
+      else await this.messages.makeDue(campaign._id, dueAt);
+    } else
       await this.messages.changeHeld(campaign._id, {
         status: 'canceled',
         source: 'api',

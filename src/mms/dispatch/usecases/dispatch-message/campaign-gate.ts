@@ -13,8 +13,8 @@ export type CampaignAdmission =
 
 /**
  * The campaign's say over one of its claimed messages, read from the campaign (cached ≤ 1 s):
- * paused → the claim is dropped (the message stays scheduled, with no due time, until a
- * resume); canceled → the message is canceled (what the cancel's own write does, finished here
+ * paused (read again uncached) → the claim is dropped (the message stays scheduled, with no due
+ * time, until a resume, whose write also takes the lease of a claim taken meanwhile, so its drop fails); canceled → the message is canceled (what the cancel's own write does, finished here
  * if it stopped half-way); outside its delivery window → back in the queue, due at the next
  * window start (expired when that is past its validUntil); its maxPerSecond → a pacing bucket
  * of its own, reserved with the account's and the sender's.
@@ -28,7 +28,10 @@ export class CampaignGate {
 
   async admit(claim: ClaimedSend, latestMs: number, now = new Date()): Promise<CampaignAdmission> {
     if (!claim.campaignId) return { go: true };
-    const campaign = await this.campaigns.get(claim.campaignId);
+    let campaign = await this.campaigns.get(claim.campaignId);
+    // A cached `paused` may be a second old: a resume since then must not lose this message
+    // (nothing would make it due again), so the drop is decided on the campaign as it is now.
+    if (campaign?.status === 'paused') campaign = await this.campaigns.fresh(claim.campaignId);
     // Not found (never written, or removed by hand): an ordinary message.
     if (!campaign) return { go: true };
     if (campaign.status === 'paused') {
