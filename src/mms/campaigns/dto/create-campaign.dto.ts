@@ -1,4 +1,4 @@
-import { URL_SCHEMA } from '../../send/dto/send-mms.dto';
+import { MEDIA_COUNT_SCHEMA, URL_SCHEMA } from '../../send/dto/send-mms.dto';
 import { exampleDateTime } from '../../../shared/example-dates';
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
@@ -40,6 +40,8 @@ const MEDIA_ID_PATTERN = /^[A-Za-z0-9-]{1,64}$/;
 
 @ApiSchema({
   description: `1 to ${MAX_MEDIA} media in total across mediaUrl, mediaUrls and mediaIds; unknown fields are refused.`,
+  // The send's own rule, in JSON Schema (@nestjs/swagger copies these keys into the schema).
+  ...{ additionalProperties: false, ...MEDIA_COUNT_SCHEMA },
 })
 export class CreateCampaignDto {
   @ApiProperty({ example: 'Spring sale', minLength: 1, maxLength: 200 })

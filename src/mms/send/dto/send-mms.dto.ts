@@ -44,7 +44,7 @@ const splits = (total: number) =>
   Array.from({ length: total + 1 }, (_, urls) => ({
     properties: { mediaUrls: atMost(urls), mediaIds: atMost(total - urls) },
   }));
-const MEDIA_COUNT_SCHEMA = {
+export const MEDIA_COUNT_SCHEMA = {
   allOf: [
     {
       anyOf: [
