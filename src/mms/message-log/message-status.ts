@@ -42,5 +42,12 @@ export function isMessageStatus(value: unknown): value is MessageStatus {
   return typeof value === 'string' && (MESSAGE_STATUSES as readonly string[]).includes(value);
 }
 
-export type StatusSource =
-  'api' | 'dispatcher' | 'plivo-response' | 'plivo-callback' | 'plivo-inbound';
+/** Who wrote a status history entry (the API: a client's cancel or the send path's own). */
+export const STATUS_SOURCES = [
+  'api',
+  'dispatcher',
+  'plivo-response',
+  'plivo-callback',
+  'plivo-inbound',
+] as const;
+export type StatusSource = (typeof STATUS_SOURCES)[number];

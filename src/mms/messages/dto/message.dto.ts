@@ -3,7 +3,7 @@ import { IsIn, IsOptional, IsString, Validate } from 'class-validator';
 import { FieldHints } from '../../../shared/field-hints';
 import { PageLimit } from '../../../shared/page-limit';
 import { E164_FORMAT, E164_PATTERN, IsE164PhoneNumber } from '../../../shared/is-e164-phone-number';
-import { MESSAGE_STATUSES, MessageStatus } from '../../message-log/message-status';
+import { MESSAGE_STATUSES, MessageStatus, STATUS_SOURCES } from '../../message-log/message-status';
 import {
   CALLBACK_EVENT_STATES,
   CALLBACK_EVENT_TYPES,
@@ -18,7 +18,7 @@ export class StatusHistoryEntryDto {
   status: MessageStatus;
   @ApiProperty()
   at: Date;
-  @ApiProperty({ enum: ['api', 'plivo-response', 'plivo-callback', 'plivo-inbound'] })
+  @ApiProperty({ enum: STATUS_SOURCES })
   source: string;
   @ApiProperty({ description: 'False when the entry arrived late and did not move the status.' })
   applied: boolean;
