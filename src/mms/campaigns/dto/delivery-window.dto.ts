@@ -10,6 +10,9 @@ import {
 
 const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
+/** The canonical zones, for the OpenAPI document (so a schema-valid zone is a valid one). */
+const TIME_ZONES = ['UTC', ...Intl.supportedValuesOf('timeZone')];
+
 /** A zone `Intl.DateTimeFormat` knows (IANA names such as America/New_York, or UTC). */
 export function isTimeZone(value: unknown): boolean {
   if (typeof value !== 'string' || value.length === 0 || value.length > 64) return false;
@@ -56,7 +59,12 @@ export class DeliveryWindowDto {
   @Validate(DiffersFromStart)
   end: string;
 
-  @ApiProperty({ example: 'America/New_York', description: 'An IANA time zone.' })
+  @ApiProperty({
+    example: 'America/New_York',
+    enum: TIME_ZONES,
+    description:
+      "An IANA time zone (the list is this Node's Intl.supportedValuesOf('timeZone'), and UTC; an alias Intl knows, such as US/Eastern, is accepted too).",
+  })
   @Validate(IsTimeZone)
   timeZone: string;
 }
