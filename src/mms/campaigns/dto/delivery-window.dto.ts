@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import {
   IsString,
   Matches,
@@ -43,6 +43,11 @@ class DiffersFromStart implements ValidatorConstraintInterface {
   }
 }
 
+@ApiSchema({
+  description: 'Quiet hours: messages go out only between start and end in timeZone.',
+  // Unknown fields are refused here as at the top level (@nestjs/swagger copies the key).
+  ...{ additionalProperties: false },
+})
 export class DeliveryWindowDto {
   @ApiProperty({ example: '09:00', pattern: HH_MM.source, description: 'HH:MM, 24 h.' })
   @IsString()
