@@ -7,7 +7,7 @@
  * a live /metrics and validates the rules with promtool.
  */
 import { readFileSync } from 'node:fs';
-import { MetricsService } from '../../src/metrics/metrics.service';
+import { CALLBACK_OUTCOMES, MetricsService } from '../../src/metrics/metrics.service';
 import {
   alertQueries,
   Dashboard,
@@ -239,5 +239,16 @@ describe('deploy/prometheus/alerts.yaml', () => {
       '# Runbooks\n### Plivo auth failures\n```\n## Not a heading\n```\n',
     );
     expect([...anchors]).toEqual(['runbooks', 'plivo-auth-failures']);
+  });
+});
+
+describe('status_callback_events_total before the first callback', () => {
+  it('exports every outcome at 0 from the start, so increase() and the alerts see the first one', async () => {
+    const { registry } = new MetricsService();
+    const text = await registry.getSingleMetricAsString('status_callback_events_total');
+    const samples = text.split('\n').filter((line) => !line.startsWith('#'));
+    expect(samples).toEqual(
+      CALLBACK_OUTCOMES.map((o) => `status_callback_events_total{outcome="${o}"} 0`),
+    );
   });
 });
