@@ -160,6 +160,18 @@ describe('deploy/grafana/mms-gateway.json', () => {
       expect(used).toContain(process);
   });
 
+  it("the Plivo error ratio stat counts the failures the alert counts (without `rejected`, a caller's bad input)", () => {
+    const outcomes = (expr: string) =>
+      /plivo_api_call_duration_seconds_count\{[^}]*outcome(!~|!=)"([^"]*)"/.exec(expr)?.slice(1);
+    const stat = dashboardQueries(dashboard).filter(
+      (q) => q.where === 'panel "Plivo error ratio (5 m)"',
+    );
+    const alert = alerts.find((a) => a.alert === 'MmsGatewayPlivoErrorRatio')!;
+    expect(stat).toHaveLength(1);
+    expect(outcomes(alert.expr)).toEqual(['!~', 'ok|rejected']);
+    expect(outcomes(stat[0].expr)).toEqual(outcomes(alert.expr));
+  });
+
   it('the check really fails on a misspelt metric or label', () => {
     const broken = JSON.parse(
       JSON.stringify(dashboard)
