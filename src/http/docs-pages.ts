@@ -1,6 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Express, NextFunction, Request, Response } from 'express';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -20,15 +20,10 @@ const PAGE_NAME = /^[A-Za-z0-9][\w-]*\.md$/;
  * folder is absent (a build shipped without it).
  */
 export function readDocsPages(dir: string = DOCS_DIR): Map<string, Buffer> {
-  let names: string[];
-  try {
-    names = readdirSync(dir, { withFileTypes: true })
-      .filter((entry) => entry.isFile() && PAGE_NAME.test(entry.name))
-      .map((entry) => entry.name);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
-    throw error;
-  }
+  if (!existsSync(dir)) return new Map();
+  const names = readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isFile() && PAGE_NAME.test(entry.name))
+    .map((entry) => entry.name);
   return new Map(names.map((name) => [name, readFileSync(join(dir, name))]));
 }
 
