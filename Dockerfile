@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # Plivo MMS gateway: multi-stage image.
 #   build:   full dependency tree, compile TypeScript, then drop devDependencies
-#   runtime: dist/ + production node_modules + package.json, as the non-root `node` user (uid 1000)
+#   runtime: dist/ + docs/ + production node_modules + package.json, as the non-root `node` user (uid 1000)
 # Build: docker build -t mms-gateway .      Run: docker run -p 3000:3000 --env-file .env mms-gateway
 # For reproducible builds, pin the base image by digest (node:20-bookworm-slim@sha256:…).
 
@@ -27,6 +27,9 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The reference pages: Swagger UI's link of each route opens its page at /docs/pages/<file>.md
+# when DOCS_ENABLED=true and no DOCS_BASE_URL is set (src/http/docs-pages.ts reads ../docs).
+COPY docs ./docs
 
 # The official node images ship a `node` user with uid/gid 1000.
 USER node

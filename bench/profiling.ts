@@ -6,7 +6,14 @@
  * to bench/results/<run>-profile.md.
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { RESULTS_DIR } from './fixtures';
 import { sleep, transpileBenchFiles } from './processes';
@@ -93,7 +100,7 @@ export class Profiling {
       .replace(/[^a-z0-9]+/g, '-')
       .replace(/^-|-$/g, '');
     const kept = join(RESULTS_DIR, `${this.stamp}-${slug}.cpuprofile`);
-    renameSync(file, kept);
+    moveFile(file, kept);
     const summary = summarizeCpuProfile(kept, PROFILE_TOP);
     this.summaries.push({ scenario, ...summary });
     return summary;
@@ -108,5 +115,19 @@ export class Profiling {
       .join('\n');
     writeFileSync(out, `# CPU profiles, run ${this.stamp}\n\n${text}`);
     return out;
+  }
+}
+
+/**
+ * Moves a file, also across file systems: the profiles are written under the OS's temp dir,
+ * which may be another mount than bench/results/ (a tmpfs /tmp), where rename fails with EXDEV.
+ */
+export function moveFile(from: string, to: string, rename = renameSync): void {
+  try {
+    rename(from, to);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    copyFileSync(from, to);
+    unlinkSync(from);
   }
 }

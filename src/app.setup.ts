@@ -6,6 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { HttpExceptionFilter } from './http/http-exception.filter';
+import { readDocsPages, serveDocsPages, servedDocsBase } from './http/docs-pages';
 import { linkDocsPages } from './http/openapi-docs-links';
 import { describeFormBodies } from './http/openapi-form-bodies';
 import {
@@ -122,8 +123,15 @@ export function configureApp(app: INestApplication): INestApplication {
     );
     // A form body's lists, described as a form carries them (src/http/openapi-form-bodies.ts).
     describeFormBodies(document);
-    // Each route links its page of docs/ (src/http/openapi-docs-links.ts).
-    linkDocsPages(document, http.docsBaseUrl);
+    // Each route links its page of docs/ (src/http/openapi-docs-links.ts): DOCS_BASE_URL, else
+    // the pages this app serves itself, when the build has them.
+    const pages = readDocsPages();
+    if (pages.size > 0) serveDocsPages(express, pages);
+    const { publicBaseUrl } = app.get(ConfigService<AllConfig, true>).get('app', { infer: true });
+    linkDocsPages(
+      document,
+      http.docsBaseUrl ?? (pages.size > 0 ? servedDocsBase(publicBaseUrl) : undefined),
+    );
     SwaggerModule.setup('docs', app, document, {
       jsonDocumentUrl: 'docs-json',
       swaggerOptions: { persistAuthorization: true },

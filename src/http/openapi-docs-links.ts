@@ -23,19 +23,19 @@ export function docsPageOf(path: string): string | undefined {
 }
 
 /**
- * Links each operation to its docs page: `<baseUrl><page>` when DOCS_BASE_URL says where docs/
- * is published (a repository's docs/ folder, a docs site), else the path in the repository.
+ * Links each operation to its docs page, `<baseUrl><page>`: where DOCS_BASE_URL says docs/ is
+ * published (a repository's docs/ folder, a docs site), else the gateway's own copy
+ * (src/http/docs-pages.ts). No base (no DOCS_BASE_URL, and a build without docs/): no links,
+ * rather than links that lead nowhere.
  */
-export function linkDocsPages(document: OpenAPIObject, baseUrl?: string): OpenAPIObject {
+export function linkDocsPages(document: OpenAPIObject, baseUrl: string | undefined): OpenAPIObject {
+  if (baseUrl === undefined) return document;
   for (const [path, item] of Object.entries(document.paths)) {
     const page = docsPageOf(path);
     if (!page) continue;
     for (const operation of [item.get, item.put, item.post, item.delete, item.patch])
       if (operation)
-        operation.externalDocs = {
-          description: `docs/${page}`,
-          url: baseUrl ? `${baseUrl}${page}` : `docs/${page}`,
-        };
+        operation.externalDocs = { description: `docs/${page}`, url: `${baseUrl}${page}` };
   }
   return document;
 }

@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** status_callback_events_total's outcomes (callback-worker.ts counts each attempt as one). */
+export const CALLBACK_OUTCOMES = ['delivered', 'retried', 'stopped', 'abandoned'] as const;
+export type CallbackOutcome = (typeof CALLBACK_OUTCOMES)[number];
+
 /**
  * Prometheus metrics on a registry of our own (not prom-client's global one), so two app
  * instances in one process (the tests) never collide.
@@ -127,5 +131,8 @@ export class MetricsService {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    // Every outcome exported at 0 from the start: increase() and rate() see a series' first
+    // increment only against an earlier sample, and the alerts compare outcomes with each other.
+    for (const outcome of CALLBACK_OUTCOMES) this.callbackEvents.inc({ outcome }, 0);
   }
 }

@@ -178,6 +178,55 @@ describe('deploy/prometheus/alerts.yaml with promtool (Prometheus 2.42, Debian)'
     expect(status).toBe(0);
   });
 
+  /** `promtool test rules` of the PrometheusRule's groups against `tests` (its unit-test format). */
+  function testRules(tests: unknown[]): { status: number | null; output: string } {
+    const id = randomBytes(4).toString('hex');
+    writeFileSync(join(dir, `rules-${id}.yaml`), dump({ groups: readAlerts().spec.groups }));
+    const file = join(dir, `tests-${id}.yaml`);
+    writeFileSync(
+      file,
+      dump({ rule_files: [`rules-${id}.yaml`], evaluation_interval: '1m', tests }),
+    );
+    const run = spawnSync('promtool', ['test', 'rules', file], { encoding: 'utf8' });
+    if (run.error) throw run.error;
+    return { status: run.status, output: `${run.stdout}${run.stderr}` };
+  }
+
+  it('MmsGatewayCallbackOutboxGrowing fires for a client endpoint dead since the pod started (no callback ever delivered)', () => {
+    const labels = 'namespace="n", job="mms-gateway"';
+    const { status, output } = testRules([
+      {
+        interval: '1m',
+        // Every attempt fails and is retried; the `delivered` series was never created.
+        input_series: [
+          {
+            series: `status_callback_events_total{outcome="retried", ${labels}}`,
+            values: '0+10x120',
+          },
+        ],
+        alert_rule_test: [
+          {
+            eval_time: '90m',
+            alertname: 'MmsGatewayCallbackOutboxGrowing',
+            exp_alerts: [
+              {
+                exp_labels: { severity: 'warning', namespace: 'n', job: 'mms-gateway' },
+                exp_annotations: {
+                  summary: 'The status callback outbox is growing',
+                  description:
+                    'Status callbacks in n fail more often than they are delivered, or 10% of them reach the client more than 15 minutes after the status change.',
+                  runbook_url: 'docs/operations.md#callback-outbox-growing',
+                },
+              },
+            ],
+          },
+        ],
+      },
+    ]);
+    expect(output).toContain('SUCCESS');
+    expect(status).toBe(0);
+  });
+
   it('the check really fails on a broken expression', () => {
     const rules = readAlerts();
     rules.spec.groups[0].rules[0].expr =

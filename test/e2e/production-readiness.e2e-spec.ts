@@ -337,6 +337,7 @@ describe('production readiness (e2e)', () => {
       const off = await createTestApp({ DOCS_ENABLED: 'false' });
       try {
         await request(off.baseUrl).get('/docs-json').expect(404);
+        await request(off.baseUrl).get('/docs/pages/api.md').expect(404);
       } finally {
         await off.close();
       }

@@ -479,6 +479,12 @@ describe('Dockerfile', () => {
     expect(runtime).not.toMatch(/^ENTRYPOINT /m);
   });
 
+  it("runtime stage ships docs/ beside dist/ (the pages Swagger UI's links open), in the build context", () => {
+    expect(runtime).toMatch(/^COPY docs \.\/docs$/m);
+    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n');
+    expect(ignored.lastIndexOf('!docs/*.md')).toBeGreaterThan(ignored.lastIndexOf('*.md'));
+  });
+
   it('.dockerignore keeps local state and secrets out of the build context', () => {
     const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n');
     for (const entry of ['node_modules', 'dist', '.git', '.data', '.env', 'coverage', 'test']) {

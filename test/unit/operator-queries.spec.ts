@@ -7,7 +7,7 @@
  * a live /metrics and validates the rules with promtool.
  */
 import { readFileSync } from 'node:fs';
-import { MetricsService } from '../../src/metrics/metrics.service';
+import { CALLBACK_OUTCOMES, MetricsService } from '../../src/metrics/metrics.service';
 import {
   alertQueries,
   Dashboard,
@@ -160,6 +160,18 @@ describe('deploy/grafana/mms-gateway.json', () => {
       expect(used).toContain(process);
   });
 
+  it("the Plivo error ratio stat counts the failures the alert counts (without `rejected`, a caller's bad input)", () => {
+    const outcomes = (expr: string) =>
+      /plivo_api_call_duration_seconds_count\{[^}]*outcome(!~|!=)"([^"]*)"/.exec(expr)?.slice(1);
+    const stat = dashboardQueries(dashboard).filter(
+      (q) => q.where === 'panel "Plivo error ratio (5 m)"',
+    );
+    const alert = alerts.find((a) => a.alert === 'MmsGatewayPlivoErrorRatio')!;
+    expect(stat).toHaveLength(1);
+    expect(outcomes(alert.expr)).toEqual(['!~', 'ok|rejected']);
+    expect(outcomes(stat[0].expr)).toEqual(outcomes(alert.expr));
+  });
+
   it('the check really fails on a misspelt metric or label', () => {
     const broken = JSON.parse(
       JSON.stringify(dashboard)
@@ -239,5 +251,16 @@ describe('deploy/prometheus/alerts.yaml', () => {
       '# Runbooks\n### Plivo auth failures\n```\n## Not a heading\n```\n',
     );
     expect([...anchors]).toEqual(['runbooks', 'plivo-auth-failures']);
+  });
+});
+
+describe('status_callback_events_total before the first callback', () => {
+  it('exports every outcome at 0 from the start, so increase() and the alerts see the first one', async () => {
+    const { registry } = new MetricsService();
+    const text = await registry.getSingleMetricAsString('status_callback_events_total');
+    const samples = text.split('\n').filter((line) => !line.startsWith('#'));
+    expect(samples).toEqual(
+      CALLBACK_OUTCOMES.map((o) => `status_callback_events_total{outcome="${o}"} 0`),
+    );
   });
 });
