@@ -94,12 +94,12 @@ export class CreateCampaignDto {
   mediaIds?: string[];
 
   @ApiProperty({
-    type: [String],
+    type: 'array',
+    items: { type: 'string', maxLength: MAX_RECIPIENT_LENGTH },
     minItems: 1,
     maxItems: MAX_RECIPIENTS,
     example: ['+14157654321', '(415) 765-4322'],
-    description:
-      'Phone numbers (E.164, or a national US/Canadian spelling). Each is normalised to E.164: repeats are dropped and counted, invalid ones reported by position in `errors` (or the whole request refused with strict: true).',
+    description: `Phone numbers (E.164, or a national US/Canadian spelling), each at most ${MAX_RECIPIENT_LENGTH} characters (a longer one refuses the request). Each is normalised to E.164: repeats are dropped and counted, invalid ones reported by position in \`errors\` (or the whole request refused with strict: true).`,
   })
   @Transform(formList)
   @IsArray()
