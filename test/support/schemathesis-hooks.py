@@ -18,6 +18,9 @@ skipped or relaxed, and no failure is filtered.
   JSON Schema cannot say. A generated value that is a well-formed date-time is moved into that
   window (deterministically, from its own text): sendAt within the past day or the next hour,
   validUntil 2 to 70 hours ahead. Malformed values go out as generated.
+- format "phone" (POST /campaigns' recipients): a number the campaign can send to, written as
+  E.164 or a national US/Canadian spelling; an invalid one is reported by position (or, with
+  strict: true, refuses the request), which no schema can state either.
 """
 
 import hashlib
@@ -43,6 +46,13 @@ E164_NANP = st.builds(
 )
 
 schemathesis.openapi.format("e164", E164_NANP)
+schemathesis.openapi.format(
+    "phone",
+    st.one_of(
+        E164_NANP,
+        E164_NANP.map(lambda n: f"({n[2:5]}) {n[5:8]}-{n[8:]}"),
+    ),
+)
 
 IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 _first_body_of_key: dict[str, str] = {}

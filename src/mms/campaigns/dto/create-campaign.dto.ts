@@ -95,7 +95,8 @@ export class CreateCampaignDto {
 
   @ApiProperty({
     type: 'array',
-    items: { type: 'string', maxLength: MAX_RECIPIENT_LENGTH },
+    // format phone: a number the campaign can send to (test/support/schemathesis-hooks.py).
+    items: { type: 'string', format: 'phone', maxLength: MAX_RECIPIENT_LENGTH },
     minItems: 1,
     maxItems: MAX_RECIPIENTS,
     example: ['+14157654321', '(415) 765-4322'],
