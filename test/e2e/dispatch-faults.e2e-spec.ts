@@ -122,11 +122,14 @@ describe('dispatch queue faults (e2e)', () => {
         expect(state(dispatching)).toMatchObject({ status: 'pending' });
         expect(state(dispatching).dispatchDueAt).toBeUndefined();
         // The other two are still the gateway's: one held by the dead dispatcher's lease (waiting
-        // for its slot), one back in the queue with the slot it reserved.
+        // for its slot), one back in the queue with the slot it reserved — or, when the kill came
+        // late enough for that slot to fall within a poll, claimed again (keeping its slot).
         const others = ids.filter((id) => id !== dispatching).map(state);
         expect(others.map((d) => d.status)).toEqual(['scheduled', 'scheduled']);
-        expect(others.filter((d) => d.dispatchLease !== undefined)).toHaveLength(1);
-        expect(others.filter((d) => d.slotAt !== undefined)).toHaveLength(1);
+        expect(others.filter((d) => d.dispatchLease !== undefined).length).toBeGreaterThanOrEqual(
+          1,
+        );
+        expect(others.filter((d) => d.slotAt !== undefined).length).toBeGreaterThanOrEqual(1);
 
         await start();
         await eventually(
