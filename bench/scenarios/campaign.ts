@@ -70,6 +70,15 @@ async function seedCampaign(uri: string, template: Doc, count: number): Promise<
     const db = client.db();
     const campaignId = new ObjectId();
     const now = new Date();
+    // Messages earlier scenarios left held (the 'waiting' scenario's sends under production
+    // pacing come due one every 4 s) would go out during the drain, counted as its: taken out
+    // of the queue first, so the drain sends the campaign's messages and nothing else.
+    await db
+      .collection('message_logs')
+      .updateMany(
+        { dispatchDueAt: { $exists: true }, campaignId: { $exists: false } },
+        { $unset: { dispatchDueAt: '', dispatchLease: '' } },
+      );
     await db.collection('campaigns').insertOne({
       _id: campaignId,
       clientId: template.clientId,
