@@ -13,6 +13,7 @@ import { describeError } from '../../shared/describe-error';
 import { Pacer } from '../pacing/pacer';
 import { CampaignCompletionEvent } from './campaign-completion-event';
 import { CampaignMonitorRepository, ClaimedCampaign } from './campaign-monitor.repository';
+import { PeriodicPasses } from '../../shared/periodic-passes';
 
 /** Campaigns looked at per pass at most; the rest wait for the next pass. */
 const MAX_PER_PASS = 100;
@@ -43,9 +44,7 @@ const REQUEUE_EVERY_PASSES = 10;
 export class CampaignMonitor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(CampaignMonitor.name);
   private readonly settings: CampaignMonitorConfig;
-  private timer?: NodeJS.Timeout;
-  private pass?: Promise<unknown>;
-  private stopped = false;
+  private readonly passes: PeriodicPasses;
   /** When this replica last checked each running campaign for held messages with no due time. */
   private readonly requeueCheckedAt = new Map<string, number>();
 
@@ -57,31 +56,22 @@ export class CampaignMonitor implements OnApplicationBootstrap, BeforeApplicatio
     config: ConfigService<AllConfig, true>,
   ) {
     this.settings = config.get('campaignMonitor', { infer: true });
+    this.passes = new PeriodicPasses(() => this.runPass(), this.settings.intervalMs);
   }
 
   onApplicationBootstrap(): void {
-    this.schedule(0);
+    this.passes.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.pass;
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.pass = this.runPass().finally(() => this.schedule(this.settings.intervalMs));
-    }, delayMs);
-    this.timer.unref();
+    await this.passes.stop();
   }
 
   /** Looks at every due campaign (up to MAX_PER_PASS). Never throws. */
   async runPass(now = () => new Date()): Promise<number> {
     let seen = 0;
     try {
-      while (!this.stopped && seen < MAX_PER_PASS) {
+      while (!this.passes.stopped && seen < MAX_PER_PASS) {
         const claim = await this.repository.claim(now(), this.completionEvent.leaseMs);
         if (!claim) break;
         seen++;

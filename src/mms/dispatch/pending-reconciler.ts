@@ -10,6 +10,7 @@ import { PendingReconcilerConfig } from '../../config/pending-reconciler.config'
 import { MetricsService } from '../../metrics/metrics.service';
 import { describeError } from '../../shared/describe-error';
 import { MessageLogRepository } from '../message-log/message-log.repository';
+import { PeriodicPasses } from '../../shared/periodic-passes';
 
 /** The `client` label of a message without one: no client name starts with a parenthesis. */
 const NO_CLIENT_LABEL = '(none)';
@@ -33,9 +34,7 @@ const MAX_PER_PASS = 500;
 export class PendingReconciler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(PendingReconciler.name);
   private readonly settings: PendingReconcilerConfig;
-  private timer?: NodeJS.Timeout;
-  private pass?: Promise<number>;
-  private stopped = false;
+  private readonly passes: PeriodicPasses;
 
   constructor(
     private readonly logs: MessageLogRepository,
@@ -43,26 +42,17 @@ export class PendingReconciler implements OnApplicationBootstrap, BeforeApplicat
     config: ConfigService<AllConfig, true>,
   ) {
     this.settings = config.get('pendingReconciler', { infer: true });
+    this.passes = new PeriodicPasses(() => this.reconcile(), this.settings.intervalMs);
   }
 
   onApplicationBootstrap(): void {
     // A first pass at once: the messages a crash of this (or any) replica left behind.
-    this.schedule(0);
+    this.passes.start();
   }
 
   /** Before the database connection closes, so a pass under way finishes its write. */
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.pass;
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.pass = this.reconcile().finally(() => this.schedule(this.settings.intervalMs));
-    }, delayMs);
-    this.timer.unref();
+    await this.passes.stop();
   }
 
   /** One pass: how many messages it settled. Never throws (the next pass tries again). */
@@ -70,7 +60,7 @@ export class PendingReconciler implements OnApplicationBootstrap, BeforeApplicat
     const loggedBefore = new Date(now.getTime() - this.settings.afterMs);
     let settled = 0;
     try {
-      while (!this.stopped && settled < MAX_PER_PASS) {
+      while (!this.passes.stopped && settled < MAX_PER_PASS) {
         const message = await this.logs.settlePendingAsUnknown(
           { loggedBefore },
           {
