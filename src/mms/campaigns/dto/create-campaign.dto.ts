@@ -1,4 +1,10 @@
-import { MEDIA_COUNT_SCHEMA, URL_SCHEMA } from '../../send/dto/send-mms.dto';
+import {
+  MediaIdsField,
+  MediaUrlField,
+  MediaUrlsField,
+  UrlField,
+} from '../../send/dto/media-fields';
+import { MEDIA_COUNT_SCHEMA } from '../../send/dto/send-mms.dto';
 import { exampleDateTime } from '../../../shared/example-dates';
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
@@ -20,7 +26,6 @@ import {
 } from 'class-validator';
 import { E164_FORMAT, E164_PATTERN, IsE164PhoneNumber } from '../../../shared/is-e164-phone-number';
 import { formBoolean, formList, isFormBody } from '../../../shared/form-body';
-import { IsHttpUrl } from '../../../shared/is-http-url';
 import { IsOptionalNotNull } from '../../../shared/optional';
 import { MaxCodePoints, NOT_BLANK } from '../../../shared/text';
 import { MAX_MEDIA, MAX_TEXT_LENGTH } from '../../plivo/plivo-limits';
@@ -35,8 +40,6 @@ export const MAX_PER_SECOND = 1000;
 export const MIN_PER_SECOND = 0.01;
 /** A number as a form carries it (JSON's number grammar, exponent included). */
 const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
-const MAX_URL_LENGTH = 2048;
-const MEDIA_ID_PATTERN = /^[A-Za-z0-9-]{1,64}$/;
 
 @ApiSchema({
   description: `1 to ${MAX_MEDIA} media in total across mediaUrl, mediaUrls and mediaIds; unknown fields are refused.`,
@@ -56,41 +59,13 @@ export class CreateCampaignDto {
   @MaxCodePoints(MAX_TEXT_LENGTH)
   messageText: string;
 
-  @ApiPropertyOptional({ ...URL_SCHEMA, example: 'https://media.example.com/sale.png' })
-  @IsOptionalNotNull()
-  @IsString()
-  @Validate(IsHttpUrl)
-  @MaxLength(MAX_URL_LENGTH)
+  @MediaUrlField('https://media.example.com/sale.png')
   mediaUrl?: string;
 
-  @ApiPropertyOptional({
-    type: 'array',
-    items: URL_SCHEMA,
-    example: ['https://media.example.com/sale-2.png'],
-    maxItems: MAX_MEDIA,
-    description: 'Media URLs, each checked as mediaUrl is.',
-  })
-  @IsOptionalNotNull()
-  @Transform(formList)
-  @IsArray()
-  @ArrayMaxSize(MAX_MEDIA)
-  @IsString({ each: true })
-  @Validate(IsHttpUrl, { each: true, message: 'each of mediaUrls must be an absolute http(s) URL' })
-  @MaxLength(MAX_URL_LENGTH, { each: true })
+  @MediaUrlsField(['https://media.example.com/sale-2.png'])
   mediaUrls?: string[];
 
-  @ApiPropertyOptional({
-    type: 'array',
-    items: { type: 'string', pattern: MEDIA_ID_PATTERN.source },
-    example: ['801c2056-33ab-499c-80ef-58b574a462a2'],
-    maxItems: MAX_MEDIA,
-    description: 'Plivo media ids from the Media upload API.',
-  })
-  @IsOptionalNotNull()
-  @Transform(formList)
-  @IsArray()
-  @ArrayMaxSize(MAX_MEDIA)
-  @Matches(MEDIA_ID_PATTERN, { each: true, message: 'each of mediaIds must be a Plivo media id' })
+  @MediaIdsField()
   mediaIds?: string[];
 
   @ApiProperty({
@@ -170,11 +145,10 @@ export class CreateCampaignDto {
   @Max(MAX_PER_SECOND)
   maxPerSecond?: number;
 
-  @ApiPropertyOptional({ ...URL_SCHEMA, example: 'https://example.com/hooks/mms-status' })
-  @IsOptionalNotNull()
-  @IsString()
-  @Validate(IsHttpUrl)
-  @MaxLength(MAX_URL_LENGTH)
+  @UrlField(
+    'https://example.com/hooks/mms-status',
+    "Where the campaign's messages' status changes go (as on POST /send-mms), and its campaign.completed event.",
+  )
   statusCallbackUrl?: string;
 
   @ApiPropertyOptional({ default: false })

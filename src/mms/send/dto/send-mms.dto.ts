@@ -1,33 +1,15 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsBoolean,
-  IsString,
-  Matches,
-  MaxLength,
-  Validate,
-} from 'class-validator';
+import { IsBoolean, IsString, Matches, Validate } from 'class-validator';
 import { FieldHints } from '../../../shared/field-hints';
-import { formBoolean, formList } from '../../../shared/form-body';
+import { formBoolean } from '../../../shared/form-body';
 import { exampleDateTime } from '../../../shared/example-dates';
 import { E164_FORMAT, E164_PATTERN, IsE164PhoneNumber } from '../../../shared/is-e164-phone-number';
-import { IsHttpUrl } from '../../../shared/is-http-url';
 import { IsOptionalNotNull } from '../../../shared/optional';
 import { MaxCodePoints, NOT_BLANK } from '../../../shared/text';
 import { MAX_MEDIA, MAX_TEXT_LENGTH } from '../../plivo/plivo-limits';
 import { MAX_SCHEDULE_DAYS, RFC3339_DATE_TIME } from '../usecases/send-mms/send-window';
-
-const MAX_URL_LENGTH = 2048;
-const MEDIA_ID_PATTERN = /^[A-Za-z0-9-]{1,64}$/;
-/** What the OpenAPI document says of a media URL; the policy then judges its address. */
-export const URL_SCHEMA = {
-  type: 'string',
-  format: 'uri',
-  pattern: '^[Hh][Tt][Tt][Pp][Ss]?://',
-  maxLength: MAX_URL_LENGTH,
-} as const;
+import { MediaIdsField, MediaUrlField, MediaUrlsField, UrlField } from './media-fields';
 
 /**
  * 1 to MAX_MEDIA media across mediaUrl, mediaUrls and mediaIds, in JSON Schema: some media
@@ -99,50 +81,16 @@ export class SendMmsDto {
   @MaxCodePoints(MAX_TEXT_LENGTH)
   messageText: string;
 
-  @ApiPropertyOptional({
-    ...URL_SCHEMA,
-    example: 'https://media.giphy.com/media/26gscSULUcfKU7dHq/source.gif',
-    description:
-      'One media URL (the original contract): https (http too while MEDIA_ALLOW_HTTP), no credentials, a public host (else 400 MEDIA_URL_BLOCKED).',
-  })
-  @IsOptionalNotNull()
-  @IsString()
-  @Validate(IsHttpUrl)
-  @MaxLength(MAX_URL_LENGTH)
+  @MediaUrlField(
+    'https://media.giphy.com/media/26gscSULUcfKU7dHq/source.gif',
+    'One media URL (the original contract): https (http too while MEDIA_ALLOW_HTTP), no credentials, a public host (else 400 MEDIA_URL_BLOCKED).',
+  )
   mediaUrl?: string;
 
-  @ApiPropertyOptional({
-    type: 'array',
-    items: URL_SCHEMA,
-    example: ['https://example.com/a.png', 'https://example.com/b.jpg'],
-    maxItems: MAX_MEDIA,
-    description: 'Media URLs, each checked as mediaUrl is.',
-  })
-  @IsOptionalNotNull()
-  @Transform(formList)
-  @IsArray()
-  @ArrayMaxSize(MAX_MEDIA)
-  @IsString({ each: true })
-  @Validate(IsHttpUrl, { each: true, message: 'each of mediaUrls must be an absolute http(s) URL' })
-  @MaxLength(MAX_URL_LENGTH, { each: true })
+  @MediaUrlsField(['https://example.com/a.png', 'https://example.com/b.jpg'])
   mediaUrls?: string[];
 
-  @ApiPropertyOptional({
-    type: 'array',
-    items: { type: 'string', pattern: MEDIA_ID_PATTERN.source },
-    example: ['801c2056-33ab-499c-80ef-58b574a462a2'],
-    description: 'Plivo media ids from the Media upload API.',
-    maxItems: MAX_MEDIA,
-  })
-  @IsOptionalNotNull()
-  @Transform(formList)
-  @IsArray()
-  @ArrayMaxSize(MAX_MEDIA)
-  @IsString({ each: true })
-  @Matches(MEDIA_ID_PATTERN, {
-    each: true,
-    message: 'each of mediaIds must be a Plivo media id (letters, digits, dashes)',
-  })
+  @MediaIdsField()
   mediaIds?: string[];
 
   @ApiPropertyOptional({
@@ -156,16 +104,10 @@ export class SendMmsDto {
   @Validate(IsE164PhoneNumber)
   senderNumber?: string;
 
-  @ApiPropertyOptional({
-    ...URL_SCHEMA,
-    example: 'https://example.com/hooks/mms-status',
-    description:
-      "Where to POST this message's status changes (queued, sent, delivered…), signed with X-Mms-Signature (docs/status-callbacks.md). Checked as mediaUrl is (else 400 CALLBACK_URL_BLOCKED; 400 STATUS_CALLBACKS_DISABLED when the gateway has no STATUS_CALLBACK_SECRET). Default: the client's STATUS_CALLBACK_URLS entry.",
-  })
-  @IsOptionalNotNull()
-  @IsString()
-  @Validate(IsHttpUrl)
-  @MaxLength(MAX_URL_LENGTH)
+  @UrlField(
+    'https://example.com/hooks/mms-status',
+    "Where to POST this message's status changes (queued, sent, delivered…), signed with X-Mms-Signature (docs/status-callbacks.md). Checked as mediaUrl is (else 400 CALLBACK_URL_BLOCKED; 400 STATUS_CALLBACKS_DISABLED when the gateway has no STATUS_CALLBACK_SECRET). Default: the client's STATUS_CALLBACK_URLS entry.",
+  )
   statusCallbackUrl?: string;
 
   @ApiPropertyOptional({
