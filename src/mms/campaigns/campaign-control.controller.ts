@@ -1,20 +1,14 @@
 import { Controller, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
-import { ApiKeyAuth } from '../../auth/api-key-auth.decorator';
+import { ClientRoutes } from '../../auth/client-routes.decorator';
 import { Client, CurrentClient } from '../../auth/client';
-import {
-  ApiErrorResponse,
-  RATE_LIMIT_HEADERS,
-  RETRY_AFTER_HEADER,
-} from '../../shared/error-response.dto';
+import { ApiErrorResponse } from '../../shared/error-response.dto';
 import { CAMPAIGN_ID_PARAM } from './campaigns.controller';
 import { CampaignDto } from './dto/campaign-views.dto';
 import { ControlCampaignUseCase } from './usecases/control-campaign/control-campaign.usecase';
 
 @ApiTags('campaigns')
-@ApiKeyAuth()
-@ApiErrorResponse(401, 'Missing or invalid API key.', ['MISSING_API_KEY', 'INVALID_API_KEY'])
+@ClientRoutes()
 @ApiErrorResponse(404, "No such campaign, or another client's (the same answer).", [
   'CAMPAIGN_NOT_FOUND',
 ])
@@ -23,15 +17,6 @@ import { ControlCampaignUseCase } from './usecases/control-campaign/control-camp
   'The campaign ended (completed, or canceled: nothing to pause or resume), or is still being created.',
   ['CAMPAIGN_FINISHED', 'CAMPAIGN_BEING_CREATED'],
 )
-@ApiErrorResponse(429, 'Rate limit reached; see Retry-After.', ['RATE_LIMITED'], RATE_LIMIT_HEADERS)
-@ApiErrorResponse(500, 'An unexpected error.', ['INTERNAL_ERROR'])
-@ApiErrorResponse(
-  503,
-  'The database is unreachable; retry after Retry-After.',
-  ['DATABASE_UNAVAILABLE'],
-  RETRY_AFTER_HEADER,
-)
-@SkipThrottle({ webhook: true })
 @Controller('campaigns')
 export class CampaignControlController {
   constructor(private readonly control: ControlCampaignUseCase) {}

@@ -8,16 +8,10 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import { Types } from 'mongoose';
-import { ApiKeyAuth } from '../../auth/api-key-auth.decorator';
+import { ClientRoutes } from '../../auth/client-routes.decorator';
 import { Client, CurrentClient } from '../../auth/client';
-import {
-  ACCEPT_POST_HEADER,
-  ApiErrorResponse,
-  RATE_LIMIT_HEADERS,
-  RETRY_AFTER_HEADER,
-} from '../../shared/error-response.dto';
+import { ACCEPT_POST_HEADER, ApiErrorResponse } from '../../shared/error-response.dto';
 import { MessageListDto } from '../messages/dto/message.dto';
 import {
   IDEMPOTENCY_KEY_PATTERN,
@@ -44,17 +38,7 @@ export const CAMPAIGN_ID_PARAM = {
 } as const;
 
 @ApiTags('campaigns')
-@ApiKeyAuth()
-@ApiErrorResponse(401, 'Missing or invalid API key.', ['MISSING_API_KEY', 'INVALID_API_KEY'])
-@ApiErrorResponse(429, 'Rate limit reached; see Retry-After.', ['RATE_LIMITED'], RATE_LIMIT_HEADERS)
-@ApiErrorResponse(500, 'An unexpected error.', ['INTERNAL_ERROR'])
-@ApiErrorResponse(
-  503,
-  'The database is unreachable; retry after Retry-After.',
-  ['DATABASE_UNAVAILABLE'],
-  RETRY_AFTER_HEADER,
-)
-@SkipThrottle({ webhook: true })
+@ClientRoutes()
 @Controller('campaigns')
 export class CampaignsController {
   constructor(

@@ -1,30 +1,15 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
-import { ApiKeyAuth } from '../../auth/api-key-auth.decorator';
+import { ClientRoutes } from '../../auth/client-routes.decorator';
 import { Client, CurrentClient } from '../../auth/client';
 import { ListMessagesQueryDto, MessageDto, MessageListDto } from './dto/message.dto';
-import {
-  ApiErrorResponse,
-  RATE_LIMIT_HEADERS,
-  RETRY_AFTER_HEADER,
-} from '../../shared/error-response.dto';
+import { ApiErrorResponse } from '../../shared/error-response.dto';
 import { MESSAGE_ID_PATTERN } from './message-view';
 import { GetMessageUseCase } from './usecases/get-message/get-message.usecase';
 import { ListMessagesUseCase } from './usecases/list-messages/list-messages.usecase';
 
 @ApiTags('messages')
-@ApiKeyAuth()
-@ApiErrorResponse(401, 'Missing or invalid API key.', ['MISSING_API_KEY', 'INVALID_API_KEY'])
-@ApiErrorResponse(429, 'Rate limit reached; see Retry-After.', ['RATE_LIMITED'], RATE_LIMIT_HEADERS)
-@ApiErrorResponse(500, 'An unexpected error.', ['INTERNAL_ERROR'])
-@ApiErrorResponse(
-  503,
-  'The message store is unreachable; retry after Retry-After.',
-  ['DATABASE_UNAVAILABLE'],
-  RETRY_AFTER_HEADER,
-)
-@SkipThrottle({ webhook: true })
+@ClientRoutes()
 @Controller('messages')
 export class MessagesController {
   constructor(

@@ -10,17 +10,11 @@ import {
   Query,
 } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import { Types } from 'mongoose';
 import { AdminOnly } from '../../auth/admin-only.decorator';
-import { ApiKeyAuth } from '../../auth/api-key-auth.decorator';
+import { ClientRoutes } from '../../auth/client-routes.decorator';
 import { Client, CurrentClient } from '../../auth/client';
-import {
-  ACCEPT_POST_HEADER,
-  ApiErrorResponse,
-  RATE_LIMIT_HEADERS,
-  RETRY_AFTER_HEADER,
-} from '../../shared/error-response.dto';
+import { ACCEPT_POST_HEADER, ApiErrorResponse } from '../../shared/error-response.dto';
 import {
   ListOptOutsQueryDto,
   ManualOptInDto,
@@ -40,18 +34,8 @@ const BAD_PAIR = 'sender or recipient is not a valid E.164 number (each named in
 
 /** The opt-out list for operators: admin keys only (it spans every client's recipients). */
 @ApiTags('opt-outs')
-@ApiKeyAuth()
+@ClientRoutes()
 @AdminOnly()
-@ApiErrorResponse(401, 'Missing or invalid API key.', ['MISSING_API_KEY', 'INVALID_API_KEY'])
-@ApiErrorResponse(429, 'Rate limit reached; see Retry-After.', ['RATE_LIMITED'], RATE_LIMIT_HEADERS)
-@ApiErrorResponse(500, 'An unexpected error.', ['INTERNAL_ERROR'])
-@ApiErrorResponse(
-  503,
-  'The database is unreachable; nothing changed; retry after Retry-After.',
-  ['DATABASE_UNAVAILABLE'],
-  RETRY_AFTER_HEADER,
-)
-@SkipThrottle({ webhook: true })
 @Controller('opt-outs')
 export class OptOutsController {
   constructor(
