@@ -18,6 +18,9 @@ skipped or relaxed, and no failure is filtered.
   JSON Schema cannot say. A generated value that is a well-formed date-time is moved into that
   window (deterministically, from its own text): sendAt within the past day or the next hour,
   validUntil 2 to 70 hours ahead. Malformed values go out as generated.
+- deliveryWindow (POST /campaigns): end must differ from start (the same time twice is no
+  window), a comparison of two fields JSON Schema cannot state; a generated window whose end
+  equals its start gets its end a minute later. Malformed times go out as generated.
 - format "phone" (POST /campaigns' recipients): a number the campaign can send to, written as
   E.164 or a national US/Canadian spelling; an invalid one is reported by position (or, with
   strict: true, refuses the request), which no schema can state either.
@@ -85,9 +88,22 @@ def _within(value: str, low_s: int, high_s: int) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+HH_MM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+
+
+def _minute_later(value: str) -> str:
+    minutes = (int(value[:2]) * 60 + int(value[3:]) + 1) % 1440
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
 @schemathesis.hook
 def map_body(ctx, body):
     if isinstance(body, dict):
+        window = body.get("deliveryWindow")
+        if isinstance(window, dict):
+            start, end = window.get("start"), window.get("end")
+            if isinstance(start, str) and start == end and HH_MM.fullmatch(start):
+                window["end"] = _minute_later(start)
         for field, (low, high) in WINDOWS.items():
             value = body.get(field)
             if isinstance(value, str) and RFC3339.fullmatch(value):
