@@ -53,7 +53,13 @@ export class CreateCampaignDto {
   @MaxLength(200)
   name: string;
 
-  @ApiProperty({ example: 'Spring sale: 20% off today!', maxLength: MAX_TEXT_LENGTH })
+  @ApiProperty({
+    example: 'Spring sale: 20% off today!',
+    minLength: 1,
+    maxLength: MAX_TEXT_LENGTH,
+    pattern: NOT_BLANK.source,
+    description: `1 to ${MAX_TEXT_LENGTH} characters (Unicode code points), not only whitespace.`,
+  })
   @IsString()
   @Matches(NOT_BLANK, { message: 'messageText must contain a character other than whitespace' })
   @MaxCodePoints(MAX_TEXT_LENGTH)
