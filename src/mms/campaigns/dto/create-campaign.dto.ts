@@ -2,8 +2,9 @@ import {
   MediaIdsField,
   MediaUrlField,
   MediaUrlsField,
+  MessageTextField,
   UrlField,
-} from '../../send/dto/media-fields';
+} from '../../send/dto/body-fields';
 import { MEDIA_COUNT_SCHEMA } from '../../send/dto/send-mms.dto';
 import { exampleDateTime } from '../../../shared/example-dates';
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
@@ -16,7 +17,6 @@ import {
   IsNumber,
   IsPositive,
   IsString,
-  Matches,
   Max,
   Min,
   MaxLength,
@@ -27,8 +27,7 @@ import {
 import { E164_FORMAT, E164_PATTERN, IsE164PhoneNumber } from '../../../shared/is-e164-phone-number';
 import { formBoolean, formList, isFormBody } from '../../../shared/form-body';
 import { IsOptionalNotNull } from '../../../shared/optional';
-import { MaxCodePoints, NOT_BLANK } from '../../../shared/text';
-import { MAX_MEDIA, MAX_TEXT_LENGTH } from '../../plivo/plivo-limits';
+import { MAX_MEDIA } from '../../plivo/plivo-limits';
 import { RFC3339_DATE_TIME } from '../../send/usecases/send-mms/send-window';
 import { DeliveryWindowDto } from './delivery-window.dto';
 
@@ -53,16 +52,7 @@ export class CreateCampaignDto {
   @MaxLength(200)
   name: string;
 
-  @ApiProperty({
-    example: 'Spring sale: 20% off today!',
-    minLength: 1,
-    maxLength: MAX_TEXT_LENGTH,
-    pattern: NOT_BLANK.source,
-    description: `1 to ${MAX_TEXT_LENGTH} characters (Unicode code points), not only whitespace.`,
-  })
-  @IsString()
-  @Matches(NOT_BLANK, { message: 'messageText must contain a character other than whitespace' })
-  @MaxCodePoints(MAX_TEXT_LENGTH)
+  @MessageTextField('Spring sale: 20% off today!')
   messageText: string;
 
   @MediaUrlField('https://media.example.com/sale.png')

@@ -6,10 +6,15 @@ import { formBoolean } from '../../../shared/form-body';
 import { exampleDateTime } from '../../../shared/example-dates';
 import { E164_FORMAT, E164_PATTERN, IsE164PhoneNumber } from '../../../shared/is-e164-phone-number';
 import { IsOptionalNotNull } from '../../../shared/optional';
-import { MaxCodePoints, NOT_BLANK } from '../../../shared/text';
-import { MAX_MEDIA, MAX_TEXT_LENGTH } from '../../plivo/plivo-limits';
+import { MAX_MEDIA } from '../../plivo/plivo-limits';
 import { MAX_SCHEDULE_DAYS, RFC3339_DATE_TIME } from '../usecases/send-mms/send-window';
-import { MediaIdsField, MediaUrlField, MediaUrlsField, UrlField } from './media-fields';
+import {
+  MediaIdsField,
+  MediaUrlField,
+  MediaUrlsField,
+  MessageTextField,
+  UrlField,
+} from './body-fields';
 
 /**
  * 1 to MAX_MEDIA media across mediaUrl, mediaUrls and mediaIds, in JSON Schema: some media
@@ -69,16 +74,7 @@ export class SendMmsDto {
   @Validate(IsE164PhoneNumber)
   destinationNumber: string;
 
-  @ApiProperty({
-    example: 'Hello from Plivo MMS!',
-    minLength: 1,
-    maxLength: MAX_TEXT_LENGTH,
-    pattern: NOT_BLANK.source,
-    description: `1 to ${MAX_TEXT_LENGTH} characters (Unicode code points), not only whitespace.`,
-  })
-  @IsString()
-  @Matches(NOT_BLANK, { message: 'messageText must contain a character other than whitespace' })
-  @MaxCodePoints(MAX_TEXT_LENGTH)
+  @MessageTextField('Hello from Plivo MMS!')
   messageText: string;
 
   @MediaUrlField(

@@ -1,11 +1,12 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsString, Matches, MaxLength, Validate } from 'class-validator';
 import { formList } from '../../../shared/form-body';
 import { IsHttpUrl } from '../../../shared/is-http-url';
 import { IsOptionalNotNull } from '../../../shared/optional';
-import { MAX_MEDIA } from '../../plivo/plivo-limits';
+import { MaxCodePoints, NOT_BLANK } from '../../../shared/text';
+import { MAX_MEDIA, MAX_TEXT_LENGTH } from '../../plivo/plivo-limits';
 
 const MAX_URL_LENGTH = 2048;
 const MEDIA_ID_PATTERN = /^[A-Za-z0-9-]{1,64}$/;
@@ -17,6 +18,22 @@ export const URL_SCHEMA = {
   pattern: '^[Hh][Tt][Tt][Pp][Ss]?://',
   maxLength: MAX_URL_LENGTH,
 } as const;
+
+/** The message's text (POST /send-mms, POST /campaigns): 1 to 1,600 code points, not blank. */
+export function MessageTextField(example: string): PropertyDecorator {
+  return applyDecorators(
+    ApiProperty({
+      example,
+      minLength: 1,
+      maxLength: MAX_TEXT_LENGTH,
+      pattern: NOT_BLANK.source,
+      description: `1 to ${MAX_TEXT_LENGTH} characters (Unicode code points), not only whitespace.`,
+    }),
+    IsString(),
+    Matches(NOT_BLANK, { message: 'messageText must contain a character other than whitespace' }),
+    MaxCodePoints(MAX_TEXT_LENGTH),
+  );
+}
 
 /**
  * The media fields of a body (POST /send-mms, POST /campaigns), one rule each wherever they
