@@ -21,17 +21,8 @@ import {
   HeldCounts,
 } from './message-log.types';
 
-export type {
-  NewInboundMessage,
-  NewOutboundMessage,
-  Schedule,
-  Readers,
-  ListMessagesFilter,
-  StatusChangeResult,
-  MessageLogRecord,
-  MessageMatch,
-  ConditionalMatch,
-} from './message-log.types';
+// The log's types, for the callers of the repository (one import for both).
+export type * from './message-log.types';
 export type { StatusChange } from './status-change';
 
 @Injectable()
